@@ -1,0 +1,27 @@
+/** Why a frame was refused. Stable: code that reacts to a parse error tests these, never the text. */
+export type ProtocolErrorCode =
+  'INVALID_JSON' | 'NOT_AN_OBJECT' | 'UNKNOWN_MESSAGE' | 'INVALID_FIELD' | 'STRING_TOO_LONG' | 'FORBIDDEN_KEY';
+
+/** A frame that is not a valid message. `path` points at the offending field (`$.fn_index`). */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+  readonly code: ProtocolErrorCode;
+  readonly path: string;
+
+  constructor(code: ProtocolErrorCode, path: string, message: string, options?: { cause?: unknown }) {
+    super(`${message} at ${path}`, options);
+    this.code = code;
+    this.path = path;
+  }
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: ProtocolError };
+
+/** Names a value's JSON type for "expected X, got Y" messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'string') return value.length > 20 ? 'a string' : `"${value}"`;
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'a non-finite number';
+  return typeof value;
+}

@@ -1,0 +1,32 @@
+export type {
+  ClientMessage,
+  CompletedOutput,
+  DataMessage,
+  EstimationMessage,
+  FailedOutput,
+  JoinMessage,
+  ProcessCompletedMessage,
+  ProcessGeneratingMessage,
+  ProcessStartsMessage,
+  ProgressMessage,
+  ProgressUnit,
+  QueueFullMessage,
+  SendDataMessage,
+  SendHashMessage,
+  ServerMessage,
+  ServerMessageType,
+} from './messages.js';
+export { CloseCode, MAX_SESSION_HASH_LENGTH } from './messages.js';
+export type {
+  ApiInfo,
+  AppConfig,
+  ConfigComponent,
+  ConfigDependency,
+  ErrorResponse,
+  InfoParameter,
+  IoSpec,
+  PredictRequest,
+  PredictResponse,
+} from './http.js';
+export { ProtocolError, type ParseResult, type ProtocolErrorCode } from './errors.js';
+export { MAX_TEXT_LENGTH, parseDataMessage, parseJoinMessage, parseJson, parseServerMessage } from './parse.js';

@@ -1,0 +1,235 @@
+import { describe, ProtocolError, type ParseResult } from './errors.js';
+import {
+  MAX_SESSION_HASH_LENGTH,
+  type DataMessage,
+  type JoinMessage,
+  type ProgressUnit,
+  type ServerMessage,
+} from './messages.js';
+
+/** Keys that would let a merged object reach a prototype; refused anywhere in a frame. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Longest free-text field (`desc`, `unit`, `error`, `reason`) accepted from a peer. */
+export const MAX_TEXT_LENGTH = 4096;
+
+type Obj = Record<string, unknown>;
+
+class Fail {
+  constructor(readonly error: ProtocolError) {}
+}
+
+function fail(code: ProtocolError['code'], path: string, message: string): never {
+  throw new Fail(new ProtocolError(code, path, message));
+}
+
+/**
+ * Parses one text frame as JSON, refusing prototype-reaching keys anywhere inside it.
+ * Never throws: every failure is a typed {@link ProtocolError}.
+ */
+export function parseJson(text: string): ParseResult<unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    return { ok: false, error: new ProtocolError('INVALID_JSON', '$', 'expected JSON text', { cause }) };
+  }
+  // Cheap pre-check: only frames that mention a forbidden key pay for the deep walk.
+  if (/"(__proto__|constructor|prototype)"/.test(text)) {
+    const path = findForbiddenKey(value, '$');
+    if (path !== null) {
+      return {
+        ok: false,
+        error: new ProtocolError('FORBIDDEN_KEY', path, 'expected no "__proto__", "constructor" or "prototype" key'),
+      };
+    }
+  }
+  return { ok: true, value };
+}
+
+function findForbiddenKey(value: unknown, path: string): string | null {
+  // Iterative walk: a hostile frame may nest deeper than the call stack allows.
+  const stack: [unknown, string][] = [[value, path]];
+  while (stack.length > 0) {
+    const [v, p] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => stack.push([item, `${p}[${i}]`]));
+      continue;
+    }
+    for (const key of Object.keys(v)) {
+      if (FORBIDDEN_KEYS.has(key)) return `${p}.${key}`;
+      stack.push([(v as Obj)[key], `${p}.${key}`]);
+    }
+  }
+  return null;
+}
+
+function guard<T>(text: string | unknown, check: (value: unknown) => T): ParseResult<T> {
+  let value = text;
+  if (typeof text === 'string') {
+    const json = parseJson(text);
+    if (!json.ok) return json;
+    value = json.value;
+  }
+  try {
+    return { ok: true, value: check(value) };
+  } catch (e) {
+    if (e instanceof Fail) return { ok: false, error: e.error };
+    return { ok: false, error: new ProtocolError('INVALID_FIELD', '$', 'unreadable frame', { cause: e }) };
+  }
+}
+
+function object(value: unknown, path = '$'): Obj {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    fail('NOT_AN_OBJECT', path, `expected an object, got ${describe(value)}`);
+  }
+  return value as Obj;
+}
+
+function int(o: Obj, key: string, min = 0): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+    fail('INVALID_FIELD', `$.${key}`, `expected an integer ≥ ${min}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function num(o: Obj, key: string, path = `$.${key}`): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    fail('INVALID_FIELD', path, `expected a number, got ${describe(v)}`);
+  return v;
+}
+
+function numOrNull(o: Obj, key: string, path = `$.${key}`): number | null {
+  return o[key] === null || o[key] === undefined ? null : num(o, key, path);
+}
+
+function str(o: Obj, key: string, max: number, path = `$.${key}`): string {
+  const v = o[key];
+  if (typeof v !== 'string') fail('INVALID_FIELD', path, `expected a string, got ${describe(v)}`);
+  if (v.length > max) fail('STRING_TOO_LONG', path, `expected at most ${max} characters, got ${v.length}`);
+  return v;
+}
+
+function strOrNull(o: Obj, key: string, max: number, path: string): string | null {
+  return o[key] === null || o[key] === undefined ? null : str(o, key, max, path);
+}
+
+function array(o: Obj, key: string, path = `$.${key}`): unknown[] {
+  const v = o[key];
+  if (!Array.isArray(v)) fail('INVALID_FIELD', path, `expected an array, got ${describe(v)}`);
+  return v;
+}
+
+/** Checks the client's answer to `send_hash`. Accepts a string or an already-parsed value. */
+export function parseJoinMessage(input: unknown): ParseResult<JoinMessage> {
+  return guard(input, (value) => {
+    const o = object(value);
+    return { fn_index: int(o, 'fn_index'), session_hash: str(o, 'session_hash', MAX_SESSION_HASH_LENGTH) };
+  });
+}
+
+/** Checks the client's answer to `send_data`. Accepts a string or an already-parsed value. */
+export function parseDataMessage(input: unknown): ParseResult<DataMessage> {
+  return guard(input, (value) => {
+    const o = object(value);
+    return {
+      data: array(o, 'data'),
+      event_data: o['event_data'] ?? null,
+      fn_index: int(o, 'fn_index'),
+      session_hash: str(o, 'session_hash', MAX_SESSION_HASH_LENGTH),
+    };
+  });
+}
+
+function progressUnit(value: unknown, path: string): ProgressUnit {
+  const o = object(value, path);
+  return {
+    index: numOrNull(o, 'index', `${path}.index`),
+    length: numOrNull(o, 'length', `${path}.length`),
+    unit: strOrNull(o, 'unit', MAX_TEXT_LENGTH, `${path}.unit`),
+    progress: numOrNull(o, 'progress', `${path}.progress`),
+    desc: strOrNull(o, 'desc', MAX_TEXT_LENGTH, `${path}.desc`),
+  };
+}
+
+function checkServerMessage(value: unknown): ServerMessage {
+  const o = object(value);
+  const msg = o['msg'];
+  switch (msg) {
+    case 'send_hash':
+    case 'send_data':
+      return { msg };
+    case 'queue_full': {
+      const out: ServerMessage = { msg };
+      if (o['queue_size'] !== undefined) out.queue_size = int(o, 'queue_size');
+      if (o['max_size'] !== undefined && o['max_size'] !== null) out.max_size = int(o, 'max_size');
+      if (o['retry_after'] !== undefined && o['retry_after'] !== null) out.retry_after = num(o, 'retry_after');
+      if (o['reason'] !== undefined) out.reason = str(o, 'reason', MAX_TEXT_LENGTH);
+      return out;
+    }
+    case 'estimation':
+      return {
+        msg,
+        rank: o['rank'] === null || o['rank'] === undefined ? null : int(o, 'rank'),
+        queue_size: int(o, 'queue_size'),
+        avg_event_process_time: numOrNull(o, 'avg_event_process_time'),
+        avg_event_concurrent_process_time: numOrNull(o, 'avg_event_concurrent_process_time'),
+        rank_eta: numOrNull(o, 'rank_eta'),
+        queue_eta: numOrNull(o, 'queue_eta') ?? 0,
+      };
+    case 'process_starts':
+      return { msg, eta: numOrNull(o, 'eta') };
+    case 'progress': {
+      const units = o['progress_data'] === null ? [] : array(o, 'progress_data');
+      return { msg, progress_data: units.map((u, i) => progressUnit(u, `$.progress_data[${i}]`)) };
+    }
+    case 'process_generating': {
+      const output = object(o['output'], '$.output');
+      return { msg, output: { data: array(output, 'data', '$.output.data'), is_generating: true }, success: true };
+    }
+    case 'process_completed': {
+      const output = object(o['output'], '$.output');
+      if (o['success'] === true) {
+        return {
+          msg,
+          success: true,
+          output: {
+            data: array(output, 'data', '$.output.data'),
+            is_generating: false,
+            duration: numOrNull(output, 'duration', '$.output.duration') ?? 0,
+            average_duration: numOrNull(output, 'average_duration', '$.output.average_duration') ?? 0,
+          },
+        };
+      }
+      const error = output['error'];
+      return {
+        msg,
+        success: false,
+        output: {
+          error:
+            typeof error === 'string'
+              ? error.slice(0, MAX_TEXT_LENGTH)
+              : error === null || error === undefined
+                ? 'unknown error'
+                : JSON.stringify(error).slice(0, MAX_TEXT_LENGTH),
+        },
+      };
+    }
+    default:
+      return fail(
+        'UNKNOWN_MESSAGE',
+        '$.msg',
+        `expected a known message type, got ${typeof msg === 'string' ? `"${msg.slice(0, 40)}"` : describe(msg)}`,
+      );
+  }
+}
+
+/**
+ * Checks a frame a server sent. An unknown `msg` (Gradio's `log`, `heartbeat`, …) is an
+ * `UNKNOWN_MESSAGE` error that a client may simply ignore.
+ */
+export function parseServerMessage(input: unknown): ParseResult<ServerMessage> {
+  return guard(input, checkServerMessage);
+}

@@ -1,0 +1,110 @@
+/**
+ * The contract of the queue engine: options in, events in, effects out.
+ * The engine owns no sockets, timers or clock of its own; a host (Node, browser) feeds it
+ * events and executes the effects it returns, in order.
+ */
+
+/** A job's id, chosen by the host; unique among the jobs the engine holds. */
+export type JobId = string;
+/** A batch's id, chosen by the engine. */
+export type BatchId = number;
+
+/** Per-endpoint scheduling options. Index in {@link QueueOptions.endpoints} = `fn_index`. */
+export interface EndpointOptions {
+  /** The handler takes an array of requests. @default false */
+  batch?: boolean;
+  /** Most requests in one batch (only with `batch`). @default 4 */
+  maxBatchSize?: number;
+  /** How long a free slot may wait to fill a batch, from the oldest member's join. 0 = take what is queued now. @default 0 */
+  maxBatchDelayMs?: number;
+  /** Most slots this endpoint may hold at once. `null` = only `concurrencyCount` bounds it. @default null */
+  concurrencyLimit?: number | null;
+  /** Expected run time of one request, used for ETAs until real samples exist. @default null */
+  expectedDurationMs?: number | null;
+  /** A batch running longer fails its members with `timeout` and frees its slot. `null` = no limit. @default null */
+  timeoutMs?: number | null;
+}
+
+export interface QueueOptions {
+  /** Job slots that run at once, shared by all endpoints. @default 1 */
+  concurrencyCount?: number;
+  /** Most waiting jobs (running ones not counted). `null` = unbounded. @default null */
+  maxSize?: number | null;
+  /** `'auto'`: push estimations when the queue moves, at most one per job per 100 ms; N: every N seconds. @default 'auto' */
+  statusUpdateRate?: 'auto' | number;
+  /** How long a picked job may take to send its data. @default 60000 */
+  dataTimeoutMs?: number;
+  /** The endpoints, in `fn_index` order. */
+  endpoints: EndpointOptions[];
+  /** Milliseconds, monotonic. @default performance.now */
+  clock?: () => number;
+}
+
+/** What a waiting job is told about its place. Times in seconds, as on the wire. */
+export interface Estimation {
+  /** 0-based among waiting jobs. */
+  rank: number;
+  queueSize: number;
+  /** Seconds from now until this job is expected to complete; `null` before any timing is known. */
+  rankEta: number | null;
+  /** Seconds until the whole queue is expected to drain. */
+  queueEta: number;
+  /** Gradio's fields: mean run time of one job, and that mean divided by the slots in use. */
+  avgEventProcessTime: number | null;
+  avgEventConcurrentProcessTime: number | null;
+}
+
+/** How a batch ended, as the host reports it. `results[i]` belongs to `jobIds[i]` of its `startBatch`. */
+export type BatchOutcome = { ok: true; results: unknown[] } | { ok: false; error: string };
+
+/** How an accepted job ended. Exactly one per accepted job. */
+export type JobOutcome =
+  | { status: 'success'; result: unknown; duration: number; averageDuration: number }
+  | { status: 'error'; error: string }
+  /** The client left or cancelled; nothing can be told to it. */
+  | { status: 'cancelled' }
+  /** `data`: the client did not send its data in time; `run`: the batch passed `timeoutMs`. */
+  | { status: 'timeout'; phase: 'data' | 'run' }
+  /** The server closed before the job could run. */
+  | { status: 'shutdown' };
+
+export type RejectReason = 'queue_full' | 'shutting_down' | 'unknown_endpoint' | 'duplicate_id';
+
+export type Effect =
+  /** The join was refused; the job was never accepted. Tell the client and close. */
+  | {
+      type: 'reject';
+      jobId: JobId;
+      reason: RejectReason;
+      queueSize: number;
+      maxSize: number | null;
+      retryAfter: number;
+    }
+  /** Tell a waiting job where it stands. */
+  | { type: 'estimate'; jobId: JobId; estimation: Estimation }
+  /** The job holds a slot now: ask its client for its data (`send_data`), then report `dataReceived`. */
+  | { type: 'requestData'; jobId: JobId }
+  /** Run the handler for these jobs (one batch; one job when the endpoint is not batched). */
+  | { type: 'startBatch'; batchId: BatchId; fnIndex: number; jobIds: JobId[]; expectedDuration: number | null }
+  /** Fire the batch's AbortSignal: every member left, or it timed out, or the server is going away. */
+  | { type: 'abort'; batchId: BatchId; reason: 'cancelled' | 'timeout' }
+  /** The job is over: send its terminal message (if its client is still there) and forget it. */
+  | { type: 'end'; jobId: JobId; outcome: JobOutcome }
+  /** Call `tick()` at this time (clock ms) or soon after. A later effect may ask for an earlier time. */
+  | { type: 'scheduleTick'; at: number };
+
+export type EffectType = Effect['type'];
+
+/** Counts the host may show or export (`/metrics`) and tests may check. */
+export interface QueueStats {
+  waiting: number;
+  /** Jobs in slots: awaiting their data or running. */
+  running: number;
+  busySlots: number;
+  /** Batches run so far, by size. */
+  batchSizes: Record<number, number>;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  rejected: number;
+}

@@ -1,0 +1,82 @@
+import type { IoSpec, ProgressUnit } from '@crowdserve/protocol';
+
+/** What a handler gets besides its data. */
+export interface HandlerContext {
+  /** Fires when every client of this call left, or the endpoint's timeout passed, or the server is going away. */
+  signal: AbortSignal;
+  /** Reports progress to the clients of this call (`progress` messages). */
+  progress: (update: ProgressUpdate) => void;
+}
+
+/** A progress report: a fraction, or a count of `length` with an optional unit and description. */
+export type ProgressUpdate =
+  | number
+  | {
+      progress?: number | null;
+      index?: number | null;
+      length?: number | null;
+      unit?: string | null;
+      desc?: string | null;
+    }
+  | ProgressUnit[];
+
+/** One request's `data` in, its output `data` out. An async generator streams (`process_generating`). */
+export type Handler = (
+  data: unknown[],
+  context: HandlerContext,
+) => Promise<unknown[]> | unknown[] | AsyncIterable<unknown[]>;
+
+/** Many requests' `data` in, one output `data` per request out, same length and order. */
+export type BatchHandler = (requests: unknown[][], context: HandlerContext) => Promise<unknown[][]> | unknown[][];
+
+interface EndpointCommon {
+  /** Declared inputs: shape `/config` and `/info`, and make the server check the arity of `data`. */
+  inputs?: IoSpec[];
+  /** Declared outputs: shape `/config` and `/info`. */
+  outputs?: IoSpec[];
+  /** Most slots this endpoint may hold at once. @default null (only concurrencyCount bounds it) */
+  concurrencyLimit?: number | null;
+  /** Expected run time of one request in ms, for ETAs before real timings exist. @default null */
+  expectedDurationMs?: number | null;
+  /** A call running longer fails with a timeout and frees its slot. @default null (no limit) */
+  timeoutMs?: number | null;
+  /**
+   * Called once by the host before it accepts jobs (ONNX endpoints start their workers here).
+   * A rejection fails `serve()` / `createLocalServer()` with the endpoint named.
+   */
+  setup?: (host: EndpointHost) => Promise<EndpointReport | void>;
+  /** Called once when the host closes, after running calls finished. */
+  dispose?: () => Promise<void>;
+}
+
+export interface PlainEndpoint extends EndpointCommon {
+  fn: Handler;
+  batch?: false;
+}
+
+export interface BatchEndpoint extends EndpointCommon {
+  fn: BatchHandler;
+  batch: true;
+  /** Most requests in one batch. @default 4 */
+  maxBatchSize?: number;
+  /** How long a free slot may wait to fill a batch. @default 0 */
+  maxBatchDelayMs?: number;
+}
+
+/** One endpoint of a server: a function (or batched function) plus how it is queued. */
+export type EndpointDefinition = PlainEndpoint | BatchEndpoint;
+
+/** What a host tells an endpoint at setup. */
+export interface EndpointHost {
+  /** The server's `concurrencyCount`: how many calls may run at once. */
+  concurrencyCount: number;
+  /** The endpoint's name (`'/predict'`). */
+  apiName: string;
+}
+
+/** What an endpoint may report after setup (shown in `/config` and the playground). */
+export interface EndpointReport {
+  /** e.g. the ONNX execution provider in use: 'webgpu', 'wasm', 'cpu'. */
+  executionProvider?: string;
+  [key: string]: unknown;
+}
