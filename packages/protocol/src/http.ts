@@ -44,7 +44,17 @@ export interface AppConfig {
     concurrency_count: number;
     max_size: number | null;
     api_open: boolean;
-    endpoints: Record<string, { batch: boolean; max_batch_size: number; max_batch_delay_ms: number }>;
+    endpoints: Record<
+      string,
+      {
+        batch: boolean;
+        max_batch_size: number;
+        max_batch_delay_ms: number;
+        concurrency_limit: number | null;
+        /** e.g. `execution_provider` of an ONNX endpoint. */
+        [key: string]: unknown;
+      }
+    >;
   };
   [key: string]: unknown;
 }

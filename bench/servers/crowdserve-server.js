@@ -1,0 +1,15 @@
+// @ts-check
+// crowdserve with an identity endpoint; concurrencyCount from argv.
+import { serve } from '@crowdserve/server/node';
+
+const concurrencyCount = Number(process.argv[2] ?? 1);
+const server = await serve({
+  port: 0,
+  host: '127.0.0.1',
+  concurrencyCount,
+  endpoints: { '/identity': { fn: async (data) => data } },
+});
+process.send?.({ url: server.url });
+process.on('message', (m) => {
+  if (m === 'stop') server.close().then(() => process.exit(0));
+});

@@ -1,0 +1,301 @@
+import type { EstimationMessage, ServerMessage } from '@crowdserve/protocol';
+import { QueueEngine, type BatchId, type Effect, type JobId, type QueueStats } from '@crowdserve/queue';
+import type { ResolvedEndpoint } from './endpoints.js';
+import { estimationMessage, failedMessage, outcomeMessage, rejectMessage } from './gradio3.js';
+import { runBatch, type RunningBatch } from './run-batch.js';
+import { checkData } from './validate-data.js';
+
+/** Where one job's messages go: a WebSocket, an HTTP response, a MessagePort. */
+export interface JobSink {
+  send(message: ServerMessage): void;
+  /** Ends the conversation; called once, after the terminal message. */
+  close(code: number, reason: string): void;
+}
+
+export interface QueueHostOptions {
+  endpoints: ResolvedEndpoint[];
+  concurrencyCount: number;
+  maxSize: number | null;
+  statusUpdateRate: 'auto' | number;
+  dataTimeoutMs: number;
+  /** Milliseconds, monotonic. */
+  clock?: () => number;
+  /** Called after every batch ends (metrics). */
+  onBatchEnd?: (event: { fnIndex: number; size: number; seconds: number; ok: boolean }) => void;
+}
+
+interface HostJob {
+  id: JobId;
+  fnIndex: number;
+  sink: JobSink;
+  /** Data sent before the job was picked (HTTP predict), handed over at `requestData`. */
+  presetData: unknown[] | undefined;
+  data: unknown[] | undefined;
+  /** Set when the host itself ends the job with an error (bad data); sent instead of nothing. */
+  failure: string | undefined;
+  awaitingData: boolean;
+}
+
+const CLOSE_NORMAL = 1000;
+const CLOSE_GOING_AWAY = 1001;
+
+/**
+ * The queue engine wired to the outside world, for any host (Node, browser): it keeps each job's
+ * sink and data, runs handlers for `startBatch`, keeps one timer for `scheduleTick`, and turns the
+ * engine's effects into wire messages. Transports (WebSocket, HTTP, MessagePort) only feed it.
+ */
+export class QueueHost {
+  readonly endpoints: ResolvedEndpoint[];
+  private readonly engine: QueueEngine;
+  private readonly jobs = new Map<JobId, HostJob>();
+  private readonly batches = new Map<BatchId, RunningBatch>();
+  private readonly pending: Effect[] = [];
+  private draining = false;
+  private nextId = 1;
+  private tickTimer: ReturnType<typeof setTimeout> | undefined;
+  private tickAt = Infinity;
+  private readonly clock: () => number;
+  private readonly dataTimeoutMs: number;
+  private closing = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly options: QueueHostOptions) {
+    this.endpoints = options.endpoints;
+    this.clock = options.clock ?? (() => performance.now());
+    this.dataTimeoutMs = options.dataTimeoutMs;
+    this.engine = new QueueEngine({
+      concurrencyCount: options.concurrencyCount,
+      maxSize: options.maxSize,
+      statusUpdateRate: options.statusUpdateRate,
+      dataTimeoutMs: options.dataTimeoutMs,
+      endpoints: options.endpoints.map((e) => e.queue),
+      clock: this.clock,
+    });
+  }
+
+  /**
+   * Puts a job in the queue; its messages go to `sink`. With `data`, the job's data is already known
+   * (HTTP predict) and is handed over when it is picked. Returns the job's id for `receiveData` / `leave`.
+   */
+  join(sink: JobSink, fnIndex: number, data?: unknown[]): JobId {
+    const id = String(this.nextId++);
+    this.jobs.set(id, {
+      id,
+      fnIndex,
+      sink,
+      presetData: data,
+      data: undefined,
+      failure: undefined,
+      awaitingData: false,
+    });
+    this.dispatch(this.engine.join(id, fnIndex));
+    return id;
+  }
+
+  /** Whether the job was asked for its data and has not sent it yet. */
+  isAwaitingData(id: JobId): boolean {
+    return this.jobs.get(id)?.awaitingData === true;
+  }
+
+  /** The job's data arrived (after `send_data`). Bad data ends the job with a clear error. */
+  receiveData(id: JobId, data: unknown[]): void {
+    const job = this.jobs.get(id);
+    if (job === undefined || !job.awaitingData) return;
+    job.awaitingData = false;
+    const endpoint = this.endpoints[job.fnIndex];
+    const problem = endpoint === undefined ? null : checkData(data, endpoint.definition.inputs);
+    if (problem !== null) {
+      this.fail(id, problem);
+      return;
+    }
+    job.data = data;
+    this.dispatch(this.engine.dataReceived(id));
+  }
+
+  /** Ends a job with an error message of the host's own (bad input). */
+  fail(id: JobId, message: string): void {
+    const job = this.jobs.get(id);
+    if (job === undefined) return;
+    job.failure = message;
+    this.dispatch(this.engine.cancel(id));
+  }
+
+  /** The job's client left or cancelled: remove it at once, or abort its batch. Unknown ids are ignored. */
+  leave(id: JobId): void {
+    if (!this.jobs.has(id)) return;
+    this.dispatch(this.engine.cancel(id));
+  }
+
+  /** `GET /queue/status`. */
+  queueStatus(): EstimationMessage {
+    return estimationMessage(this.engine.queueEstimation());
+  }
+
+  stats(): QueueStats {
+    return this.engine.stats();
+  }
+
+  /** Sizes of every internal structure, the engine's included: all 0 when idle. */
+  internalSizes(): Record<string, number> {
+    return {
+      ...this.engine.internalSizes(),
+      hostJobs: this.jobs.size,
+      hostBatches: this.batches.size,
+      hostPendingEffects: this.pending.length,
+      hostTickTimer: this.tickTimer === undefined ? 0 : 1,
+    };
+  }
+
+  /**
+   * Refuses new joins, tells waiting jobs the server is going away, lets running batches finish.
+   * Resolves when no batch runs; after `graceMs` the rest are aborted and their jobs fail.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.closing = true;
+    this.dispatch(this.engine.shutdown());
+    if (this.batches.size > 0 || this.hasJobsInSlots()) {
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => {
+          grace = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(grace);
+    }
+    // Whatever is still there did not finish in time: fail it, so every job gets its terminal message.
+    for (const batch of this.batches.values()) batch.controller.abort(new Error('the server is shutting down'));
+    for (const id of [...this.jobs.keys()]) this.fail(id, 'the server is shutting down');
+    this.clearTick();
+  }
+
+  private hasJobsInSlots(): boolean {
+    return this.engine.stats().running > 0;
+  }
+
+  /** Executes effects in order; effects produced while executing queue behind (no re-entrant engine calls). */
+  private dispatch(effects: Effect[]): void {
+    this.pending.push(...effects);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let effect = this.pending.shift(); effect !== undefined; effect = this.pending.shift()) {
+        this.execute(effect);
+      }
+    } finally {
+      this.draining = false;
+    }
+    if (this.idleWaiters.length > 0 && this.batches.size === 0 && !this.hasJobsInSlots()) {
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  private execute(effect: Effect): void {
+    switch (effect.type) {
+      case 'reject': {
+        const job = this.jobs.get(effect.jobId);
+        if (job === undefined) return;
+        this.jobs.delete(effect.jobId);
+        job.sink.send(rejectMessage(effect.reason, { ...effect, fnIndex: job.fnIndex }));
+        job.sink.close(CLOSE_NORMAL, effect.reason);
+        return;
+      }
+      case 'estimate':
+        this.jobs.get(effect.jobId)?.sink.send(estimationMessage(effect.estimation));
+        return;
+      case 'requestData': {
+        const job = this.jobs.get(effect.jobId);
+        if (job === undefined) return;
+        job.awaitingData = true;
+        if (job.presetData !== undefined) {
+          const data = job.presetData;
+          job.presetData = undefined;
+          this.receiveData(job.id, data);
+        } else {
+          job.sink.send({ msg: 'send_data' });
+        }
+        return;
+      }
+      case 'startBatch':
+        this.start(effect.batchId, effect.fnIndex, effect.jobIds, effect.expectedDuration);
+        return;
+      case 'abort':
+        this.batches
+          .get(effect.batchId)
+          ?.controller.abort(
+            new Error(effect.reason === 'timeout' ? 'the call timed out' : 'every client of this call left'),
+          );
+        return;
+      case 'end': {
+        const job = this.jobs.get(effect.jobId);
+        if (job === undefined) return;
+        this.jobs.delete(effect.jobId);
+        const endpoint = this.endpoints[job.fnIndex];
+        const message =
+          job.failure !== undefined
+            ? failedMessage(job.failure)
+            : outcomeMessage(effect.outcome, { dataMs: this.dataTimeoutMs, runMs: endpoint?.queue.timeoutMs ?? null });
+        if (message !== null) job.sink.send(message);
+        job.sink.close(
+          effect.outcome.status === 'shutdown' || this.closing ? CLOSE_GOING_AWAY : CLOSE_NORMAL,
+          effect.outcome.status,
+        );
+        return;
+      }
+      case 'scheduleTick':
+        this.scheduleTick(effect.at);
+        return;
+      default:
+        assertNever(effect);
+    }
+  }
+
+  private start(batchId: BatchId, fnIndex: number, jobIds: JobId[], expectedDuration: number | null): void {
+    const endpoint = this.endpoints[fnIndex];
+    if (endpoint === undefined) throw new Error(`engine started unknown fn_index ${fnIndex}`);
+    const members = jobIds.map((id) => this.jobs.get(id));
+    const startedAt = this.clock();
+    const batch = runBatch({
+      endpoint,
+      requests: members.map((job) => job?.data ?? []),
+      expectedDuration,
+      send: (index, message) => {
+        const job = this.jobs.get(jobIds[index] ?? '');
+        job?.sink.send(message);
+      },
+      done: (outcome) => {
+        this.batches.delete(batchId);
+        const seconds = (this.clock() - startedAt) / 1000;
+        this.options.onBatchEnd?.({ fnIndex, size: jobIds.length, seconds, ok: outcome.ok });
+        this.dispatch(this.engine.batchFinished(batchId, outcome));
+      },
+    });
+    this.batches.set(batchId, batch);
+  }
+
+  private scheduleTick(at: number): void {
+    if (at >= this.tickAt) return;
+    this.clearTick();
+    this.tickAt = at;
+    this.tickTimer = setTimeout(
+      () => {
+        this.tickTimer = undefined;
+        this.tickAt = Infinity;
+        this.dispatch(this.engine.tick());
+      },
+      Math.max(0, at - this.clock()),
+    );
+    // A pending tick must not keep a Node process alive on its own.
+    (this.tickTimer as { unref?: () => void }).unref?.();
+  }
+
+  private clearTick(): void {
+    if (this.tickTimer !== undefined) clearTimeout(this.tickTimer);
+    this.tickTimer = undefined;
+    this.tickAt = Infinity;
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected effect ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,171 @@
+import { parseJson, type ServerMessage } from '@crowdserve/protocol';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AppConfig, ApiInfo } from '@crowdserve/protocol';
+import { findEndpoint } from '../core/endpoints.js';
+import type { QueueHost } from '../core/queue-host.js';
+import { checkData } from '../core/validate-data.js';
+import type { Metrics } from './metrics.js';
+import type { ResolvedServeOptions } from './options.js';
+import { isOriginAllowed } from './origin.js';
+import { serveStatic } from './static-files.js';
+
+export interface HttpApiContext {
+  options: ResolvedServeOptions;
+  host: QueueHost;
+  metrics: Metrics;
+  config: () => AppConfig;
+  info: () => ApiInfo;
+  isClosing: () => boolean;
+}
+
+const PREDICT_ROUTE = /^\/(run|api)\/([A-Za-z0-9_][A-Za-z0-9_\-/]*?)\/?$/;
+
+function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  response.end(text);
+}
+
+const notFound = (response: ServerResponse) => json(response, 404, { detail: 'Not Found' });
+
+/** Answers CORS only for allowed origins; a preflight from any other origin gets no CORS headers. */
+function cors(request: IncomingMessage, response: ServerResponse, allowed: string[] | null): void {
+  const origin = request.headers.origin;
+  if (origin !== undefined && isOriginAllowed(request, allowed)) {
+    response.setHeader('Access-Control-Allow-Origin', origin);
+    response.setHeader('Vary', 'Origin');
+  }
+}
+
+/** The HTTP side of the Node server (DESIGN.md §3): config, info, predict routes, status, health, metrics, files. */
+export function createHttpHandler(context: HttpApiContext) {
+  const { options, host } = context;
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const url = new URL(request.url ?? '/', 'http://x');
+    const path = url.pathname;
+    const method = request.method ?? 'GET';
+    cors(request, response, options.allowedOrigins);
+
+    if (method === 'OPTIONS') {
+      if (response.hasHeader('Access-Control-Allow-Origin')) {
+        response.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+        response.setHeader('Access-Control-Allow-Headers', 'Content-Type');
+        response.setHeader('Access-Control-Max-Age', '600');
+      }
+      response.writeHead(204).end();
+      return;
+    }
+
+    const predict = PREDICT_ROUTE.exec(path);
+    if (predict !== null) {
+      if (method !== 'POST') return json(response, 405, { detail: 'Method Not Allowed' }, { Allow: 'POST' });
+      if (!options.apiOpen) return notFound(response);
+      if (request.headers.origin !== undefined && !isOriginAllowed(request, options.allowedOrigins)) {
+        return json(response, 403, { detail: 'origin not allowed' });
+      }
+      return predictRoute(context, predict[2] ?? '', request, response);
+    }
+
+    if (method !== 'GET' && method !== 'HEAD')
+      return json(response, 405, { detail: 'Method Not Allowed' }, { Allow: 'GET' });
+    switch (path) {
+      case '/config':
+      case '/config/':
+        return json(response, 200, context.config());
+      case '/info':
+      case '/info/':
+        return json(response, 200, context.info());
+      case '/queue/status':
+        return json(response, 200, host.queueStatus());
+      case '/healthz':
+        return json(response, context.isClosing() ? 503 : 200, { status: context.isClosing() ? 'closing' : 'ok' });
+      case '/metrics': {
+        const text = context.metrics.render(host.stats(), options);
+        response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+        response.end(text);
+        return;
+      }
+    }
+    if (options.staticDir !== null && (await serveStatic(options.staticDir, path, response, method === 'HEAD'))) return;
+    notFound(response);
+  };
+}
+
+async function readBody(request: IncomingMessage, limit: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `POST /run/{api_name}`: the request joins the same queue as everyone else and never overtakes it. */
+async function predictRoute(
+  context: HttpApiContext,
+  apiName: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const { host, options } = context;
+  const endpoint = findEndpoint(host.endpoints, apiName);
+  if (endpoint === undefined) return notFound(response);
+  const text = await readBody(request, options.maxPayloadBytes);
+  if (text === null) {
+    json(response, 413, { detail: `request body over ${options.maxPayloadBytes} bytes` }, { Connection: 'close' });
+    request.destroy();
+    return;
+  }
+  const parsed = parseJson(text);
+  if (!parsed.ok) return json(response, 400, { detail: parsed.error.message });
+  const body = parsed.value as { data?: unknown };
+  if (typeof body !== 'object' || body === null || !Array.isArray(body.data)) {
+    return json(response, 422, { detail: 'expected a JSON body like {"data": [...]}' });
+  }
+  const problem = checkData(body.data, endpoint.definition.inputs);
+  if (problem !== null) return json(response, 422, { detail: problem });
+
+  await new Promise<void>((resolve) => {
+    let answered = false;
+    const answer = (message: ServerMessage) => {
+      if (answered) return;
+      if (message.msg === 'queue_full') {
+        answered = true;
+        const retryAfter = Math.max(1, Math.ceil(message.retry_after ?? 1));
+        json(
+          response,
+          503,
+          { detail: message.reason ?? 'Queue is full', ...message },
+          { 'Retry-After': String(retryAfter) },
+        );
+      } else if (message.msg === 'process_completed') {
+        answered = true;
+        if (message.success) json(response, 200, message.output);
+        else json(response, 500, { error: message.output.error, detail: message.output.error });
+      }
+    };
+    const id = host.join(
+      {
+        send: answer,
+        close: () => {
+          if (!answered) json(response, 500, { error: 'the job ended without a result' });
+          resolve();
+        },
+      },
+      endpoint.fnIndex,
+      body.data as unknown[],
+    );
+    // The caller hung up: leave the queue at once (or abort the running call).
+    response.on('close', () => {
+      if (!answered) host.leave(id);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,59 @@
+import type { QueueStats } from '@crowdserve/queue';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** Counters the queue engine does not keep: batch latencies per endpoint, for `/metrics`. */
+export class Metrics {
+  private readonly latency = new Map<string, { buckets: number[]; sum: number; count: number }>();
+
+  recordBatch(apiName: string, seconds: number): void {
+    let h = this.latency.get(apiName);
+    if (h === undefined) {
+      h = { buckets: LATENCY_BUCKETS.map(() => 0), sum: 0, count: 0 };
+      this.latency.set(apiName, h);
+    }
+    LATENCY_BUCKETS.forEach((le, i) => {
+      if (seconds <= le) h.buckets[i]! += 1;
+    });
+    h.sum += seconds;
+    h.count += 1;
+  }
+
+  /** Prometheus text exposition format 0.0.4. */
+  render(stats: QueueStats, settings: { concurrencyCount: number; maxSize: number | null }): string {
+    const lines: string[] = [];
+    const gauge = (name: string, help: string, value: number) =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
+    const counter = (name: string, help: string, value: number) =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`);
+    gauge('crowdserve_queue_waiting', 'Jobs waiting for a slot.', stats.waiting);
+    gauge('crowdserve_queue_running', 'Jobs in slots (awaiting their data or running).', stats.running);
+    gauge('crowdserve_slots_busy', 'Slots in use.', stats.busySlots);
+    gauge('crowdserve_slots_total', 'concurrencyCount.', settings.concurrencyCount);
+    gauge('crowdserve_queue_max_size', 'maxSize (-1 = unbounded).', settings.maxSize ?? -1);
+    counter('crowdserve_jobs_completed_total', 'Jobs that ended with a result.', stats.completed);
+    counter('crowdserve_jobs_failed_total', 'Jobs that ended with an error or timeout.', stats.failed);
+    counter('crowdserve_jobs_cancelled_total', 'Jobs whose client left.', stats.cancelled);
+    counter(
+      'crowdserve_jobs_rejected_total',
+      'Joins refused (queue full, shutting down, bad endpoint).',
+      stats.rejected,
+    );
+    lines.push('# HELP crowdserve_batches_total Batches run, by size.', '# TYPE crowdserve_batches_total counter');
+    for (const [size, count] of Object.entries(stats.batchSizes))
+      lines.push(`crowdserve_batches_total{size="${size}"} ${count}`);
+    lines.push('# HELP crowdserve_batch_seconds Run time of a batch.', '# TYPE crowdserve_batch_seconds histogram');
+    for (const [api, h] of this.latency) {
+      const label = `endpoint="${api.replace(/["\\\n]/g, '_')}"`;
+      LATENCY_BUCKETS.forEach((le, i) =>
+        lines.push(`crowdserve_batch_seconds_bucket{${label},le="${le}"} ${h.buckets[i]}`),
+      );
+      lines.push(`crowdserve_batch_seconds_bucket{${label},le="+Inf"} ${h.count}`);
+      lines.push(
+        `crowdserve_batch_seconds_sum{${label}} ${h.sum}`,
+        `crowdserve_batch_seconds_count{${label}} ${h.count}`,
+      );
+    }
+    return lines.join('\n') + '\n';
+  }
+}

@@ -1,0 +1,119 @@
+import type { EndpointDefinition } from '../endpoint.js';
+
+/** Options of {@link serve}. Gradio 3 names in brackets. */
+export interface ServeOptions {
+  /** Port to listen on; 0 picks a free one (see `server.url`). @default 7860 */
+  port?: number;
+  /** Interface to bind. @default '127.0.0.1' */
+  host?: string;
+  /** [concurrency_count] Job slots that run at once, shared by all endpoints. @default 1 */
+  concurrencyCount?: number;
+  /** [max_size] Most waiting jobs; a join beyond it gets `queue_full`. `null` = unbounded. @default null */
+  maxSize?: number | null;
+  /** [api_open] `false`: the HTTP predict routes answer 404; only the queue is open. @default true */
+  apiOpen?: boolean;
+  /** [status_update_rate] `'auto'` or seconds between estimation pushes. @default 'auto' */
+  statusUpdateRate?: 'auto' | number;
+  /**
+   * Origins allowed to open the queue socket and to get CORS answers (`'https://my.app'`).
+   * @default null: the server's own host, and loopback origins
+   */
+  allowedOrigins?: string[] | null;
+  /** Largest WebSocket frame or HTTP body accepted; a larger frame closes the socket with 1009. @default 16 MiB */
+  maxPayloadBytes?: number;
+  /** Protocol ping interval; a peer silent for two intervals is terminated. @default 15000 */
+  heartbeatIntervalMs?: number;
+  /** How long a new socket may take to say which endpoint it joins. @default 5000 */
+  handshakeTimeoutMs?: number;
+  /** How long a picked job may take to send its data. @default 60000 */
+  dataTimeoutMs?: number;
+  /** How long `close()` lets running jobs finish before failing them. @default 10000 */
+  closeGraceMs?: number;
+  /** A folder of static files served at `/` (the built playground). @default null */
+  staticDir?: string | null;
+  /** Shown as the app's title in `/config`. @default 'crowdserve' */
+  title?: string;
+  /** The endpoints; their order gives `fn_index`, their keys `api_name`. */
+  endpoints: Record<string, EndpointDefinition>;
+}
+
+export type ResolvedServeOptions = Required<Omit<ServeOptions, 'endpoints'>> & Pick<ServeOptions, 'endpoints'>;
+
+export const DEFAULT_SERVE_OPTIONS = {
+  port: 7860,
+  host: '127.0.0.1',
+  concurrencyCount: 1,
+  maxSize: null,
+  apiOpen: true,
+  statusUpdateRate: 'auto',
+  allowedOrigins: null,
+  maxPayloadBytes: 16 * 1024 * 1024,
+  heartbeatIntervalMs: 15_000,
+  handshakeTimeoutMs: 5_000,
+  dataTimeoutMs: 60_000,
+  closeGraceMs: 10_000,
+  staticDir: null,
+  title: 'crowdserve',
+} as const satisfies Required<Omit<ServeOptions, 'endpoints'>>;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? `'${value}'` : typeof value === 'number' ? String(value) : typeof value;
+}
+
+function int(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name}: expected an integer from ${min} to ${max}, got ${describe(value)}`);
+  }
+}
+
+/** Fills defaults and checks every option once, with a message that says what was expected. */
+export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`serve(options): expected an object, got ${describe(options)}`);
+  }
+  const o = { ...DEFAULT_SERVE_OPTIONS, ...stripUndefined(options) } as ResolvedServeOptions;
+  int('port', o.port, 0, 65535);
+  if (typeof o.host !== 'string' || o.host === '')
+    throw new TypeError(`host: expected a host name, got ${describe(o.host)}`);
+  int('concurrencyCount', o.concurrencyCount, 1, 1024);
+  if (o.maxSize !== null) int('maxSize', o.maxSize, 0);
+  if (typeof o.apiOpen !== 'boolean') throw new TypeError(`apiOpen: expected a boolean, got ${describe(o.apiOpen)}`);
+  if (o.statusUpdateRate !== 'auto' && !(typeof o.statusUpdateRate === 'number' && o.statusUpdateRate > 0)) {
+    throw new RangeError(
+      `statusUpdateRate: expected 'auto' or a number of seconds > 0, got ${describe(o.statusUpdateRate)}`,
+    );
+  }
+  if (o.allowedOrigins !== null) {
+    if (!Array.isArray(o.allowedOrigins)) {
+      throw new TypeError(`allowedOrigins: expected an array of origins or null, got ${describe(o.allowedOrigins)}`);
+    }
+    for (const origin of o.allowedOrigins) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed === undefined || parsed.origin !== origin) {
+        throw new RangeError(
+          `allowedOrigins: expected origins like 'https://my.app' (scheme, host, port; no path), got ${describe(origin)}`,
+        );
+      }
+    }
+  }
+  int('maxPayloadBytes', o.maxPayloadBytes, 1024);
+  int('heartbeatIntervalMs', o.heartbeatIntervalMs, 10);
+  int('handshakeTimeoutMs', o.handshakeTimeoutMs, 1);
+  int('dataTimeoutMs', o.dataTimeoutMs, 1);
+  int('closeGraceMs', o.closeGraceMs, 0);
+  if (o.staticDir !== null && typeof o.staticDir !== 'string') {
+    throw new TypeError(`staticDir: expected a folder path or null, got ${describe(o.staticDir)}`);
+  }
+  return o;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

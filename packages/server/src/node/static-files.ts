@@ -1,0 +1,65 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+  '.txt': 'text/plain; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+
+/** Headers that make the page cross-origin isolated: multi-threaded WASM and fine timers. */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+} as const;
+
+/**
+ * Serves a file from `root` for a URL path; `index.html` for `/`. Answers `false` when there is no
+ * such file, so the caller can answer 404. Paths cannot leave `root`.
+ */
+export async function serveStatic(
+  root: string,
+  urlPath: string,
+  response: ServerResponse,
+  head: boolean,
+): Promise<boolean> {
+  let path: string;
+  try {
+    path = decodeURIComponent(urlPath);
+  } catch {
+    return false;
+  }
+  if (path.includes('\0')) return false;
+  const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
+  if (file !== normalize(root) && !file.startsWith(normalize(root) + sep)) return false;
+  const info = await stat(file).catch(() => undefined);
+  if (info === undefined || !info.isFile()) return false;
+  response.writeHead(200, {
+    'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'Content-Length': info.size,
+    'Cache-Control': file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+    ...ISOLATION_HEADERS,
+  });
+  if (head) {
+    response.end();
+    return true;
+  }
+  await new Promise<void>((resolve) => {
+    createReadStream(file)
+      .on('error', () => response.destroy())
+      .on('close', resolve)
+      .pipe(response);
+  });
+  return true;
+}
