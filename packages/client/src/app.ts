@@ -1,0 +1,116 @@
+import { MAX_SESSION_HASH_LENGTH, type ApiInfo, type AppConfig, type DataMessage } from '@crowdserve/protocol';
+import { BadRequestError, describeValue } from './errors.js';
+import { findEndpoint, type EndpointInfo } from './endpoints.js';
+import { createJob, type Job } from './job.js';
+import { resolveRetryOptions, type RetryOptions } from './retry-policy.js';
+import { runJob } from './run-job.js';
+import type { JobStatus } from './status.js';
+import type { QueueTarget } from './transport.js';
+
+export interface SubmitOptions<T = unknown[]> {
+  /** Cancels the job at any stage. An `AbortSignal.timeout()` fails it with `TIMEOUT` instead of `CANCELLED`. */
+  signal?: AbortSignal;
+  /** Overrides the app's retry options for this job; `false` never retries. */
+  retry?: Partial<RetryOptions> | false;
+  /** Called with each status, the same sequence the job's iterator yields. */
+  onStatus?: (status: JobStatus<T>) => void;
+  /** Overrides the app's `session_hash` (Gradio keys per-session state by it). At most 64 characters. */
+  sessionHash?: string;
+}
+
+export interface App {
+  readonly config: AppConfig;
+  /** `/info`'s answer; `null` when the server has none. */
+  readonly info: ApiInfo | null;
+  /** Every endpoint, in `fn_index` order. */
+  readonly endpoints: readonly EndpointInfo[];
+  /** The `session_hash` jobs send unless they say otherwise. */
+  readonly sessionHash: string;
+  /**
+   * Submits `data` (the endpoint's inputs) to an endpoint, by api name (`'/predict'`) or `fn_index`.
+   * Throws a `BadRequestError` at once for an unknown endpoint or invalid options; nothing is opened then.
+   */
+  submit<T = unknown[]>(endpoint: string | number, data: unknown[], options?: SubmitOptions<T>): Job<T>;
+  /** `submit(…).result`: the output data. Rejects, never throws. */
+  predict<T = unknown[]>(endpoint: string | number, data: unknown[], options?: SubmitOptions<T>): Promise<T>;
+  /** Cancels every job still going; later submits fail with `BAD_REQUEST`. */
+  close(): void;
+}
+
+/** What `connect()` settled once for every job of the app. */
+export interface AppSettings {
+  retry: RetryOptions;
+  connectTimeoutMs: number;
+  sessionHash: string;
+}
+
+export function createApp(
+  target: QueueTarget,
+  config: AppConfig,
+  info: ApiInfo | null,
+  endpoints: readonly EndpointInfo[],
+  settings: AppSettings,
+): App {
+  const running = new Set<Job<unknown>>();
+  let closed = false;
+
+  function submit<T = unknown[]>(endpoint: string | number, data: unknown[], options: SubmitOptions<T> = {}): Job<T> {
+    if (closed) throw new BadRequestError('submit: expected an open app, got one that was closed');
+    const { fnIndex } = findEndpoint(endpoints, endpoint);
+    if (!Array.isArray(data)) throw new BadRequestError(`data: expected an array, got ${describeValue(data)}`);
+    const sessionHash = checkSessionHash(options.sessionHash ?? settings.sessionHash);
+    const retry = resolveRetryOptions(options.retry, settings.retry);
+    const dataFrame = serialise({ data, event_data: null, fn_index: fnIndex, session_hash: sessionHash });
+    const plan = {
+      open: () => target.open(),
+      fnIndex,
+      sessionHash,
+      dataFrame,
+      connectTimeoutMs: settings.connectTimeoutMs,
+      retry,
+      now: Date.now,
+      random: Math.random,
+    };
+    const job = createJob<T>((emit, signal) => runJob(plan, emit, signal), options);
+    running.add(job);
+    const forget = (): boolean => running.delete(job);
+    job.result.then(forget, forget);
+    return job;
+  }
+
+  return {
+    config,
+    info,
+    endpoints,
+    sessionHash: settings.sessionHash,
+    submit,
+    predict: async (endpoint, data, options) => submit(endpoint, data, options).result,
+    close() {
+      closed = true;
+      for (const job of running) job.cancel();
+    },
+  };
+}
+
+function serialise(message: DataMessage): string {
+  try {
+    return JSON.stringify(message);
+  } catch (cause) {
+    throw new BadRequestError(`data: expected JSON-serialisable values, got ${cause}`, { cause });
+  }
+}
+
+export function checkSessionHash(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SESSION_HASH_LENGTH) {
+    throw new BadRequestError(
+      `sessionHash: expected a string of 1 to ${MAX_SESSION_HASH_LENGTH} characters, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** A random `session_hash`: 16 hex characters from the platform's CSPRNG. */
+export function randomSessionHash(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,45 @@
+export { connect, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectOptions } from './connect.js';
+export type { App, SubmitOptions } from './app.js';
+export type { EndpointInfo } from './endpoints.js';
+export type { Job } from './job.js';
+export type {
+  DoneStatus,
+  FailedStatus,
+  JobStatus,
+  PartialStatus,
+  ProgressStatus,
+  QueuedStatus,
+  RetryingStatus,
+  RunningStatus,
+  TerminalStatus,
+} from './status.js';
+export type { ProgressUnit } from '@crowdserve/protocol';
+export {
+  BadRequestError,
+  CancelledError,
+  ConnectionLostError,
+  CrowdserveError,
+  QueueFullError,
+  ServerError,
+  TimeoutError,
+  type ErrorCode,
+  type QueueFullDetails,
+} from './errors.js';
+export {
+  DEFAULT_BASE_DELAY_MS,
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_DELAY_MS,
+  DEFAULT_RETRY_OPTIONS,
+  retryDelayMs,
+  shouldRetry,
+  type RetryOptions,
+} from './retry-policy.js';
+export {
+  webSocketDuplex,
+  type Duplex,
+  type DuplexCloseEvent,
+  type QueueTarget,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './transport.js';

@@ -1,0 +1,120 @@
+import { parseServerMessage, type JoinMessage, type QueueFullMessage } from '@crowdserve/protocol';
+import { toStatus, type JobStatus, type TerminalStatus } from './status.js';
+import type { Duplex } from './transport.js';
+
+/** What one attempt needs to know. */
+export interface AttemptPlan {
+  open: () => Duplex;
+  fnIndex: number;
+  sessionHash: string;
+  /** The `DataMessage`, serialised once up front (so unserialisable data fails the submit, not the socket). */
+  dataFrame: string;
+  /** The server must say `send_hash` within this long after the attempt opens. */
+  connectTimeoutMs: number;
+  now: () => number;
+}
+
+/** How one attempt ended. Only `queue_full` and a `lost` with `dataSent: false` may be retried. */
+export type AttemptOutcome =
+  | { type: 'terminal'; status: TerminalStatus }
+  | { type: 'queue_full'; message: QueueFullMessage }
+  | { type: 'lost'; dataSent: boolean; timedOut: boolean; code: number | null; reason: string; cause?: unknown }
+  | { type: 'cancelled' };
+
+/**
+ * One attempt's conversation on the Gradio 3.x queue: answer `send_hash` with the join, `send_data`
+ * with the data, report statuses through `emit`, and settle on the first terminal event. Frames
+ * that are not a known message (`log`, `heartbeat`, malformed JSON) are skipped. Never rejects.
+ */
+export function runAttempt(
+  plan: AttemptPlan,
+  emit: (status: JobStatus) => void,
+  signal: AbortSignal,
+): Promise<AttemptOutcome> {
+  if (signal.aborted) return Promise.resolve({ type: 'cancelled' });
+  let duplex: Duplex;
+  try {
+    duplex = plan.open();
+  } catch (cause) {
+    return Promise.resolve({
+      type: 'lost',
+      dataSent: false,
+      timedOut: false,
+      code: null,
+      reason: String(cause),
+      cause,
+    });
+  }
+
+  return new Promise((resolve) => {
+    let dataSent = false;
+    let settled = false;
+
+    const finish = (outcome: AttemptOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      duplex.onmessage = null;
+      duplex.onclose = null;
+      try {
+        duplex.close();
+      } catch {
+        // Already closed: nothing left to end.
+      }
+      resolve(outcome);
+    };
+
+    const send = (frame: string): void => {
+      try {
+        duplex.send(frame);
+      } catch (cause) {
+        finish({ type: 'lost', dataSent, timedOut: false, code: null, reason: String(cause), cause });
+      }
+    };
+
+    const timer = setTimeout(
+      () => finish({ type: 'lost', dataSent: false, timedOut: true, code: null, reason: 'no send_hash in time' }),
+      plan.connectTimeoutMs,
+    );
+    const onAbort = (): void => finish({ type: 'cancelled' });
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    duplex.onclose = (event) =>
+      finish({ type: 'lost', dataSent, timedOut: false, code: event.code, reason: event.reason, cause: event });
+
+    duplex.onmessage = (text) => {
+      const parsed = parseServerMessage(text);
+      if (!parsed.ok) return;
+      const message = parsed.value;
+      switch (message.msg) {
+        case 'send_hash':
+          clearTimeout(timer);
+          send(JSON.stringify({ fn_index: plan.fnIndex, session_hash: plan.sessionHash } satisfies JoinMessage));
+          return;
+        case 'send_data':
+          if (dataSent) return;
+          // From here on the server holds the data: a drop is never retried.
+          dataSent = true;
+          send(plan.dataFrame);
+          return;
+        case 'queue_full':
+          finish({ type: 'queue_full', message });
+          return;
+        case 'estimation':
+          // A job that is running is no longer queued, whatever a late estimation says.
+          if (!dataSent) emitStatus();
+          return;
+        default:
+          emitStatus();
+      }
+
+      function emitStatus(): void {
+        const status = toStatus(message, plan.now());
+        if (status === null) return;
+        if (status.type === 'done' || status.type === 'failed') finish({ type: 'terminal', status });
+        else emit(status);
+      }
+    };
+  });
+}

@@ -1,0 +1,80 @@
+import { ConnectionLostError, QueueFullError, TimeoutError, type CrowdserveError } from './errors.js';
+import { runAttempt, type AttemptOutcome, type AttemptPlan } from './job-socket.js';
+import { retryDelayMs, shouldRetry, type RetryOptions } from './retry-policy.js';
+import type { JobStatus } from './status.js';
+
+export interface JobPlan extends AttemptPlan {
+  retry: RetryOptions;
+  random: () => number;
+}
+
+type Retryable = Extract<AttemptOutcome, { type: 'queue_full' | 'lost' }>;
+
+/**
+ * Runs a job to its end: attempts, and between them the retry policy's waits. Retries only what is
+ * safe (`queue_full`, or a connection that failed before the data was sent). Every ending is reported
+ * through `emit`; a cancel is reported by the job itself, so on abort this just stops. Never rejects.
+ */
+export async function runJob(plan: JobPlan, emit: (status: JobStatus) => void, signal: AbortSignal): Promise<void> {
+  const startedAt = plan.now();
+  for (let attempts = 1; ; attempts++) {
+    const outcome = await runAttempt(plan, emit, signal);
+    if (outcome.type === 'cancelled') return;
+    if (outcome.type === 'terminal') return emit(outcome.status);
+    if (outcome.type === 'lost' && outcome.dataSent) {
+      return emit({
+        type: 'failed',
+        error: connectionError(outcome, 'the connection closed before the job completed'),
+      });
+    }
+
+    const retryAfter = outcome.type === 'queue_full' ? outcome.message.retry_after : null;
+    const delayMs = retryDelayMs(attempts - 1, plan.retry, retryAfter, plan.random);
+    if (!shouldRetry(attempts, plan.now() - startedAt, delayMs, plan.retry)) {
+      return emit({ type: 'failed', error: giveUpError(outcome, attempts) });
+    }
+    const reason = outcome.type === 'queue_full' ? 'queue_full' : 'connection';
+    emit({ type: 'retrying', attempt: attempts + 1, delayMs, reason });
+    if (!(await wait(delayMs, signal))) return;
+  }
+}
+
+function giveUpError(outcome: Retryable, attempts: number): CrowdserveError {
+  if (outcome.type === 'lost') return connectionError(outcome, `could not join the queue in ${attempts} attempt(s)`);
+  const m = outcome.message;
+  return new QueueFullError(
+    {
+      attempts,
+      queueSize: m.queue_size ?? null,
+      maxSize: m.max_size ?? null,
+      retryAfter: m.retry_after ?? null,
+      reason: m.reason ?? null,
+    },
+    { cause: m },
+  );
+}
+
+function connectionError(outcome: Extract<AttemptOutcome, { type: 'lost' }>, what: string): CrowdserveError {
+  const detail =
+    outcome.code === null ? outcome.reason : `close ${outcome.code}${outcome.reason ? ` ${outcome.reason}` : ''}`;
+  const message = `${what} (${detail})`;
+  return outcome.timedOut
+    ? new TimeoutError(message, { cause: outcome.cause })
+    : new ConnectionLostError(message, { cause: outcome.cause });
+}
+
+/** Resolves `true` after `ms`, or `false` as soon as `signal` aborts. */
+function wait(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
