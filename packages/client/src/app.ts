@@ -69,7 +69,7 @@ export function createApp(
       connectTimeoutMs: settings.connectTimeoutMs,
       retry,
       now: Date.now,
-      random: Math.random,
+      random: () => Math.random(),
     };
     const job = createJob<T>((emit, signal) => runJob(plan, emit, signal), options);
     running.add(job);

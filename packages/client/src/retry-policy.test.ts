@@ -1,0 +1,125 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BadRequestError } from './errors.js';
+import {
+  DEFAULT_RETRY_OPTIONS,
+  resolveRetryOptions,
+  retryDelayMs,
+  shouldRetry,
+  type RetryOptions,
+} from './retry-policy.js';
+
+const options: RetryOptions = { ...DEFAULT_RETRY_OPTIONS };
+
+describe('retryDelayMs', () => {
+  it('stays within [0, min(maxDelayMs, baseDelayMs · 2^attempt)] for every random value', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (attempt, r) => {
+          const delay = retryDelayMs(attempt, options, undefined, () => r);
+          const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
+          expect(delay).toBeGreaterThanOrEqual(0);
+          expect(delay).toBeLessThanOrEqual(cap);
+          expect(Number.isInteger(delay)).toBe(true);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('doubles the cap per attempt up to maxDelayMs (random just under 1 reaches it)', () => {
+    const almostOne = (): number => 0.999999;
+    const caps = [0, 1, 2, 3, 4, 5, 6].map((attempt) => retryDelayMs(attempt, options, null, almostOne));
+    expect(caps).toEqual([499, 999, 1999, 3999, 7999, 14999, 14999]);
+    expect(retryDelayMs(3, options, null, () => 0)).toBe(0);
+  });
+
+  it('spreads delays over the whole range (full jitter, not equal jitter)', () => {
+    const delays = Array.from({ length: 1000 }, (_, i) => retryDelayMs(4, options, null, () => i / 1000));
+    expect(Math.min(...delays)).toBe(0);
+    expect(Math.max(...delays)).toBeGreaterThan(7900);
+  });
+
+  it("uses the server's retry_after as a floor, in ms", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 10 }),
+        fc.double({ min: 0, max: 30, noNaN: true }),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (attempt, retryAfter, r) => {
+          const delay = retryDelayMs(attempt, options, retryAfter, () => r);
+          expect(delay).toBeGreaterThanOrEqual(retryAfter * 1000);
+          expect(delay).toBe(
+            Math.max(
+              retryDelayMs(attempt, options, null, () => r),
+              Math.ceil(retryAfter * 1000),
+            ),
+          );
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    // A floor beyond maxDelayMs still wins: the server knows when it will have room.
+    expect(retryDelayMs(0, options, 20, () => 0.5)).toBe(20_000);
+  });
+
+  it('ignores a retry_after that is absent, zero or negative', () => {
+    expect(retryDelayMs(2, options, undefined, () => 0.5)).toBe(1000);
+    expect(retryDelayMs(2, options, null, () => 0.5)).toBe(1000);
+    expect(retryDelayMs(2, options, -3, () => 0.5)).toBe(1000);
+    expect(retryDelayMs(2, options, 0, () => 0.5)).toBe(1000);
+  });
+});
+
+describe('shouldRetry', () => {
+  it('allows maxAttempts attempts in all, the first included', () => {
+    const verdicts = [1, 2, 3, 4, 5, 6, 7].map((made) => shouldRetry(made, 0, 0, options));
+    expect(verdicts).toEqual([true, true, true, true, true, false, false]);
+    expect(shouldRetry(1, 0, 0, { ...options, maxAttempts: 1 })).toBe(false);
+  });
+
+  it('gives up when the next attempt would start past the deadline', () => {
+    const withDeadline = { ...options, deadlineMs: 10_000 };
+    expect(shouldRetry(1, 9_000, 1_000, withDeadline)).toBe(true);
+    expect(shouldRetry(1, 9_000, 1_001, withDeadline)).toBe(false);
+    expect(shouldRetry(1, 10_500, 0, withDeadline)).toBe(false);
+  });
+
+  it('has no deadline by default', () => {
+    expect(DEFAULT_RETRY_OPTIONS.deadlineMs).toBe(Infinity);
+    expect(shouldRetry(1, 1e12, 1e9, options)).toBe(true);
+  });
+});
+
+describe('resolveRetryOptions', () => {
+  it('fills in the exported defaults', () => {
+    expect(resolveRetryOptions(undefined)).toEqual({
+      maxAttempts: 6,
+      baseDelayMs: 500,
+      maxDelayMs: 15_000,
+      deadlineMs: Infinity,
+    });
+    expect(resolveRetryOptions({ maxAttempts: 2 })).toEqual({ ...DEFAULT_RETRY_OPTIONS, maxAttempts: 2 });
+  });
+
+  it('layers over a base, and false means one attempt', () => {
+    const base = resolveRetryOptions({ baseDelayMs: 10 });
+    expect(resolveRetryOptions({ maxAttempts: 3 }, base)).toEqual({ ...base, maxAttempts: 3 });
+    expect(resolveRetryOptions(false, base)).toEqual({ ...base, maxAttempts: 1 });
+  });
+
+  it.each([
+    [{ maxAttempts: 0 }, 'retry.maxAttempts: expected an integer ≥ 1, got 0'],
+    [{ maxAttempts: 2.5 }, 'retry.maxAttempts: expected an integer ≥ 1, got 2.5'],
+    [{ baseDelayMs: -1 }, 'retry.baseDelayMs: expected a finite number ≥ 0, got -1'],
+    [{ maxDelayMs: '5' }, 'retry.maxDelayMs: expected a finite number ≥ 0, got "5"'],
+    [{ deadlineMs: 0 }, 'retry.deadlineMs: expected a number > 0, got 0'],
+    ['often', 'retry: expected an object or false, got "often"'],
+  ])('refuses %j: %s', (input, message) => {
+    const attempt = (): unknown => resolveRetryOptions(input as Partial<RetryOptions>);
+    expect(attempt).toThrow(BadRequestError);
+    expect(attempt).toThrow(message);
+  });
+});
