@@ -1,0 +1,52 @@
+import type { BatchId, JobId } from './types.js';
+
+/**
+ * One slot's work: the jobs picked together, from the moment they are picked (asked for their data)
+ * until the host reports the batch finished, or it times out.
+ */
+export interface Batch {
+  readonly id: BatchId;
+  readonly fnIndex: number;
+  /** Members still present, in pick order (= join order). */
+  readonly members: Set<JobId>;
+  /** Members whose data has not arrived yet. */
+  readonly awaitingData: Set<JobId>;
+  /** Still taking members (maxBatchDelayMs): until `closeAt` or until full. */
+  open: boolean;
+  /** Clock ms at which an open batch closes: its oldest member's join + maxBatchDelayMs. */
+  readonly closeAt: number;
+  /** Clock ms of `startBatch`; null while gathering members or data. */
+  startedAt: number | null;
+  /** The ids as sent in `startBatch`: the host's `results[i]` belongs to `jobIds[i]`. */
+  jobIds: JobId[];
+  /** Clock ms past which the running batch is timed out; null for no limit. */
+  runDeadline: number | null;
+  /** `abort` was sent because every member left. */
+  aborted: boolean;
+}
+
+export function newBatch(id: BatchId, fnIndex: number, closeAt: number): Batch {
+  return {
+    id,
+    fnIndex,
+    members: new Set(),
+    awaitingData: new Set(),
+    open: false,
+    closeAt,
+    startedAt: null,
+    jobIds: [],
+    runDeadline: null,
+    aborted: false,
+  };
+}
+
+/** A job the engine holds: waiting in the line (`batch` null) or in a slot. */
+export interface Job {
+  readonly id: JobId;
+  readonly fnIndex: number;
+  /** Clock ms. */
+  readonly joinedAt: number;
+  batch: Batch | null;
+  /** Clock ms by which its data must arrive; null when not awaited. */
+  dataDeadline: number | null;
+}

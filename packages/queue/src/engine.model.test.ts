@@ -1,0 +1,386 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { QueueEngine } from './engine.js';
+import type { BatchId, Effect, EndpointOptions, JobId, QueueOptions } from './types.js';
+
+// Model-based tests: random options and random event sequences, with a model host that executes the
+// engine's effects and checks the queue's invariants after every effect and every step.
+
+type Options = Required<Omit<QueueOptions, 'clock' | 'endpoints'>> & { endpoints: Required<EndpointOptions>[] };
+
+type Command =
+  | { kind: 'join'; fn: number; duplicate: boolean }
+  | { kind: 'data'; pick: number }
+  | { kind: 'cancel'; pick: number }
+  | { kind: 'finish'; pick: number; ok: boolean; wrongLength: boolean }
+  | { kind: 'tick' };
+
+type Step = Command & { advance: number };
+
+const endpointArb: fc.Arbitrary<Required<EndpointOptions>> = fc.record({
+  batch: fc.boolean(),
+  maxBatchSize: fc.integer({ min: 1, max: 4 }),
+  maxBatchDelayMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 200 })),
+  concurrencyLimit: fc.option(fc.integer({ min: 1, max: 2 }), { nil: null }),
+  expectedDurationMs: fc.option(fc.integer({ min: 1, max: 100 }), { nil: null }),
+  timeoutMs: fc.option(fc.integer({ min: 20, max: 300 }), { nil: null }),
+});
+
+const optionsArb: fc.Arbitrary<Options> = fc.record({
+  concurrencyCount: fc.integer({ min: 1, max: 3 }),
+  maxSize: fc.option(fc.integer({ min: 0, max: 6 }), { nil: null }),
+  statusUpdateRate: fc.oneof(fc.constant('auto' as const), fc.constantFrom(0.1, 0.25, 1)),
+  dataTimeoutMs: fc.integer({ min: 20, max: 500 }),
+  endpoints: fc.array(endpointArb, { minLength: 1, maxLength: 3 }),
+});
+
+const commandArb: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('join' as const),
+      fn: fc.nat(3),
+      duplicate: fc.nat(9).map((n) => n === 0),
+    }),
+  },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('data' as const), pick: fc.nat(20) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat(20) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('finish' as const),
+      pick: fc.nat(20),
+      ok: fc.boolean(),
+      wrongLength: fc.nat(9).map((n) => n === 0),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('tick' as const) }) },
+);
+
+const stepArb: fc.Arbitrary<Step> = fc
+  .tuple(commandArb, fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 120 })))
+  .map(([command, advance]) => ({ ...command, advance }));
+
+interface JobState {
+  fn: number;
+  seq: number;
+  picked: boolean;
+  dataSent: boolean;
+  started: boolean;
+  ends: number;
+  lastRank: number | null;
+  lastEstimateAt: number | null;
+}
+
+class InvariantError extends Error {}
+
+/** How often the runs reached each corner of the state space. */
+const seen = {
+  queueFull: 0,
+  sharedBatch: 0,
+  dataTimeout: 0,
+  runTimeout: 0,
+  abortCancelled: 0,
+  shutdown: 0,
+  cancelledRunning: 0,
+};
+
+function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new InvariantError(message);
+}
+
+/** A host that executes effects faithfully (one timer, replaced by each scheduleTick) and checks them. */
+class ModelHost {
+  now = 0;
+  readonly engine: QueueEngine;
+  readonly jobs = new Map<JobId, JobState>();
+  /** Started batches the engine still counts as holding a slot. */
+  readonly live = new Map<BatchId, { fn: number; jobIds: JobId[] }>();
+  /** Batches that ended (finished or timed out): a finish for them must be ignored. */
+  readonly gone: BatchId[] = [];
+  timerAt: number | null = null;
+  nextId = 0;
+  rejected = 0;
+  closing = false;
+
+  constructor(readonly options: Options) {
+    this.engine = new QueueEngine({ ...options, clock: () => this.now });
+  }
+
+  private waitingIds(): JobId[] {
+    return [...this.jobs.entries()]
+      .filter(([, j]) => !j.picked && j.ends === 0)
+      .sort((a, b) => a[1].seq - b[1].seq)
+      .map(([id]) => id);
+  }
+
+  private maxBatch(fn: number): number {
+    const e = this.options.endpoints[fn] as Required<EndpointOptions>;
+    return e.batch ? e.maxBatchSize : 1;
+  }
+
+  run(step: Step): void {
+    this.now += step.advance;
+    switch (step.kind) {
+      case 'join':
+        return this.join(step.fn % (this.options.endpoints.length + 1), step.duplicate);
+      case 'data':
+        return this.data(step.pick);
+      case 'cancel':
+        return this.cancel(step.pick);
+      case 'finish':
+        return this.finish(step.pick, step.ok, step.wrongLength);
+      case 'tick':
+        return this.tick();
+    }
+  }
+
+  join(fn: number, duplicate: boolean): void {
+    const alive = [...this.jobs.entries()].filter(([, j]) => j.ends === 0).map(([id]) => id);
+    if (duplicate && alive[0] !== undefined) {
+      const effects = this.engine.join(alive[0], fn);
+      const reason = this.closing ? 'shutting_down' : 'duplicate_id';
+      check(
+        effects.some((e) => e.type === 'reject' && e.reason === reason),
+        'duplicate id accepted',
+      );
+      this.rejected++;
+      return this.apply(effects);
+    }
+    const id = `j${this.nextId++}`;
+    const job: JobState = {
+      fn,
+      seq: this.nextId,
+      picked: false,
+      dataSent: false,
+      started: false,
+      ends: 0,
+      lastRank: null,
+      lastEstimateAt: null,
+    };
+    this.jobs.set(id, job);
+    const waitingBefore = this.engine.stats().waiting;
+    const effects = this.engine.join(id, fn);
+    const reject = effects.find((e) => e.type === 'reject');
+    if (reject?.type === 'reject') {
+      this.rejected++;
+      this.jobs.delete(id);
+      check(!effects.some((e) => e !== reject && 'jobId' in e && e.jobId === id), `rejected ${id} got more`);
+      if (this.closing) check(reject.reason === 'shutting_down', 'join after shutdown not refused as such');
+      else if (fn >= this.options.endpoints.length) check(reject.reason === 'unknown_endpoint', 'unknown endpoint');
+      if (reject.reason === 'queue_full') {
+        seen.queueFull++;
+        const { maxSize } = this.options;
+        check(maxSize !== null && waitingBefore >= maxSize, 'queue_full below maxSize');
+        check(reject.retryAfter >= 0.1, 'retryAfter below 0.1 s');
+      }
+    } else {
+      check(fn < this.options.endpoints.length, `accepted ${id} for unknown endpoint ${fn}`);
+      check(!this.closing, `accepted ${id} after shutdown`);
+      const first = effects.find((e) => 'jobId' in e && e.jobId === id);
+      check(first?.type === 'estimate', `${id} got no estimate first`);
+    }
+    this.apply(effects);
+  }
+
+  shutdown(): void {
+    this.closing = true;
+    this.apply(this.engine.shutdown());
+    check(this.waitingIds().length === 0, 'jobs still wait after shutdown');
+  }
+
+  data(pick: number): void {
+    const awaiting = this.awaitingData();
+    const id = awaiting[pick % (awaiting.length + 1)];
+    if (id === undefined) {
+      // Data nobody asked for (a waiting job, or an unknown id) is ignored.
+      check(this.engine.dataReceived(this.waitingIds()[0] ?? 'nobody').length === 0, 'unasked data had effects');
+      return;
+    }
+    (this.jobs.get(id) as JobState).dataSent = true;
+    this.apply(this.engine.dataReceived(id));
+  }
+
+  private awaitingData(): JobId[] {
+    return [...this.jobs.entries()].filter(([, j]) => j.picked && !j.dataSent && j.ends === 0).map(([id]) => id);
+  }
+
+  cancel(pick: number): void {
+    const alive = [...this.jobs.entries()].filter(([, j]) => j.ends === 0);
+    const entry = alive[pick % (alive.length + 1)];
+    const effects = this.engine.cancel(entry?.[0] ?? 'nobody');
+    if (!entry) check(effects.length === 0, 'cancel of an unknown id had effects');
+    else
+      check(
+        effects.some((e) => e.type === 'end' && e.jobId === entry[0]),
+        'cancel did not end the job',
+      );
+    this.apply(effects);
+  }
+
+  finish(pick: number, ok: boolean, wrongLength: boolean): void {
+    const live = [...this.live.entries()];
+    const entry = live[pick % (live.length + 1)];
+    if (!entry) {
+      const stale = this.gone[pick % Math.max(1, this.gone.length)] ?? 999;
+      check(this.engine.batchFinished(stale, { ok: true, results: [] }).length === 0, 'stale finish had effects');
+      return;
+    }
+    const [batchId, batch] = entry;
+    this.live.delete(batchId);
+    this.gone.push(batchId);
+    const results = batch.jobIds.map((id) => `result of ${id}`);
+    if (wrongLength) results.pop();
+    const effects = this.engine.batchFinished(batchId, ok ? { ok: true, results } : { ok: false, error: 'boom' });
+    for (const effect of effects) {
+      if (effect.type !== 'end') continue;
+      const i = batch.jobIds.indexOf(effect.jobId);
+      if (i < 0) continue;
+      if (ok && !wrongLength) check(effect.outcome.status === 'success', 'ok batch did not succeed');
+      if (effect.outcome.status === 'success') check(effect.outcome.result === results[i], 'result misrouted');
+      else check(effect.outcome.status === 'error', `finished member ended ${effect.outcome.status}`);
+    }
+    this.apply(effects);
+  }
+
+  tick(): void {
+    this.timerAt = null;
+    this.apply(this.engine.tick());
+  }
+
+  /** Answers every data request, finishes every batch and runs every timer until nothing is left. */
+  drain(): void {
+    for (let i = 0; i < 2_000; i++) {
+      if (this.awaitingData().length > 0) this.data(0);
+      else if (this.live.size > 0) this.finish(0, true, false);
+      else if (this.timerAt !== null) {
+        this.now = Math.max(this.now, this.timerAt);
+        this.tick();
+      } else return;
+    }
+    throw new InvariantError('drain did not settle');
+  }
+
+  private apply(effects: Effect[]): void {
+    for (const effect of effects) this.applyOne(effect);
+    this.checkState();
+  }
+
+  private applyOne(effect: Effect): void {
+    if (effect.type === 'scheduleTick') {
+      this.timerAt = effect.at;
+      return;
+    }
+    if (effect.type === 'reject') return;
+    if (effect.type === 'startBatch') return this.started(effect);
+    if (effect.type === 'abort') {
+      check(this.live.has(effect.batchId) || effect.reason === 'cancelled', `abort of unknown batch ${effect.batchId}`);
+      seen[effect.reason === 'timeout' ? 'runTimeout' : 'abortCancelled']++;
+      if (effect.reason === 'timeout') {
+        this.live.delete(effect.batchId);
+        this.gone.push(effect.batchId);
+      }
+      return;
+    }
+    const job = this.jobs.get(effect.jobId);
+    check(job && job.ends === 0, `${effect.type} for ${effect.jobId}, which is not alive`);
+    switch (effect.type) {
+      case 'estimate': {
+        check(!job.picked, `estimate for picked ${effect.jobId}`);
+        const waiting = this.waitingIds();
+        const { rank, queueSize } = effect.estimation;
+        check(
+          rank === waiting.indexOf(effect.jobId),
+          `rank ${rank} of ${effect.jobId}, model says ${waiting.indexOf(effect.jobId)}`,
+        );
+        check(queueSize === waiting.length, 'queueSize differs from the waiting jobs');
+        check(job.lastRank === null || rank <= job.lastRank, `rank of ${effect.jobId} rose`);
+        if (this.options.statusUpdateRate === 'auto' && job.lastEstimateAt !== null) {
+          check(this.now - job.lastEstimateAt >= 100, `two estimates to ${effect.jobId} within 100 ms`);
+        }
+        job.lastRank = rank;
+        job.lastEstimateAt = this.now;
+        return;
+      }
+      case 'requestData': {
+        check(!job.picked, `${effect.jobId} picked twice`);
+        // FIFO per endpoint: every older job of the endpoint was picked or has ended.
+        for (const other of this.jobs.values()) {
+          if (other.fn === job.fn && other.seq < job.seq) check(other.picked || other.ends > 0, 'FIFO broken');
+        }
+        job.picked = true;
+        return;
+      }
+      case 'end':
+        if (effect.outcome.status === 'success') check(job.started, `${effect.jobId} succeeded without starting`);
+        if (effect.outcome.status === 'shutdown') check(!job.picked, `${effect.jobId} in a slot ended shutdown`);
+        if (effect.outcome.status === 'shutdown') seen.shutdown++;
+        if (effect.outcome.status === 'timeout' && effect.outcome.phase === 'data') seen.dataTimeout++;
+        if (effect.outcome.status === 'cancelled' && job.started) seen.cancelledRunning++;
+        job.ends++;
+        return;
+    }
+  }
+
+  private started(effect: Extract<Effect, { type: 'startBatch' }>): void {
+    check(effect.jobIds.length >= 1 && effect.jobIds.length <= this.maxBatch(effect.fnIndex), 'batch size');
+    let lastSeq = -1;
+    for (const id of effect.jobIds) {
+      const job = this.jobs.get(id);
+      check(job && job.ends === 0 && job.picked && job.dataSent, `${id} started before its data or after its end`);
+      check(!job.started, `${id} started twice`);
+      check(job.fn === effect.fnIndex, 'batch mixes endpoints');
+      check(job.seq > lastSeq, 'batch out of join order');
+      lastSeq = job.seq;
+      job.started = true;
+    }
+    if (effect.jobIds.length > 1) seen.sharedBatch++;
+    this.live.set(effect.batchId, { fn: effect.fnIndex, jobIds: effect.jobIds });
+  }
+
+  private checkState(): void {
+    const stats = this.engine.stats();
+    check(stats.busySlots <= this.options.concurrencyCount, 'more busy slots than concurrencyCount');
+    check(this.live.size <= stats.busySlots, 'running batches beyond busy slots');
+    this.options.endpoints.forEach((e, fn) => {
+      const running = [...this.live.values()].filter((b) => b.fn === fn).length;
+      check(e.concurrencyLimit === null || running <= e.concurrencyLimit, 'concurrencyLimit exceeded');
+    });
+    check(stats.waiting === this.waitingIds().length, 'waiting count differs');
+    if (this.options.maxSize !== null) check(stats.waiting <= this.options.maxSize, 'waiting beyond maxSize');
+    for (const [id, job] of this.jobs) check(job.ends <= 1, `${id} ended twice`);
+  }
+
+  checkDrained(): void {
+    for (const [id, job] of this.jobs) check(job.ends === 1, `${id} ended ${job.ends} times`);
+    const sizes = this.engine.internalSizes();
+    for (const [name, size] of Object.entries(sizes)) check(size === 0, `${name} holds ${size} after draining`);
+    const stats = this.engine.stats();
+    check(stats.completed + stats.failed + stats.cancelled === this.jobs.size, 'outcome counts differ');
+    check(stats.rejected === this.rejected, 'rejected count differs');
+  }
+}
+
+describe('QueueEngine (model-based)', () => {
+  it('keeps its invariants under random events and options', () => {
+    fc.assert(
+      fc.property(
+        optionsArb,
+        fc.array(stepArb, { minLength: 5, maxLength: 80, size: 'max' }),
+        fc.option(fc.nat(80), { nil: null }),
+        (options, steps, shutdownAt) => {
+          const host = new ModelHost(options);
+          steps.forEach((step, i) => {
+            if (i === shutdownAt) host.shutdown();
+            host.run(step);
+          });
+          host.drain();
+          host.checkDrained();
+        },
+      ),
+      { numRuns: 400 },
+    );
+    // The random runs did reach the interesting corners.
+    for (const [corner, count] of Object.entries(seen)) expect({ corner, count }).not.toMatchObject({ count: 0 });
+  });
+});

@@ -1,0 +1,568 @@
+import { describe, expect, it } from 'vitest';
+import { QueueEngine } from './engine.js';
+import type { Effect, EndpointOptions, QueueOptions } from './types.js';
+
+type Of<T extends Effect['type']> = Extract<Effect, { type: T }>;
+
+/** An engine on a fake clock. */
+function setup(options: Omit<Partial<QueueOptions>, 'clock'> = {}) {
+  let now = 0;
+  const engine = new QueueEngine({ endpoints: [{}], ...options, clock: () => now });
+  return {
+    engine,
+    advance(ms: number): void {
+      now += ms;
+    },
+    get now(): number {
+      return now;
+    },
+  };
+}
+
+function only<T extends Effect['type']>(effects: Effect[], type: T): Of<T>[] {
+  return effects.filter((e): e is Of<T> => e.type === type);
+}
+
+/** Effects in a compact form: `requestData a`, `end a success`, `estimate b 0`, `startBatch 1 [a,b]`. */
+function brief(effects: Effect[]): string[] {
+  return effects.map((e) => {
+    switch (e.type) {
+      case 'reject':
+        return `reject ${e.jobId} ${e.reason}`;
+      case 'estimate':
+        return `estimate ${e.jobId} ${e.estimation.rank}`;
+      case 'requestData':
+        return `requestData ${e.jobId}`;
+      case 'startBatch':
+        return `startBatch ${e.batchId} [${e.jobIds.join(',')}]`;
+      case 'abort':
+        return `abort ${e.batchId} ${e.reason}`;
+      case 'end':
+        return `end ${e.jobId} ${e.outcome.status}`;
+      case 'scheduleTick':
+        return `scheduleTick ${e.at}`;
+    }
+  });
+}
+
+function allZero(sizes: Record<string, number>): boolean {
+  return Object.values(sizes).every((n) => n === 0);
+}
+
+const batched = (options: EndpointOptions = {}): EndpointOptions => ({ batch: true, ...options });
+
+describe('QueueEngine: one job', () => {
+  it('runs the whole lifecycle and forgets the job', () => {
+    const q = setup();
+    expect(brief(q.engine.join('a', 0))).toEqual(['estimate a 0', 'requestData a', 'scheduleTick 60000']);
+    q.advance(10);
+    const [start] = only(q.engine.dataReceived('a'), 'startBatch');
+    expect(start).toEqual({ type: 'startBatch', batchId: 1, fnIndex: 0, jobIds: ['a'], expectedDuration: null });
+    q.advance(2_000);
+    expect(q.engine.batchFinished(1, { ok: true, results: [['A']] })).toEqual([
+      {
+        type: 'end',
+        jobId: 'a',
+        outcome: { status: 'success', result: ['A'], duration: 2, averageDuration: 2 },
+      },
+    ]);
+    expect(q.engine.stats()).toMatchObject({
+      waiting: 0,
+      running: 0,
+      busySlots: 0,
+      completed: 1,
+      batchSizes: { 1: 1 },
+    });
+    expect(allZero(q.engine.internalSizes())).toBe(true);
+    expect(q.engine.batchFinished(1, { ok: true, results: [['A']] })).toEqual([]);
+  });
+
+  it('sends its expected run time with startBatch once it has learned one', () => {
+    const q = setup({ endpoints: [{ expectedDurationMs: 1_500 }] });
+    q.engine.join('a', 0);
+    expect(only(q.engine.dataReceived('a'), 'startBatch')[0]?.expectedDuration).toBe(1.5);
+    q.advance(500);
+    q.engine.batchFinished(1, { ok: true, results: [1] });
+    q.engine.join('b', 0);
+    expect(only(q.engine.dataReceived('b'), 'startBatch')[0]?.expectedDuration).toBe(0.5);
+  });
+
+  it('ends every member with the error of a failed batch', () => {
+    const q = setup();
+    q.engine.join('a', 0);
+    q.engine.dataReceived('a');
+    expect(q.engine.batchFinished(1, { ok: false, error: 'boom' })).toEqual([
+      { type: 'end', jobId: 'a', outcome: { status: 'error', error: 'boom' } },
+    ]);
+    expect(q.engine.stats().failed).toBe(1);
+  });
+
+  it('fails a batch whose handler returned the wrong number of results', () => {
+    const q = setup({ endpoints: [batched()] });
+    q.engine.join('a', 0);
+    q.engine.dataReceived('a');
+    expect(q.engine.batchFinished(1, { ok: true, results: [1, 2] })).toEqual([
+      { type: 'end', jobId: 'a', outcome: { status: 'error', error: 'expected 1 results, got 2 results' } },
+    ]);
+  });
+
+  it('ignores data nobody asked for and unknown ids', () => {
+    const q = setup({ concurrencyCount: 1 });
+    q.engine.join('a', 0);
+    q.engine.join('b', 0);
+    expect(q.engine.dataReceived('b')).toEqual([]);
+    expect(q.engine.dataReceived('zzz')).toEqual([]);
+    expect(q.engine.cancel('zzz')).toEqual([]);
+    expect(q.engine.batchFinished(99, { ok: true, results: [] })).toEqual([]);
+    // Not started yet: a finish for it is a host bug, and ignored.
+    expect(q.engine.batchFinished(1, { ok: true, results: [1] })).toEqual([]);
+    q.engine.dataReceived('a');
+    expect(q.engine.dataReceived('a')).toEqual([]);
+  });
+});
+
+describe('QueueEngine: admission', () => {
+  it('rejects joins beyond maxSize waiting jobs; they never run', () => {
+    const q = setup({ maxSize: 2, endpoints: [{ expectedDurationMs: 1_000 }] });
+    q.engine.join('a', 0); // takes the slot: not waiting
+    q.engine.dataReceived('a');
+    q.engine.join('b', 0);
+    q.engine.join('c', 0);
+    q.advance(200);
+    const effects = q.engine.join('d', 0);
+    // The slot is expected to free at 1 s, 0.8 s from now: then a waiting place frees.
+    expect(effects).toEqual([
+      { type: 'reject', jobId: 'd', reason: 'queue_full', queueSize: 2, maxSize: 2, retryAfter: 0.8 },
+    ]);
+    const later = [
+      ...q.engine.batchFinished(1, { ok: true, results: [1] }),
+      ...q.engine.dataReceived('b'),
+      ...q.engine.batchFinished(2, { ok: true, results: [1] }),
+      ...q.engine.dataReceived('c'),
+      ...q.engine.batchFinished(3, { ok: true, results: [1] }),
+    ];
+    expect(later.some((e) => 'jobId' in e && e.jobId === 'd')).toBe(false);
+    expect(q.engine.stats()).toMatchObject({ completed: 3, rejected: 1 });
+  });
+
+  it('never asks a rejected client to retry sooner than 0.1 s', () => {
+    const q = setup({ maxSize: 0 });
+    q.engine.join('a', 0);
+    const [reject] = only(q.engine.join('b', 0), 'reject');
+    expect(reject).toMatchObject({ reason: 'queue_full', queueSize: 0, maxSize: 0 });
+    expect(reject?.retryAfter).toBeGreaterThanOrEqual(0.1);
+  });
+
+  it('accepts a job that goes straight into a free slot even at maxSize', () => {
+    const q = setup({ maxSize: 0, concurrencyCount: 2 });
+    expect(brief(q.engine.join('a', 0))).toContain('requestData a');
+    expect(brief(q.engine.join('b', 0))).toContain('requestData b');
+    expect(brief(q.engine.join('c', 0))).toEqual(['reject c queue_full']);
+  });
+
+  it('rejects duplicate ids and unknown endpoints', () => {
+    const q = setup({ endpoints: [{}, {}] });
+    q.engine.join('a', 0);
+    expect(brief(q.engine.join('a', 1))).toEqual(['reject a duplicate_id']);
+    expect(brief(q.engine.join('x', 2))).toEqual(['reject x unknown_endpoint']);
+    expect(brief(q.engine.join('y', -1))).toEqual(['reject y unknown_endpoint']);
+    expect(brief(q.engine.join('z', 0.5))).toEqual(['reject z unknown_endpoint']);
+    expect(q.engine.stats().rejected).toBe(4);
+  });
+});
+
+describe('QueueEngine: batching', () => {
+  /** Endpoint 0 blocks the only slot while others join; its batch is 1. */
+  function blocked(endpoints: EndpointOptions[]) {
+    const q = setup({ concurrencyCount: 1, endpoints: [{}, ...endpoints] });
+    q.engine.join('blocker', 0);
+    q.engine.dataReceived('blocker');
+    return q;
+  }
+
+  it('serves six jobs as batches of 4 and 2', () => {
+    const q = blocked([batched({ maxBatchSize: 4 })]);
+    for (const id of ['j1', 'j2', 'j3', 'j4', 'j5', 'j6']) q.engine.join(id, 1);
+    const picked = brief(q.engine.batchFinished(1, { ok: true, results: [0] })).filter((s) =>
+      s.startsWith('requestData'),
+    );
+    expect(picked).toEqual(['requestData j1', 'requestData j2', 'requestData j3', 'requestData j4']);
+    for (const id of ['j1', 'j2', 'j3']) expect(q.engine.dataReceived(id)).toEqual([]);
+    expect(only(q.engine.dataReceived('j4'), 'startBatch')[0]).toMatchObject({
+      batchId: 2,
+      fnIndex: 1,
+      jobIds: ['j1', 'j2', 'j3', 'j4'],
+    });
+    q.advance(100);
+    const done = q.engine.batchFinished(2, { ok: true, results: ['r1', 'r2', 'r3', 'r4'] });
+    expect(only(done, 'end').map((e) => [e.jobId, e.outcome])).toEqual(
+      ['j1', 'j2', 'j3', 'j4'].map((id, i) => [
+        id,
+        { status: 'success', result: `r${i + 1}`, duration: 0.1, averageDuration: 0.1 },
+      ]),
+    );
+    expect(brief(done)).toContain('requestData j6');
+    q.engine.dataReceived('j5');
+    expect(only(q.engine.dataReceived('j6'), 'startBatch')[0]?.jobIds).toEqual(['j5', 'j6']);
+    expect(q.engine.stats().batchSizes).toEqual({ 1: 1, 2: 1, 4: 1 });
+  });
+
+  it('takes jobs of the batch’s endpoint from anywhere in the line', () => {
+    const q = blocked([batched({ maxBatchSize: 3, expectedDurationMs: 1_000 }), { expectedDurationMs: 1_000 }]);
+    for (const [id, fn] of [
+      ['a1', 1],
+      ['b1', 2],
+      ['a2', 1],
+      ['b2', 2],
+      ['a3', 1],
+      ['a4', 1],
+    ] as const) {
+      q.engine.join(id, fn);
+    }
+    q.advance(100);
+    const effects = q.engine.batchFinished(1, { ok: true, results: [0] });
+    expect(brief(effects).filter((s) => !s.startsWith('scheduleTick'))).toEqual([
+      'end blocker success',
+      'requestData a1',
+      'requestData a2',
+      'requestData a3',
+      // Everyone left behind moved up.
+      'estimate b1 0',
+      'estimate b2 1',
+      'estimate a4 2',
+    ]);
+  });
+});
+
+describe('QueueEngine: cancel', () => {
+  it('removes a waiting job at once; everyone behind moves up and hears about it', () => {
+    const q = setup({ endpoints: [{ expectedDurationMs: 1_000 }] });
+    q.engine.join('run', 0);
+    q.engine.dataReceived('run');
+    for (const id of ['a', 'b', 'c']) q.engine.join(id, 0);
+    q.advance(100);
+    const effects = q.engine.cancel('a');
+    expect(effects).toContainEqual({ type: 'end', jobId: 'a', outcome: { status: 'cancelled' } });
+    const estimates = only(effects, 'estimate');
+    expect(estimates.map((e) => [e.jobId, e.estimation.rank, e.estimation.queueSize])).toEqual([
+      ['b', 0, 2],
+      ['c', 1, 2],
+    ]);
+    // The slot frees at 1 s; b then runs 1 s: 1.9 s from now.
+    expect(estimates[0]?.estimation.rankEta).toBeCloseTo(1.9);
+    expect(q.engine.cancel('a')).toEqual([]);
+    expect(q.engine.stats()).toMatchObject({ waiting: 2, cancelled: 1 });
+  });
+
+  it('drops a job that awaits its data; the rest of the batch starts without it', () => {
+    const q = setup({ endpoints: [batched()] });
+    q.engine.join('blocker', 0);
+    q.engine.dataReceived('blocker');
+    q.engine.join('a', 0);
+    q.engine.join('b', 0);
+    q.engine.batchFinished(1, { ok: true, results: [0] });
+    q.engine.dataReceived('b');
+    const effects = q.engine.cancel('a');
+    expect(brief(effects)).toEqual(['end a cancelled', 'startBatch 2 [b]']);
+  });
+
+  it('frees the slot when the last member awaiting data leaves', () => {
+    const q = setup();
+    q.engine.join('a', 0);
+    q.engine.join('b', 0);
+    expect(brief(q.engine.cancel('a'))).toEqual(['end a cancelled', 'requestData b']);
+  });
+
+  it('ends running members at once, aborts when all are gone, frees the slot on finish', () => {
+    const q = setup({ endpoints: [batched()] });
+    q.engine.join('blocker', 0);
+    q.engine.dataReceived('blocker');
+    q.engine.join('a', 0);
+    q.engine.join('b', 0);
+    q.engine.batchFinished(1, { ok: true, results: [0] });
+    q.engine.dataReceived('a');
+    q.engine.dataReceived('b');
+    q.engine.join('c', 0);
+    expect(brief(q.engine.cancel('a'))).toEqual(['end a cancelled']);
+    expect(brief(q.engine.cancel('b'))).toEqual(['end b cancelled', 'abort 2 cancelled']);
+    expect(q.engine.stats()).toMatchObject({ busySlots: 1, running: 0, waiting: 1 });
+    expect(brief(q.engine.batchFinished(2, { ok: true, results: [1, 2] }))).toEqual(['requestData c']);
+  });
+
+  it('delivers a partly cancelled batch to the members still there', () => {
+    const q = setup({ endpoints: [batched()] });
+    q.engine.join('blocker', 0);
+    q.engine.dataReceived('blocker');
+    q.engine.join('a', 0);
+    q.engine.join('b', 0);
+    q.engine.batchFinished(1, { ok: true, results: [0] });
+    q.engine.dataReceived('a');
+    q.engine.dataReceived('b');
+    q.engine.cancel('a');
+    expect(only(q.engine.batchFinished(2, { ok: true, results: ['A', 'B'] }), 'end')).toEqual([
+      { type: 'end', jobId: 'b', outcome: { status: 'success', result: 'B', duration: 0, averageDuration: 0 } },
+    ]);
+  });
+});
+
+describe('QueueEngine: timeouts', () => {
+  it('ends a member that sends no data in time; the rest proceed', () => {
+    const q = setup({ dataTimeoutMs: 1_000, endpoints: [batched()] });
+    q.engine.join('blocker', 0);
+    q.engine.dataReceived('blocker');
+    q.engine.join('a', 0);
+    q.engine.join('b', 0);
+    q.advance(500);
+    q.engine.batchFinished(1, { ok: true, results: [0] });
+    q.engine.dataReceived('a');
+    q.advance(500);
+    // The tick asked for at the blocker's data deadline (1 s) finds nothing due and asks for b's.
+    expect(brief(q.engine.tick())).toEqual(['scheduleTick 1500']);
+    q.advance(500);
+    expect(q.engine.tick()).toEqual([
+      { type: 'end', jobId: 'b', outcome: { status: 'timeout', phase: 'data' } },
+      { type: 'startBatch', batchId: 2, fnIndex: 0, jobIds: ['a'], expectedDuration: 0.5 },
+    ]);
+  });
+
+  it('frees the slot of a batch whose every member timed out', () => {
+    const q = setup({ dataTimeoutMs: 1_000 });
+    q.engine.join('a', 0);
+    q.engine.join('b', 0);
+    q.advance(1_000);
+    expect(brief(q.engine.tick())).toEqual(['end a timeout', 'requestData b', 'scheduleTick 2000']);
+    expect(q.engine.stats().failed).toBe(1);
+  });
+
+  it('aborts a batch past timeoutMs, frees its slot at once and ignores its late finish', () => {
+    const q = setup({ endpoints: [batched({ timeoutMs: 500 })] });
+    q.engine.join('blocker', 0);
+    q.engine.dataReceived('blocker');
+    q.engine.join('a', 0);
+    q.engine.join('b', 0);
+    q.engine.batchFinished(1, { ok: true, results: [0] });
+    q.engine.dataReceived('a');
+    // The blocker's run deadline (500) is already asked for.
+    expect(brief(q.engine.dataReceived('b'))).toEqual(['startBatch 2 [a,b]']);
+    q.engine.join('c', 0);
+    q.advance(500);
+    expect(q.engine.tick()).toEqual([
+      { type: 'abort', batchId: 2, reason: 'timeout' },
+      { type: 'end', jobId: 'a', outcome: { status: 'timeout', phase: 'run' } },
+      { type: 'end', jobId: 'b', outcome: { status: 'timeout', phase: 'run' } },
+      { type: 'requestData', jobId: 'c' },
+      { type: 'scheduleTick', at: 60_500 },
+    ]);
+    expect(q.engine.batchFinished(2, { ok: true, results: [1, 2] })).toEqual([]);
+  });
+
+  it('frees the slot of an aborted batch whose handler hangs past timeoutMs', () => {
+    const q = setup({ endpoints: [{ timeoutMs: 500 }] });
+    q.engine.join('a', 0);
+    q.engine.dataReceived('a');
+    expect(brief(q.engine.cancel('a'))).toEqual(['end a cancelled', 'abort 1 cancelled']);
+    q.engine.join('b', 0);
+    q.advance(500);
+    expect(brief(q.engine.tick())).toEqual(['abort 1 timeout', 'requestData b', 'scheduleTick 60500']);
+  });
+});
+
+describe('QueueEngine: concurrency', () => {
+  it('shares concurrencyCount slots among endpoints and honours concurrencyLimit', () => {
+    const q = setup({ concurrencyCount: 2, endpoints: [{ concurrencyLimit: 1 }, {}] });
+    expect(brief(q.engine.join('a1', 0))).toContain('requestData a1');
+    expect(brief(q.engine.join('a2', 0))).not.toContain('requestData a2');
+    // a2 cannot use the free slot: its endpoint is at its limit. b1 may.
+    expect(brief(q.engine.join('b1', 1))).toContain('requestData b1');
+    expect(brief(q.engine.join('b2', 1))).not.toContain('requestData b2');
+    q.engine.dataReceived('a1');
+    expect(q.engine.stats()).toMatchObject({ busySlots: 2, running: 2, waiting: 2 });
+    // The oldest waiting job, a2, gets the slot a1 leaves.
+    expect(brief(q.engine.batchFinished(1, { ok: true, results: [0] }))).toContain('requestData a2');
+  });
+
+  it('gives a slot freed by another endpoint to the oldest job under its limit', () => {
+    const q = setup({ concurrencyCount: 2, endpoints: [{ concurrencyLimit: 1 }, {}] });
+    q.engine.join('a1', 0);
+    q.engine.join('b1', 1);
+    q.engine.join('a2', 0);
+    q.engine.join('b2', 1);
+    q.engine.dataReceived('b1');
+    // a2 is older, but endpoint 0 is still at its limit: b2 takes b1's slot.
+    expect(brief(q.engine.batchFinished(2, { ok: true, results: [0] }))).toContain('requestData b2');
+  });
+});
+
+describe('QueueEngine: maxBatchDelayMs', () => {
+  it('holds a short batch open until its oldest member has waited the delay', () => {
+    const q = setup({ endpoints: [batched({ maxBatchSize: 4, maxBatchDelayMs: 100 })] });
+    expect(brief(q.engine.join('a', 0))).toEqual(['estimate a 0', 'requestData a', 'scheduleTick 100']);
+    q.engine.dataReceived('a');
+    q.advance(50);
+    // Joins the open batch at once: it never waits in the line.
+    expect(brief(q.engine.join('b', 0))).toEqual(['estimate b 0', 'requestData b']);
+    q.engine.dataReceived('b');
+    q.advance(50);
+    expect(brief(q.engine.tick())).toEqual(['startBatch 1 [a,b]']);
+  });
+
+  it('starts as soon as the batch is full', () => {
+    const q = setup({ endpoints: [batched({ maxBatchSize: 2, maxBatchDelayMs: 100 })] });
+    q.engine.join('a', 0);
+    q.engine.dataReceived('a');
+    q.engine.join('b', 0);
+    expect(brief(q.engine.dataReceived('b'))).toEqual(['startBatch 1 [a,b]']);
+  });
+
+  it('does not wait for a job that has already waited the delay in the line', () => {
+    const q = setup({ endpoints: [{}, batched({ maxBatchSize: 4, maxBatchDelayMs: 100 })] });
+    q.engine.join('blocker', 0);
+    q.engine.dataReceived('blocker');
+    q.engine.join('a', 1);
+    q.advance(150);
+    expect(brief(q.engine.batchFinished(1, { ok: true, results: [0] }))).toEqual([
+      'end blocker success',
+      'requestData a',
+    ]);
+    expect(brief(q.engine.dataReceived('a'))).toEqual(['startBatch 2 [a]']);
+  });
+
+  it('holds its one slot while gathering: the head of the line blocks that slot only', () => {
+    const q = setup({ concurrencyCount: 2, endpoints: [batched({ maxBatchDelayMs: 100 }), {}] });
+    q.engine.join('a', 0);
+    expect(brief(q.engine.join('x', 1))).toContain('requestData x');
+    expect(brief(q.engine.join('y', 1))).toEqual(['estimate y 0']);
+    q.engine.dataReceived('a');
+    q.advance(100);
+    expect(brief(q.engine.tick())).toEqual(['startBatch 1 [a]', 'scheduleTick 60000']);
+  });
+
+  it('frees the slot when every gathering member leaves', () => {
+    const q = setup({ endpoints: [batched({ maxBatchDelayMs: 100 }), {}] });
+    q.engine.join('a', 0);
+    q.engine.join('x', 1);
+    expect(brief(q.engine.cancel('a'))).toEqual(['end a cancelled', 'requestData x']);
+  });
+});
+
+describe('QueueEngine: status updates', () => {
+  it("'auto' coalesces news to at most one estimate per job per 100 ms", () => {
+    const q = setup({ endpoints: [{ expectedDurationMs: 1_000 }] });
+    q.engine.join('run', 0);
+    q.engine.dataReceived('run');
+    for (const id of ['a', 'b', 'c', 'd']) q.engine.join(id, 0);
+    q.advance(30);
+    expect(brief(q.engine.cancel('a'))).toEqual(['end a cancelled', 'scheduleTick 100']);
+    q.advance(30);
+    expect(brief(q.engine.cancel('b'))).toEqual(['end b cancelled']);
+    q.advance(40);
+    expect(only(q.engine.tick(), 'estimate').map((e) => [e.jobId, e.estimation.rank])).toEqual([
+      ['c', 0],
+      ['d', 1],
+    ]);
+    q.advance(100);
+    expect(q.engine.tick()).toEqual([]);
+  });
+
+  it("'auto' stays quiet when only time passed, and speaks when an ETA moves", () => {
+    const q = setup({ endpoints: [{ expectedDurationMs: 1_000 }] });
+    q.engine.join('run', 0);
+    q.engine.dataReceived('run');
+    q.engine.join('a', 0);
+    q.advance(400);
+    // A join behind `a` changes neither its rank nor its ETA.
+    expect(brief(q.engine.join('b', 0))).toEqual(['estimate b 1']);
+    q.advance(600);
+    // The run took 1 s as expected: a's ETA holds, b's too.
+    const finished = q.engine.batchFinished(1, { ok: true, results: [0] });
+    expect(brief(finished)).toEqual(['end run success', 'requestData a', 'estimate b 0']);
+  });
+
+  it('a number N sends every waiting job an estimate every N seconds', () => {
+    const q = setup({ statusUpdateRate: 2, endpoints: [{ expectedDurationMs: 1_000 }] });
+    q.engine.join('run', 0);
+    q.engine.dataReceived('run');
+    expect(brief(q.engine.join('a', 0))).toEqual(['estimate a 0', 'scheduleTick 2000']);
+    q.advance(500);
+    expect(brief(q.engine.join('b', 0))).toEqual(['estimate b 1']);
+    expect(brief(q.engine.cancel('a'))).toEqual(['end a cancelled']);
+    q.advance(1_500);
+    expect(brief(q.engine.tick())).toEqual(['estimate b 0', 'scheduleTick 4000']);
+    q.engine.cancel('b');
+    q.advance(2_000);
+    expect(q.engine.tick()).toEqual([]);
+  });
+
+  it('answers GET /queue/status with rank null', () => {
+    const q = setup({ concurrencyCount: 2, endpoints: [{ expectedDurationMs: 2_000 }] });
+    for (const id of ['a', 'b', 'c']) q.engine.join(id, 0);
+    q.engine.dataReceived('a');
+    q.engine.dataReceived('b');
+    expect(q.engine.queueEstimation()).toEqual({
+      rank: null,
+      queueSize: 1,
+      rankEta: null,
+      queueEta: 4,
+      avgEventProcessTime: null,
+      avgEventConcurrentProcessTime: null,
+    });
+    q.advance(1_000);
+    q.engine.batchFinished(1, { ok: true, results: [0] });
+    expect(q.engine.queueEstimation()).toMatchObject({ avgEventProcessTime: 1, avgEventConcurrentProcessTime: 0.5 });
+  });
+});
+
+describe('QueueEngine: ETA', () => {
+  it('tells each rank when it completes, from learned batch times', () => {
+    const q = setup({ concurrencyCount: 2 });
+    // Learn S(1) = 10 s.
+    q.engine.join('x', 0);
+    q.engine.dataReceived('x');
+    q.advance(10_000);
+    q.engine.batchFinished(1, { ok: true, results: [0] });
+    // Two running since t=10 s and t=12 s.
+    q.engine.join('r1', 0);
+    q.engine.dataReceived('r1');
+    q.advance(2_000);
+    q.engine.join('r2', 0);
+    q.engine.dataReceived('r2');
+    q.advance(2_000);
+    const etas = ['w0', 'w1', 'w2'].map((id) => only(q.engine.join(id, 0), 'estimate').find((e) => e.jobId === id));
+    // now = 14 s; slots free at 20 s and 22 s.
+    expect(etas.map((e) => e?.estimation.rankEta)).toEqual([16, 18, 26]);
+    expect(etas[2]?.estimation.queueEta).toBe(26);
+  });
+
+  it('is null before any timing is known', () => {
+    const q = setup();
+    q.engine.join('a', 0);
+    const [estimate] = only(q.engine.join('b', 0), 'estimate');
+    expect(estimate?.estimation).toMatchObject({ rank: 0, rankEta: null, avgEventProcessTime: null });
+  });
+});
+
+describe('QueueEngine: shutdown', () => {
+  it('refuses new joins, ends waiting jobs, lets running ones finish', () => {
+    const q = setup({ endpoints: [batched({ maxBatchDelayMs: 100 }), {}] });
+    q.engine.join('a', 0);
+    q.engine.dataReceived('a');
+    q.engine.join('b', 0);
+    q.engine.dataReceived('b');
+    q.engine.join('c', 1);
+    // The gathering batch closes now: nobody else can join it.
+    expect(brief(q.engine.shutdown())).toEqual(['end c shutdown', 'startBatch 1 [a,b]']);
+  });
+
+  it('ends every waiting job with shutdown and rejects later joins', () => {
+    const q = setup();
+    q.engine.join('a', 0);
+    q.engine.dataReceived('a');
+    q.engine.join('b', 0);
+    q.engine.join('c', 0);
+    expect(brief(q.engine.shutdown())).toEqual(['end b shutdown', 'end c shutdown']);
+    expect(q.engine.shutdown()).toEqual([]);
+    expect(only(q.engine.join('d', 0), 'reject')[0]).toMatchObject({ reason: 'shutting_down' });
+    expect(brief(q.engine.batchFinished(1, { ok: true, results: [0] }))).toEqual(['end a success']);
+    expect(allZero(q.engine.internalSizes())).toBe(true);
+  });
+});

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { simulateDispatch } from './eta.js';
+import type { EtaEndpoint, EtaInput } from './eta.js';
+import type { WaitingEntry } from './waiting-line.js';
+
+function endpoint(serviceTime: (size: number) => number | null, options: Partial<EtaEndpoint> = {}): EtaEndpoint {
+  return { maxBatchSize: 1, maxBatchDelayMs: 0, concurrencyLimit: Infinity, serviceTime, ...options };
+}
+
+/** Waiting jobs from endpoint indexes, oldest first, all joined at `joinedAt`. */
+function waiting(fnIndexes: number[], joinedAt = 0): WaitingEntry[] {
+  return fnIndexes.map((fnIndex, i) => ({ jobId: `j${i}`, fnIndex, joinedAt }));
+}
+
+function simulate(input: Partial<EtaInput> & Pick<EtaInput, 'endpoints' | 'waiting'>) {
+  return simulateDispatch({ now: 0, concurrencyCount: 1, busy: [], ...input });
+}
+
+describe('simulateDispatch', () => {
+  it('serves an unbatched line on two slots in turn', () => {
+    // Two running jobs free at 10 s and 12 s; each job takes 10 s.
+    const result = simulate({
+      now: 4_000,
+      concurrencyCount: 2,
+      endpoints: [endpoint(() => 10_000)],
+      busy: [
+        { fnIndex: 0, freeAt: 10_000 },
+        { fnIndex: 0, freeAt: 12_000 },
+      ],
+      waiting: waiting([0, 0, 0, 0, 0]),
+    });
+    expect(result.completions).toEqual([20_000, 22_000, 30_000, 32_000, 40_000]);
+    expect(result.firstStart).toBe(10_000);
+    expect(result.drained).toBe(40_000);
+  });
+
+  it('groups a batched endpoint into batches of maxBatchSize', () => {
+    const result = simulate({
+      endpoints: [endpoint((b) => 1_000 + 500 * b, { maxBatchSize: 4 })],
+      waiting: waiting([0, 0, 0, 0, 0, 0]),
+    });
+    expect(result.completions).toEqual([3_000, 3_000, 3_000, 3_000, 5_000, 5_000]);
+    expect(result.firstStart).toBe(0);
+    expect(result.drained).toBe(5_000);
+  });
+
+  it('lets a batch take its endpoint’s jobs from behind other endpoints', () => {
+    // A1 B1 A2 B2 A3 A4: A (batches of 3, 2 s) picks A1 A2 A3; then B1, B2 (1 s each); then A4.
+    const result = simulate({
+      endpoints: [endpoint(() => 2_000, { maxBatchSize: 3 }), endpoint(() => 1_000)],
+      waiting: waiting([0, 1, 0, 1, 0, 0]),
+    });
+    expect(result.completions).toEqual([2_000, 3_000, 2_000, 4_000, 2_000, 6_000]);
+  });
+
+  it('respects concurrencyLimit: a free slot goes to the next endpoint with room, or idles', () => {
+    const result = simulate({
+      concurrencyCount: 2,
+      endpoints: [endpoint(() => 1_000, { concurrencyLimit: 1 }), endpoint(() => 500)],
+      busy: [{ fnIndex: 0, freeAt: 1_000 }],
+      waiting: waiting([0, 1]),
+    });
+    expect(result.completions).toEqual([2_000, 500]);
+    expect(result.firstStart).toBe(0);
+  });
+
+  it('marks a completion unknown (Infinity) only where a time is unknown', () => {
+    const result = simulate({
+      concurrencyCount: 2,
+      endpoints: [endpoint(() => null), endpoint(() => 1_000)],
+      waiting: waiting([0, 1, 1]),
+    });
+    expect(result.completions).toEqual([Infinity, 1_000, 2_000]);
+    expect(result.drained).toBe(2_000);
+  });
+
+  it('leaves every job unknown when every slot frees at an unknown time', () => {
+    const result = simulate({
+      endpoints: [endpoint(() => 1_000)],
+      busy: [{ fnIndex: 0, freeAt: Infinity }],
+      waiting: waiting([0, 0]),
+    });
+    expect(result.completions).toEqual([Infinity, Infinity]);
+    expect(result.firstStart).toBe(Infinity);
+  });
+
+  it('holds a short batch until its oldest member has waited maxBatchDelayMs', () => {
+    const short = simulate({
+      now: 200,
+      endpoints: [endpoint(() => 1_000, { maxBatchSize: 4, maxBatchDelayMs: 300 })],
+      waiting: waiting([0, 0], 100),
+    });
+    expect(short.completions).toEqual([1_400, 1_400]);
+    const full = simulate({
+      now: 200,
+      endpoints: [endpoint(() => 1_000, { maxBatchSize: 2, maxBatchDelayMs: 300 })],
+      waiting: waiting([0, 0], 100),
+    });
+    expect(full.completions).toEqual([1_200, 1_200]);
+  });
+
+  it('never expects a slot to free before now', () => {
+    const result = simulate({
+      now: 5_000,
+      endpoints: [endpoint(() => 1_000)],
+      busy: [{ fnIndex: 0, freeAt: 3_000 }],
+      waiting: waiting([0]),
+    });
+    expect(result.completions).toEqual([6_000]);
+  });
+
+  it('answers for an empty line', () => {
+    expect(simulate({ now: 7, endpoints: [endpoint(() => 1)], waiting: [] })).toEqual({
+      completions: [],
+      firstStart: 7,
+      drained: 7,
+    });
+  });
+});

@@ -1,0 +1,161 @@
+import type { JobId } from './types.js';
+
+/** A job in the waiting line. */
+export interface WaitingEntry {
+  readonly jobId: JobId;
+  readonly fnIndex: number;
+  /** Clock ms at join. */
+  readonly joinedAt: number;
+}
+
+/**
+ * The jobs that wait for a slot, oldest first. This is the seam for a shared queue (DESIGN.md §8):
+ * a Redis implementation keeps one ordered list per endpoint plus ticket counters, and answers
+ * the same questions. The engine never reaches past this interface.
+ */
+export interface WaitingLine extends Iterable<WaitingEntry> {
+  /** Jobs waiting, all endpoints. */
+  readonly size: number;
+  /** Jobs waiting for one endpoint. */
+  sizeOf(fnIndex: number): number;
+  has(jobId: JobId): boolean;
+  /** Appends at the back. The id must not be waiting already. */
+  enqueue(entry: WaitingEntry): void;
+  /** Takes a job out wherever it stands; everyone behind moves up. */
+  remove(jobId: JobId): WaitingEntry | undefined;
+  /** The oldest job whose endpoint passes `eligible`, left in place. */
+  oldest(eligible: (fnIndex: number) => boolean): WaitingEntry | undefined;
+  /** Takes up to `max` of the endpoint's oldest jobs, oldest first, from anywhere in the line. */
+  take(fnIndex: number, max: number): WaitingEntry[];
+  /** 0-based position among all waiting jobs, or undefined when not waiting. */
+  rank(jobId: JobId): number | undefined;
+  /** Oldest first. Do not change the line while iterating. */
+  [Symbol.iterator](): Iterator<WaitingEntry>;
+  /** Sizes of internal structures, for leak tests. */
+  internalSizes(): Record<string, number>;
+}
+
+interface Node {
+  readonly entry: WaitingEntry;
+  /** Join ticket: comparing tickets compares ages across endpoints. */
+  readonly ticket: number;
+  prev: Node | null;
+  next: Node | null;
+  /** Neighbours in the endpoint's own line. */
+  prevSame: Node | null;
+  nextSame: Node | null;
+}
+
+interface EndpointLine {
+  head: Node;
+  tail: Node;
+  size: number;
+}
+
+/**
+ * In-memory waiting line: one doubly linked list of all jobs threaded with one list per endpoint,
+ * so enqueue, remove and taking each job are O(1), and `oldest` is O(endpoints).
+ */
+export class MemoryWaitingLine implements WaitingLine {
+  private readonly nodes = new Map<JobId, Node>();
+  private readonly lines = new Map<number, EndpointLine>();
+  private head: Node | null = null;
+  private tail: Node | null = null;
+  private nextTicket = 0;
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  sizeOf(fnIndex: number): number {
+    return this.lines.get(fnIndex)?.size ?? 0;
+  }
+
+  has(jobId: JobId): boolean {
+    return this.nodes.has(jobId);
+  }
+
+  enqueue(entry: WaitingEntry): void {
+    if (this.nodes.has(entry.jobId)) throw new Error(`job ${entry.jobId} is already waiting`);
+    const line = this.lines.get(entry.fnIndex);
+    const node: Node = {
+      entry,
+      ticket: this.nextTicket++,
+      prev: this.tail,
+      next: null,
+      prevSame: line?.tail ?? null,
+      nextSame: null,
+    };
+    if (this.tail) this.tail.next = node;
+    else this.head = node;
+    this.tail = node;
+    if (line) {
+      line.tail.nextSame = node;
+      line.tail = node;
+      line.size++;
+    } else {
+      this.lines.set(entry.fnIndex, { head: node, tail: node, size: 1 });
+    }
+    this.nodes.set(entry.jobId, node);
+  }
+
+  remove(jobId: JobId): WaitingEntry | undefined {
+    const node = this.nodes.get(jobId);
+    if (!node) return undefined;
+    this.unlink(node);
+    return node.entry;
+  }
+
+  oldest(eligible: (fnIndex: number) => boolean): WaitingEntry | undefined {
+    let best: Node | undefined;
+    for (const [fnIndex, line] of this.lines) {
+      if ((!best || line.head.ticket < best.ticket) && eligible(fnIndex)) best = line.head;
+    }
+    return best?.entry;
+  }
+
+  take(fnIndex: number, max: number): WaitingEntry[] {
+    const taken: WaitingEntry[] = [];
+    let node = this.lines.get(fnIndex)?.head ?? null;
+    while (node && taken.length < max) {
+      const next: Node | null = node.nextSame;
+      this.unlink(node);
+      taken.push(node.entry);
+      node = next;
+    }
+    return taken;
+  }
+
+  rank(jobId: JobId): number | undefined {
+    if (!this.nodes.has(jobId)) return undefined;
+    let rank = 0;
+    for (let node = this.head; node && node.entry.jobId !== jobId; node = node.next) rank++;
+    return rank;
+  }
+
+  *[Symbol.iterator](): Iterator<WaitingEntry> {
+    for (let node = this.head; node; node = node.next) yield node.entry;
+  }
+
+  internalSizes(): Record<string, number> {
+    return { waitingNodes: this.nodes.size, waitingEndpointLines: this.lines.size };
+  }
+
+  private unlink(node: Node): void {
+    if (node.prev) node.prev.next = node.next;
+    else this.head = node.next;
+    if (node.next) node.next.prev = node.prev;
+    else this.tail = node.prev;
+
+    const line = this.lines.get(node.entry.fnIndex);
+    if (line) {
+      if (node.prevSame) node.prevSame.nextSame = node.nextSame;
+      else if (node.nextSame) line.head = node.nextSame;
+      if (node.nextSame) node.nextSame.prevSame = node.prevSame;
+      else if (node.prevSame) line.tail = node.prevSame;
+      if (--line.size === 0) this.lines.delete(node.entry.fnIndex);
+    }
+    node.prev = node.next = node.prevSame = node.nextSame = null;
+    this.nodes.delete(node.entry.jobId);
+  }
+}
