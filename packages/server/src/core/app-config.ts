@@ -10,7 +10,7 @@ export interface ConfigSettings {
   maxSize: number | null;
   apiOpen: boolean;
   title?: string;
-  /** Per-endpoint facts learned at setup (e.g. the ONNX execution provider). */
+  /** Per-endpoint facts learned at setup (e.g. `executionProvider`), shown snake_cased. */
   reports?: Record<string, Record<string, unknown>>;
 }
 
@@ -30,6 +30,12 @@ const PYTHON_TYPE: Record<string, string> = {
   object: 'Dict[str, Any]',
   any: 'Any',
 };
+
+function snakeCase(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(record).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]),
+  );
+}
 
 /** Undeclared endpoints still get one input and one output, so Gradio clients see a callable API. */
 const defaultIo = (label: string): IoSpec[] => [{ label, type: 'any' }];
@@ -105,7 +111,7 @@ export function buildConfig(endpoints: ResolvedEndpoint[], settings: ConfigSetti
             max_batch_size: e.queue.batch ? (e.queue.maxBatchSize ?? 4) : 1,
             max_batch_delay_ms: e.queue.maxBatchDelayMs ?? 0,
             concurrency_limit: e.queue.concurrencyLimit ?? null,
-            ...(settings.reports?.[e.apiName] ?? {}),
+            ...snakeCase(settings.reports?.[e.apiName] ?? {}),
           },
         ]),
       ),

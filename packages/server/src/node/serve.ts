@@ -1,10 +1,12 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { buildConfig, buildInfo } from '../core/app-config.js';
 import { resolveEndpoints } from '../core/endpoints.js';
 import { QueueHost } from '../core/queue-host.js';
+import { disposeEndpoints, setUpEndpoints } from '../core/setup-endpoints.js';
 import type { EndpointReport } from '../endpoint.js';
 import { createHttpHandler } from './http-api.js';
 import { handleJoinSocket } from './join-socket.js';
@@ -29,12 +31,6 @@ export interface Server {
 
 const QUEUE_PATH = '/queue/join';
 
-function snakeCase(record: EndpointReport): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(record).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]),
-  );
-}
-
 /**
  * Starts a Gradio-3-compatible queue server: HTTP routes and the `/queue/join` WebSocket.
  * Resolves once every endpoint is set up and the port is listening.
@@ -42,24 +38,7 @@ function snakeCase(record: EndpointReport): Record<string, unknown> {
 export async function serve(options: ServeOptions): Promise<Server> {
   const o = resolveServeOptions(options);
   const endpoints = resolveEndpoints(o.endpoints);
-  const reports: Record<string, EndpointReport> = {};
-  const setUp: typeof endpoints = [];
-  try {
-    for (const endpoint of endpoints) {
-      const report = await endpoint.definition.setup?.({
-        concurrencyCount: o.concurrencyCount,
-        apiName: endpoint.apiName,
-      });
-      setUp.push(endpoint);
-      if (report) reports[endpoint.apiName] = report;
-    }
-  } catch (cause) {
-    await Promise.allSettled(setUp.map((e) => e.definition.dispose?.()));
-    const failed = endpoints[setUp.length]?.apiName ?? '?';
-    throw new Error(`endpoint '${failed}' failed to start: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
-  }
+  const reports = await setUpEndpoints(endpoints, o.concurrencyCount);
 
   const metrics = new Metrics();
   const host = new QueueHost({
@@ -75,7 +54,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     maxSize: o.maxSize,
     apiOpen: o.apiOpen,
     title: o.title,
-    reports: Object.fromEntries(Object.entries(reports).map(([k, v]) => [k, snakeCase(v)])),
+    reports,
   });
   const info = buildInfo(endpoints);
   let closing: Promise<void> | undefined;
@@ -140,7 +119,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
       http.close(() => resolve());
       http.closeAllConnections();
     });
-    await Promise.allSettled(endpoints.map((e) => e.definition.dispose?.()));
+    await disposeEndpoints(endpoints);
   };
 
   return {

@@ -1,0 +1,86 @@
+import { parseDataMessage, parseJoinMessage, type ServerMessage } from '@crowdserve/protocol';
+import { failedMessage } from './gradio3.js';
+import type { JobSink, QueueHost } from './queue-host.js';
+
+/** A transport carrying one job's conversation: a WebSocket, a MessagePort, anything with text frames. */
+export interface Channel {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** Feeds a channel's incoming frames and its end into the conversation. */
+export interface Conversation {
+  receive(text: string): void;
+  /** A frame the transport could not read as text. */
+  receiveBinary(): void;
+  /** The transport closed (the client left): cancels the job. */
+  closed(): void;
+}
+
+export interface ConversationOptions {
+  /** How long the client may take to answer `send_hash`. */
+  handshakeTimeoutMs: number;
+}
+
+/**
+ * One job's Gradio 3.x conversation, whatever carries it: `send_hash` → join → estimations →
+ * `send_data` → data → `process_starts` … `process_completed`, then close 1000. Closing is cancel.
+ */
+export function startConversation(channel: Channel, host: QueueHost, options: ConversationOptions): Conversation {
+  let jobId: string | undefined;
+  let ended = false;
+
+  const sink: JobSink = {
+    send: (message: ServerMessage) => {
+      if (!ended) channel.send(JSON.stringify(message));
+    },
+    close: (code, reason) => {
+      if (ended) return;
+      ended = true;
+      channel.close(code, reason.slice(0, 120));
+    },
+  };
+
+  // The official client hangs on a clean close without a terminal message: always send one first.
+  const refuse = (error: string) => {
+    sink.send(failedMessage(error));
+    sink.close(1000, 'bad request');
+  };
+
+  const handshake = setTimeout(() => {
+    if (jobId === undefined)
+      refuse(`expected {"fn_index", "session_hash"} within ${options.handshakeTimeoutMs / 1000} s`);
+  }, options.handshakeTimeoutMs);
+
+  sink.send({ msg: 'send_hash' });
+
+  return {
+    receive(text) {
+      if (ended) return;
+      if (jobId === undefined) {
+        clearTimeout(handshake);
+        const join = parseJoinMessage(text);
+        if (!join.ok) return refuse(`invalid join message: ${join.error.message}`);
+        jobId = host.join(sink, join.value.fn_index);
+        return;
+      }
+      // Frames that arrive when no data is expected (a duplicate, a chatty client) are ignored, as Gradio does.
+      if (!host.isAwaitingData(jobId)) return;
+      const data = parseDataMessage(text);
+      if (!data.ok) return host.fail(jobId, `invalid data message: ${data.error.message}`);
+      host.receiveData(jobId, data.value.data);
+    },
+    receiveBinary() {
+      if (ended) return;
+      if (jobId === undefined) {
+        clearTimeout(handshake);
+        refuse('expected a JSON text frame');
+      } else host.fail(jobId, 'expected a JSON text frame');
+    },
+    closed() {
+      clearTimeout(handshake);
+      ended = true;
+      if (jobId !== undefined) host.leave(jobId);
+    },
+  };
+}
