@@ -1,0 +1,194 @@
+import { transfer } from 'comlink';
+import { causeMessage } from './errors.js';
+import { runSteps } from './steps.js';
+import type { StepPlan } from './steps.js';
+import { groupByShape, splitOutputs, stackFeeds, transferablesOf } from './tensors.js';
+import type { BatchAxes, Feeds, TensorArray, TensorData, TensorType } from './tensors.js';
+
+/** The parts of an ONNX Runtime module (`onnxruntime-node` or `onnxruntime-web`) the runner uses. */
+export interface OrtModule {
+  InferenceSession: { create(model: string | Uint8Array, options?: object): Promise<OrtSession> };
+  Tensor: new (type: TensorType, data: TensorArray, dims: readonly number[]) => OrtTensor;
+}
+
+export interface OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+
+export interface OrtTensor {
+  readonly type: string;
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+
+/** What a runner is made of: the ORT module its worker chose, and how to tell an execution provider is usable. */
+export interface RunnerDependencies {
+  ort: OrtModule;
+  /** Which ORT package `ort` is, for the report ('onnxruntime-node', 'onnxruntime-web'). */
+  runtime: string;
+  /** Says whether an execution provider can work here before a session is tried with it. @default every provider can */
+  isAvailable?: (executionProvider: string) => Promise<boolean>;
+}
+
+/** A model as the runner takes it: a path or URL (ORT reads or fetches it), or its bytes. */
+export type ModelSource = string | Uint8Array | ArrayBuffer;
+
+/** Plain, structured-cloneable ORT session options (`intraOpNumThreads`, `graphOptimizationLevel`, …). */
+export type SessionOptions = Record<string, unknown>;
+
+export interface RunnerLoadOptions {
+  /** Tried one at a time, in order; the first that creates a session is used. */
+  executionProviders: readonly string[];
+  /** Batch axis per input name (default 0; `null`: shared by all requests). */
+  inputBatchAxes?: BatchAxes;
+  /** Batch axis per output name (default 0; `null`: copied to every request). */
+  outputBatchAxes?: BatchAxes;
+  sessionOptions?: SessionOptions;
+}
+
+export interface LoadReport {
+  executionProvider: string;
+  /** Providers tried before it, and why each was passed over. */
+  fallbacks: string[];
+  runtime: string;
+  inputNames: string[];
+  outputNames: string[];
+}
+
+/** The API a worker exposes over Comlink: one `InferenceSession`, one run at a time. */
+export interface RunnerApi {
+  load(model: ModelSource, options: RunnerLoadOptions): Promise<LoadReport>;
+  /** Runs a batch: one request's feeds per entry in, one request's outputs per entry out, same order. */
+  run(batch: Feeds[]): Promise<Feeds[]>;
+  /** Steps a batch of sequences through a recurrent model, all in this worker (see `StepPlan`). */
+  runSteps(batch: Feeds[], plan: StepPlan): Promise<Feeds[]>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Creates the runner a worker exposes. Requests of a batch are stacked into one `session.run`
+ * (one per distinct shape, when shapes differ: padding would make a request's result depend on
+ * its neighbours) and the outputs split back per request; the outputs' buffers are marked for
+ * transfer, so they move to the caller's thread without a copy.
+ */
+export function createRunner(deps: RunnerDependencies): RunnerApi {
+  const { ort, runtime } = deps;
+  let session: OrtSession | null = null;
+  let options: RunnerLoadOptions = { executionProviders: [] };
+  // ORT sessions are not re-entrant: runs wait for the one before them.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const result = tail.then(work, work);
+    tail = result.catch(() => undefined);
+    return result;
+  };
+
+  const loaded = (): OrtSession => {
+    if (!session) throw new Error('no model is loaded in this worker');
+    return session;
+  };
+
+  const runBatch = async (current: OrtSession, batch: Feeds[]): Promise<Feeds[]> => {
+    const results: Feeds[] = new Array<Feeds>(batch.length);
+    for (const group of groupByShape(batch, options.inputBatchAxes)) {
+      const { feeds, counts } = stackFeeds(
+        group.map((i) => batch[i] as Feeds),
+        options.inputBatchAxes,
+      );
+      const outputs = await current.run(toOrtFeeds(ort, feeds));
+      const split = splitOutputs(fromOrtFeeds(outputs), counts, options.outputBatchAxes);
+      group.forEach((index, k) => (results[index] = split[k] as Feeds));
+    }
+    return results;
+  };
+
+  return {
+    load: (model, loadOptions) =>
+      serially(async () => {
+        if (session) throw new Error('this worker already holds a model');
+        const created = await createSession(deps, toOrtModel(model), loadOptions);
+        session = created.session;
+        options = loadOptions;
+        return {
+          executionProvider: created.executionProvider,
+          fallbacks: created.fallbacks,
+          runtime,
+          inputNames: [...session.inputNames],
+          outputNames: [...session.outputNames],
+        };
+      }),
+
+    run: (batch) =>
+      serially(async () => {
+        const results = await runBatch(loaded(), batch);
+        return transfer(results, transferablesOf(results));
+      }),
+
+    runSteps: (batch, plan) =>
+      serially(async () => {
+        const current = loaded();
+        const results = await runSteps((step) => runBatch(current, step), batch, plan);
+        return transfer(results, transferablesOf(results));
+      }),
+
+    dispose: () =>
+      serially(async () => {
+        const current = session;
+        session = null;
+        await current?.release();
+      }),
+  };
+}
+
+async function createSession(
+  deps: RunnerDependencies,
+  model: string | Uint8Array,
+  options: RunnerLoadOptions,
+): Promise<{ session: OrtSession; executionProvider: string; fallbacks: string[] }> {
+  const failures: string[] = [];
+  for (const executionProvider of options.executionProviders) {
+    if (deps.isAvailable && !(await deps.isAvailable(executionProvider))) {
+      failures.push(`${executionProvider}: not available here`);
+      continue;
+    }
+    try {
+      // One provider at a time: given a list, ORT falls back silently and we could not say which one runs.
+      const session = await deps.ort.InferenceSession.create(model, {
+        ...options.sessionOptions,
+        executionProviders: [executionProvider],
+      });
+      return { session, executionProvider: reportedName(deps.runtime, executionProvider), fallbacks: failures };
+    } catch (error) {
+      failures.push(`${executionProvider}: ${causeMessage(error)}`);
+    }
+  }
+  if (failures.length === 0) throw new Error('no execution provider was given');
+  throw new Error(failures.join('; '));
+}
+
+/** onnxruntime-web runs its 'cpu' provider as WebAssembly: say so. */
+function reportedName(runtime: string, executionProvider: string): string {
+  return runtime === 'onnxruntime-web' && executionProvider === 'cpu' ? 'wasm' : executionProvider;
+}
+
+function toOrtModel(model: ModelSource): string | Uint8Array {
+  return model instanceof ArrayBuffer ? new Uint8Array(model) : model;
+}
+
+function toOrtFeeds(ort: OrtModule, feeds: Feeds): Record<string, OrtTensor> {
+  const result: Record<string, OrtTensor> = {};
+  for (const [name, t] of Object.entries(feeds)) result[name] = new ort.Tensor(t.type, t.data, t.dims);
+  return result;
+}
+
+function fromOrtFeeds(outputs: Record<string, OrtTensor>): Feeds {
+  const result: Feeds = {};
+  for (const [name, t] of Object.entries(outputs)) {
+    if (!ArrayBuffer.isView(t.data)) throw new Error(`output ${name} is not a numeric tensor on the CPU`);
+    result[name] = { type: t.type as TensorType, data: t.data as TensorArray, dims: [...t.dims] } satisfies TensorData;
+  }
+  return result;
+}

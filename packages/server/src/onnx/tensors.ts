@@ -1,0 +1,271 @@
+import { TensorError } from './errors.js';
+
+/** Element types a tensor may cross threads with (ONNX's numeric types; strings are not supported). */
+export type TensorType =
+  | 'float32'
+  | 'float64'
+  | 'float16'
+  | 'int8'
+  | 'uint8'
+  | 'int16'
+  | 'uint16'
+  | 'int32'
+  | 'uint32'
+  | 'int64'
+  | 'uint64'
+  | 'bool';
+
+export type TensorArray =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/**
+ * A tensor as plain data: what crosses between threads (an ORT `Tensor` does not survive
+ * structured cloning). `data` is row-major with `product(dims)` elements.
+ */
+export interface TensorData {
+  readonly type: TensorType;
+  readonly data: TensorArray;
+  readonly dims: readonly number[];
+}
+
+/** Named tensors: a model's inputs for one request, or its outputs for one request. */
+export type Feeds = Record<string, TensorData>;
+
+/**
+ * Which axis of each named tensor is the batch axis. Absent names use axis 0. `null` marks a
+ * shared tensor: identical for every request (VAD's `sr` scalar), passed once, not stacked.
+ */
+export type BatchAxes = Readonly<Record<string, number | null>>;
+
+const ARRAY_TYPES: Record<TensorType, new (length: number) => TensorArray> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  float16: Uint16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+  bool: Uint8Array,
+};
+
+/** Builds a tensor, checking that `data` has the right array type and `product(dims)` elements. */
+export function tensor(type: TensorType, data: TensorArray, dims: readonly number[]): TensorData {
+  const expected = ARRAY_TYPES[type];
+  if (expected === undefined) throw new TensorError('BAD_TENSOR', `unsupported tensor type ${String(type)}`);
+  if (!(data instanceof expected)) {
+    throw new TensorError('BAD_TENSOR', `a ${type} tensor needs a ${expected.name}, got a ${data.constructor.name}`);
+  }
+  if (dims.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new TensorError('BAD_TENSOR', `tensor dims must be non-negative integers, got [${dims.join(', ')}]`);
+  }
+  if (data.length !== product(dims)) {
+    throw new TensorError(
+      'BAD_TENSOR',
+      `a tensor of dims [${dims.join(', ')}] needs ${product(dims)} elements, got ${data.length}`,
+    );
+  }
+  return { type, data, dims: [...dims] };
+}
+
+/** A batch stacked into one set of feeds, and how many batch entries each request contributed. */
+export interface Stacked {
+  feeds: Feeds;
+  counts: number[];
+}
+
+/**
+ * Stacks requests' feeds into one set of feeds for a single `session.run`: batched tensors are
+ * concatenated along their batch axis (each request may bring one or more entries), shared ones
+ * are checked identical and passed once. Every other axis must match exactly: no padding here,
+ * because padding would change a request's result depending on who shares its batch.
+ */
+export function stackFeeds(batch: readonly Feeds[], axes: BatchAxes = {}): Stacked {
+  const first = batch[0];
+  if (first === undefined) throw new TensorError('TENSOR_MISMATCH', 'cannot stack an empty batch');
+  const names = Object.keys(first).sort();
+  batch.forEach((feeds, i) => {
+    const these = Object.keys(feeds).sort();
+    if (these.join('\0') !== names.join('\0')) {
+      throw new TensorError('TENSOR_MISMATCH', `request ${i} has inputs [${these}], request 0 has [${names}]`);
+    }
+  });
+  let counts: number[] | null = null;
+  const feeds: Feeds = {};
+  for (const name of names) {
+    const axis = axisOf(axes, name);
+    const tensors = batch.map((f) => f[name] as TensorData);
+    if (axis === null) {
+      feeds[name] = shared(name, tensors);
+      continue;
+    }
+    const these = tensors.map((t) => countAlong(name, t, axis));
+    if (counts === null) counts = these;
+    else if (these.some((c, i) => c !== counts?.[i])) {
+      throw new TensorError('TENSOR_MISMATCH', `input ${name} disagrees with the other inputs on batch sizes`);
+    }
+    feeds[name] = concat(name, tensors, axis);
+  }
+  if (counts === null) throw new TensorError('TENSOR_MISMATCH', 'every input is shared: nothing to batch along');
+  return { feeds, counts };
+}
+
+/**
+ * Splits a batched run's outputs back per request: along each output's batch axis, `counts[i]`
+ * entries for request `i`. A shared output (axis `null`) is copied to every request. Each piece
+ * owns its own buffer, so it can be transferred on its own.
+ */
+export function splitOutputs(outputs: Feeds, counts: readonly number[], axes: BatchAxes = {}): Feeds[] {
+  const total = counts.reduce((a, b) => a + b, 0);
+  const result: Feeds[] = counts.map(() => ({}));
+  for (const [name, t] of Object.entries(outputs)) {
+    const axis = axisOf(axes, name);
+    if (axis === null) {
+      result.forEach((r) => (r[name] = { type: t.type, data: t.data.slice(), dims: [...t.dims] }));
+      continue;
+    }
+    if (axis >= t.dims.length || t.dims[axis] !== total) {
+      throw new TensorError(
+        'TENSOR_MISMATCH',
+        `output ${name} has dims [${t.dims.join(', ')}]; expected ${total} along axis ${axis} (the batch)`,
+      );
+    }
+    const { outer, inner } = around(t.dims, axis);
+    let offset = 0;
+    counts.forEach((count, i) => {
+      const data = new ARRAY_TYPES[t.type](outer * count * inner);
+      for (let o = 0; o < outer; o++) {
+        const from = (o * total + offset) * inner;
+        data.set(t.data.subarray(from, from + count * inner) as never, o * count * inner);
+      }
+      const dims = [...t.dims];
+      dims[axis] = count;
+      (result[i] as Feeds)[name] = { type: t.type, data, dims };
+      offset += count;
+    });
+  }
+  return result;
+}
+
+/**
+ * Groups request indices whose feeds can stack: same type and same dims except on the batch
+ * axis. Usually one group; requests of another shape (a wider OCR line) get their own run.
+ */
+export function groupByShape(batch: readonly Feeds[], axes: BatchAxes = {}): number[][] {
+  const groups = new Map<string, number[]>();
+  batch.forEach((feeds, i) => {
+    const key = Object.keys(feeds)
+      .sort()
+      .map((name) => {
+        const t = feeds[name] as TensorData;
+        const axis = axisOf(axes, name);
+        const dims = t.dims.map((d, k) => (k === axis ? '*' : String(d)));
+        return `${name}:${t.type}[${dims.join(',')}]`;
+      })
+      .join(';');
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
+  });
+  return [...groups.values()];
+}
+
+/**
+ * The buffers of these tensors that can be transferred to another thread without harm: each
+ * one once, whole (a view into a larger buffer, such as a pooled Node `Buffer`, would detach
+ * its neighbours) and not shared memory.
+ */
+export function transferablesOf(feeds: Feeds | readonly Feeds[]): ArrayBuffer[] {
+  const list = Array.isArray(feeds) ? (feeds as readonly Feeds[]) : [feeds as Feeds];
+  const buffers = new Set<ArrayBuffer>();
+  for (const f of list) {
+    for (const t of Object.values(f)) {
+      const buffer = t.data.buffer;
+      if (!(buffer instanceof ArrayBuffer)) continue;
+      if (t.data.byteOffset !== 0 || t.data.byteLength !== buffer.byteLength) continue;
+      buffers.add(buffer);
+    }
+  }
+  return [...buffers];
+}
+
+/** Absent names batch along axis 0; `null` means shared. */
+function axisOf(axes: BatchAxes, name: string): number | null {
+  const axis = axes[name];
+  return axis === undefined ? 0 : axis;
+}
+
+function product(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+function around(dims: readonly number[], axis: number): { outer: number; inner: number } {
+  return { outer: product(dims.slice(0, axis)), inner: product(dims.slice(axis + 1)) };
+}
+
+function countAlong(name: string, t: TensorData, axis: number): number {
+  const count = t.dims[axis];
+  if (count === undefined) {
+    throw new TensorError('TENSOR_MISMATCH', `input ${name} has rank ${t.dims.length}; its batch axis is ${axis}`);
+  }
+  return count;
+}
+
+function concat(name: string, tensors: TensorData[], axis: number): TensorData {
+  const first = tensors[0] as TensorData;
+  for (const t of tensors) {
+    const same =
+      t.type === first.type &&
+      t.dims.length === first.dims.length &&
+      t.dims.every((d, k) => k === axis || d === first.dims[k]);
+    if (!same) {
+      throw new TensorError(
+        'TENSOR_MISMATCH',
+        `input ${name}: ${t.type}[${t.dims.join(', ')}] cannot stack with ${first.type}[${first.dims.join(', ')}] along axis ${axis}`,
+      );
+    }
+  }
+  if (tensors.length === 1) return first;
+  const counts = tensors.map((t) => t.dims[axis] as number);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const { outer, inner } = around(first.dims, axis);
+  const data = new ARRAY_TYPES[first.type](outer * total * inner);
+  let offset = 0;
+  tensors.forEach((t, i) => {
+    const count = counts[i] as number;
+    for (let o = 0; o < outer; o++) {
+      const from = o * count * inner;
+      data.set(t.data.subarray(from, from + count * inner) as never, (o * total + offset) * inner);
+    }
+    offset += count;
+  });
+  const dims = [...first.dims];
+  dims[axis] = total;
+  return { type: first.type, data, dims };
+}
+
+function shared(name: string, tensors: TensorData[]): TensorData {
+  const first = tensors[0] as TensorData;
+  for (const t of tensors) {
+    const same =
+      t.type === first.type &&
+      t.dims.length === first.dims.length &&
+      t.dims.every((d, k) => d === first.dims[k]) &&
+      t.data.length === first.data.length &&
+      t.data.every((v, k) => v === first.data[k]);
+    if (!same) throw new TensorError('TENSOR_MISMATCH', `shared input ${name} differs between requests of one batch`);
+  }
+  return first;
+}
