@@ -1,0 +1,56 @@
+// The environment-agnostic ONNX pieces: safe for the browser and Node. The flavours with workers
+// are `./node.js` (worker_threads) and `./browser.js` (Web Workers).
+export { createOnnxEndpoint, type OnnxEndpointReport, type OnnxPlatform } from './onnx-endpoint.js';
+export {
+  BROWSER_DEFAULT_EXECUTION_PROVIDERS,
+  DEFAULT_ONNX_ENDPOINT_OPTIONS,
+  NODE_DEFAULT_EXECUTION_PROVIDERS,
+  modelLabel,
+  validateOnnxOptions,
+  type ModelInput,
+  type OnnxEndpointOptions,
+  type OnnxSession,
+} from './onnx-options.js';
+export {
+  createRunner,
+  type LoadReport,
+  type ModelSource,
+  type OrtModule,
+  type OrtSession,
+  type OrtTensor,
+  type RunnerApi,
+  type RunnerDependencies,
+  type RunnerLoadOptions,
+  type SessionOptions,
+} from './runner.js';
+export { runSteps, type StepPlan } from './steps.js';
+export {
+  groupByShape,
+  splitOutputs,
+  stackFeeds,
+  tensor,
+  transferablesOf,
+  type BatchAxes,
+  type Feeds,
+  type Stacked,
+  type TensorArray,
+  type TensorData,
+  type TensorType,
+} from './tensors.js';
+export {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  WorkerPool,
+  type SpawnWorker,
+  type WorkerHandle,
+  type WorkerPoolOptions,
+} from './worker-pool.js';
+export {
+  InputError,
+  ModelLoadError,
+  OnnxOptionsError,
+  TensorError,
+  WorkerError,
+  type ModelLoadErrorCode,
+  type TensorErrorCode,
+  type WorkerErrorCode,
+} from './errors.js';

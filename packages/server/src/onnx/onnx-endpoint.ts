@@ -1,0 +1,146 @@
+import { transfer } from 'comlink';
+import type { Remote } from 'comlink';
+import type { EndpointDefinition, EndpointReport } from '../endpoint.js';
+import { ModelLoadError, WorkerError } from './errors.js';
+import { validateOnnxOptions } from './onnx-options.js';
+import type { ModelInput, OnnxEndpointOptions, OnnxSession } from './onnx-options.js';
+import type { LoadReport, ModelSource, RunnerApi, SessionOptions } from './runner.js';
+import { transferablesOf } from './tensors.js';
+import type { Feeds } from './tensors.js';
+import { WorkerPool } from './worker-pool.js';
+import type { SpawnWorker } from './worker-pool.js';
+
+/** What differs between Node and the browser: how workers start, and a few defaults. */
+export interface OnnxPlatform {
+  spawn: SpawnWorker<Remote<RunnerApi>>;
+  defaultExecutionProviders: readonly string[];
+  /** Turns the `model` option into what a worker can load (a path, an absolute URL, bytes). */
+  resolveModel: (model: ModelInput) => ModelSource;
+  /** Session options for a pool of `workers` workers, under the user's own. */
+  defaultSessionOptions?: (workers: number) => SessionOptions;
+}
+
+/** What an ONNX endpoint reports after setup (shown in `/config` and the playground). */
+export interface OnnxEndpointReport extends EndpointReport {
+  executionProvider: string;
+  /** 'onnxruntime-node' or 'onnxruntime-web'. */
+  runtime: string;
+  /** Providers tried before the one in use, and why each was passed over. */
+  executionProviderFallbacks: string[];
+  workers: number;
+  model: string;
+}
+
+/**
+ * An endpoint whose calls run an ONNX model in a pool of workers, one `InferenceSession` each.
+ * `setup(host)` starts `min(concurrencyCount, concurrencyLimit)` workers, loads the model in each
+ * and warms it up; a call preprocesses each request, runs the batch on a free worker and
+ * postprocesses each result. The handler's `signal` (client gone, timeout) terminates the busy
+ * worker, which is replaced.
+ */
+export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
+  options: OnnxEndpointOptions<Prepared, Result>,
+  platform: OnnxPlatform,
+): EndpointDefinition {
+  const resolved = validateOnnxOptions(options, platform.defaultExecutionProviders);
+  const { preprocess, postprocess, modelName } = resolved;
+  const { steps } = resolved;
+  const infer =
+    resolved.infer ??
+    ((items: Prepared[], session: OnnxSession) =>
+      (steps ? session.runSteps(items as Feeds[], steps) : session.run(items as Feeds[])) as Promise<Result[]>);
+  let pool: WorkerPool<Remote<RunnerApi>> | null = null;
+
+  const runBatch = async (requests: unknown[][], signal: AbortSignal): Promise<unknown[][]> => {
+    if (!pool) throw new WorkerError('POOL_NOT_STARTED', `ONNX model ${modelName}: the endpoint was not set up`);
+    const items = await Promise.all(requests.map((data) => preprocess(data)));
+    const results = await pool.run((api) => infer(items, sessionOf(api)), signal);
+    if (results.length !== items.length) {
+      throw new Error(`ONNX model ${modelName}: infer returned ${results.length} results for ${items.length} requests`);
+    }
+    return Promise.all(results.map((result, i) => postprocess(result, requests[i] as unknown[])));
+  };
+
+  const setup = async (host: { concurrencyCount: number; apiName: string }): Promise<OnnxEndpointReport> => {
+    if (pool) throw new Error(`ONNX endpoint ${host.apiName} was already set up`);
+    const workers = Math.min(host.concurrencyCount, resolved.concurrencyLimit ?? Infinity);
+    const model = platform.resolveModel(resolved.model);
+    const loadOptions = {
+      executionProviders: resolved.executionProviders,
+      inputBatchAxes: resolved.inputBatchAxes,
+      outputBatchAxes: resolved.outputBatchAxes,
+      sessionOptions: { ...platform.defaultSessionOptions?.(workers), ...resolved.sessionOptions },
+    };
+    let report: LoadReport | undefined;
+    const starting = new WorkerPool<Remote<RunnerApi>>({
+      size: workers,
+      spawn: platform.spawn,
+      name: `ONNX endpoint ${host.apiName}`,
+      close: (api) => api.dispose(),
+      init: async (api) => {
+        try {
+          report = await api.load(model, loadOptions);
+        } catch (error) {
+          throw new ModelLoadError('MODEL_LOAD_FAILED', modelName, { cause: error });
+        }
+        if (resolved.warmup === null) return;
+        try {
+          await infer([await preprocess(resolved.warmup)], sessionOf(api));
+        } catch (error) {
+          throw new ModelLoadError('MODEL_WARMUP_FAILED', modelName, { cause: error });
+        }
+      },
+    });
+    try {
+      await starting.start();
+    } catch (error) {
+      // A worker that dies while loading (out of memory, a native crash) is a failed load too.
+      throw error instanceof ModelLoadError
+        ? error
+        : new ModelLoadError('MODEL_LOAD_FAILED', modelName, { cause: error });
+    }
+    pool = starting;
+    const loaded = report as LoadReport;
+    return {
+      executionProvider: loaded.executionProvider,
+      runtime: loaded.runtime,
+      executionProviderFallbacks: loaded.fallbacks,
+      workers,
+      model: modelName,
+    };
+  };
+
+  const dispose = async (): Promise<void> => {
+    const current = pool;
+    pool = null;
+    await current?.dispose();
+  };
+
+  const common = {
+    inputs: resolved.inputs,
+    outputs: resolved.outputs,
+    concurrencyLimit: resolved.concurrencyLimit,
+    expectedDurationMs: resolved.expectedDurationMs,
+    timeoutMs: resolved.timeoutMs,
+    setup,
+    dispose,
+  };
+  if (resolved.batch) {
+    return {
+      ...common,
+      batch: true,
+      maxBatchSize: resolved.maxBatchSize,
+      maxBatchDelayMs: resolved.maxBatchDelayMs,
+      fn: (requests, { signal }) => runBatch(requests, signal),
+    };
+  }
+  return { ...common, fn: async (data, { signal }) => (await runBatch([data], signal))[0] as unknown[] };
+}
+
+/** A worker's runner as `infer` sees it: inputs move to the worker (transferred, not copied). */
+function sessionOf(api: Remote<RunnerApi>): OnnxSession {
+  return {
+    run: (batch) => api.run(transfer(batch, transferablesOf(batch))),
+    runSteps: (batch, plan) => api.runSteps(transfer(batch, transferablesOf(batch)), plan),
+  };
+}

@@ -1,0 +1,186 @@
+import type { IoSpec } from '@crowdserve/protocol';
+import { OnnxOptionsError, describeValue } from './errors.js';
+import type { SessionOptions } from './runner.js';
+import type { StepPlan } from './steps.js';
+import type { BatchAxes, Feeds } from './tensors.js';
+
+/** A model: a file path (Node), a URL, or the model's bytes. */
+export type ModelInput = string | URL | Uint8Array | ArrayBuffer;
+
+/** A worker's session as `infer` sees it. */
+export interface OnnxSession {
+  /** One batched run on the worker: one request's feeds per entry in, its outputs out, same order. */
+  run(batch: Feeds[]): Promise<Feeds[]>;
+  /** A recurrent model stepped through each request's sequence inside the worker (see `StepPlan`). */
+  runSteps(batch: Feeds[], plan: StepPlan): Promise<Feeds[]>;
+}
+
+/** Options of `onnxEndpoint()`, in Node and in the browser. */
+export interface OnnxEndpointOptions<Prepared = Feeds, Result = Feeds> {
+  /** The model: a path or `file:` URL (Node), an http(s) URL (browser), or its bytes. */
+  model: ModelInput;
+  /** Names the model in errors and reports. @default the path or URL, or "a model of N bytes" */
+  modelName?: string;
+  /** One request's `data` in, what `infer` takes out (by default the model's input feeds). Runs on the host's thread. */
+  preprocess: (data: unknown[]) => Prepared | Promise<Prepared>;
+  /** One request's result (by default the model's output feeds) and its `data` in, its output `data` out. */
+  postprocess: (result: Result, data: unknown[]) => unknown[] | Promise<unknown[]>;
+  /**
+   * For a recurrent model: step inputs and carried state, stepped through inside the worker. The
+   * items are then the feeds, each step input with a leading step axis. @default null (one run per batch)
+   */
+  steps?: StepPlan | null;
+  /**
+   * Runs a batch of prepared requests on one worker: several calls on `session` are allowed,
+   * all on the same session, which no one else uses meanwhile.
+   * @default `session.run(items)` (or `session.runSteps(items, steps)`): the items are the feeds
+   */
+  infer?: (items: Prepared[], session: OnnxSession) => Promise<Result[]>;
+  /** Batch axis per model input (absent: 0; `null`: shared by all requests, such as a sample rate). @default {} */
+  inputBatchAxes?: BatchAxes;
+  /** Batch axis per model output (absent: 0; `null`: not batched, copied to every request). @default {} */
+  outputBatchAxes?: BatchAxes;
+  /** Execution providers, tried in order; the endpoint reports the one it got. @default ['cpu'] in Node, ['webgpu', 'wasm'] in the browser */
+  executionProviders?: readonly string[];
+  /** ORT session options (`graphOptimizationLevel`, `intraOpNumThreads`, …). @default Node: intraOpNumThreads = cores / workers */
+  sessionOptions?: SessionOptions;
+  /** A request's `data` run once through each new worker before it takes calls. @default null (no warm-up) */
+  warmup?: unknown[] | null;
+  batch?: boolean;
+  maxBatchSize?: number;
+  maxBatchDelayMs?: number;
+  timeoutMs?: number | null;
+  concurrencyLimit?: number | null;
+  expectedDurationMs?: number | null;
+  inputs?: IoSpec[];
+  outputs?: IoSpec[];
+}
+
+export const DEFAULT_ONNX_ENDPOINT_OPTIONS = {
+  batch: false,
+  maxBatchSize: 4,
+  maxBatchDelayMs: 0,
+  timeoutMs: null,
+  concurrencyLimit: null,
+  expectedDurationMs: null,
+  warmup: null,
+  steps: null,
+} as const;
+
+export const NODE_DEFAULT_EXECUTION_PROVIDERS: readonly string[] = ['cpu'];
+export const BROWSER_DEFAULT_EXECUTION_PROVIDERS: readonly string[] = ['webgpu', 'wasm'];
+
+export interface ResolvedOnnxOptions<Prepared, Result> extends OnnxEndpointOptions<Prepared, Result> {
+  modelName: string;
+  executionProviders: readonly string[];
+  inputBatchAxes: BatchAxes;
+  outputBatchAxes: BatchAxes;
+  sessionOptions: SessionOptions;
+  warmup: unknown[] | null;
+  steps: StepPlan | null;
+  batch: boolean;
+  maxBatchSize: number;
+  maxBatchDelayMs: number;
+  timeoutMs: number | null;
+  concurrencyLimit: number | null;
+  expectedDurationMs: number | null;
+}
+
+/** Checks every option once and fills in the defaults; throws `OnnxOptionsError` ("expected X, got Y"). */
+export function validateOnnxOptions<Prepared, Result>(
+  options: OnnxEndpointOptions<Prepared, Result>,
+  defaultExecutionProviders: readonly string[],
+): ResolvedOnnxOptions<Prepared, Result> {
+  if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
+  const { model } = options;
+  const isModel =
+    (typeof model === 'string' && model.length > 0) ||
+    model instanceof URL ||
+    model instanceof Uint8Array ||
+    model instanceof ArrayBuffer;
+  if (!isModel) fail('model', 'a path, a URL, a Uint8Array or an ArrayBuffer', model);
+  if (options.modelName !== undefined && typeof options.modelName !== 'string') {
+    fail('modelName', 'a string', options.modelName);
+  }
+  for (const key of ['preprocess', 'postprocess'] as const) {
+    if (typeof options[key] !== 'function') fail(key, 'a function', options[key]);
+  }
+  if (options.infer !== undefined && typeof options.infer !== 'function') fail('infer', 'a function', options.infer);
+  const executionProviders = options.executionProviders ?? defaultExecutionProviders;
+  if (
+    !Array.isArray(executionProviders) ||
+    executionProviders.length === 0 ||
+    !executionProviders.every((ep) => typeof ep === 'string' && ep.length > 0)
+  ) {
+    fail('executionProviders', 'a non-empty array of provider names', executionProviders);
+  }
+  // An option given as `undefined` takes its default, as if it were absent.
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const resolved = { ...DEFAULT_ONNX_ENDPOINT_OPTIONS, ...(given as OnnxEndpointOptions<Prepared, Result>) };
+  if (typeof resolved.batch !== 'boolean') fail('batch', 'a boolean', resolved.batch);
+  if (!Number.isInteger(resolved.maxBatchSize) || resolved.maxBatchSize < 1) {
+    fail('maxBatchSize', 'an integer ≥ 1', resolved.maxBatchSize);
+  }
+  if (!isNonNegative(resolved.maxBatchDelayMs)) fail('maxBatchDelayMs', 'a number ≥ 0', resolved.maxBatchDelayMs);
+  if (resolved.timeoutMs !== null && !(isNonNegative(resolved.timeoutMs) && resolved.timeoutMs > 0)) {
+    fail('timeoutMs', 'a number > 0 or null', resolved.timeoutMs);
+  }
+  if (
+    resolved.concurrencyLimit !== null &&
+    !(Number.isInteger(resolved.concurrencyLimit) && resolved.concurrencyLimit >= 1)
+  ) {
+    fail('concurrencyLimit', 'an integer ≥ 1 or null', resolved.concurrencyLimit);
+  }
+  if (resolved.expectedDurationMs !== null && !isNonNegative(resolved.expectedDurationMs)) {
+    fail('expectedDurationMs', 'a number ≥ 0 or null', resolved.expectedDurationMs);
+  }
+  if (resolved.warmup !== null && !Array.isArray(resolved.warmup))
+    fail('warmup', 'a data array or null', resolved.warmup);
+  if (resolved.steps !== null) checkSteps(resolved.steps);
+  checkAxes('inputBatchAxes', options.inputBatchAxes);
+  checkAxes('outputBatchAxes', options.outputBatchAxes);
+  return {
+    ...resolved,
+    modelName: options.modelName ?? modelLabel(model),
+    executionProviders: [...executionProviders],
+    inputBatchAxes: options.inputBatchAxes ?? {},
+    outputBatchAxes: options.outputBatchAxes ?? {},
+    sessionOptions: options.sessionOptions ?? {},
+  };
+}
+
+/** How a model is named in messages when the user gave no name. */
+export function modelLabel(model: ModelInput): string {
+  if (typeof model === 'string') return JSON.stringify(model);
+  if (model instanceof URL) return JSON.stringify(model.href);
+  return `(a model of ${model.byteLength} bytes)`;
+}
+
+function checkAxes(name: string, axes: unknown): void {
+  if (axes === undefined) return;
+  const valid =
+    typeof axes === 'object' &&
+    axes !== null &&
+    Object.values(axes).every((axis) => axis === null || (Number.isInteger(axis) && (axis as number) >= 0));
+  if (!valid) fail(name, 'an object of input names to an axis (integer ≥ 0) or null', axes);
+}
+
+function checkSteps(steps: StepPlan): void {
+  const valid =
+    typeof steps === 'object' &&
+    Array.isArray(steps.stepInputs) &&
+    steps.stepInputs.length > 0 &&
+    steps.stepInputs.every((name) => typeof name === 'string') &&
+    typeof steps.carry === 'object' &&
+    steps.carry !== null &&
+    Object.values(steps.carry).every((name) => typeof name === 'string');
+  if (!valid) fail('steps', '{ stepInputs: [names…], carry: { output: input } } or null', steps);
+}
+
+function isNonNegative(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function fail(name: string, expected: string, got: unknown): never {
+  throw new OnnxOptionsError(`onnxEndpoint: ${name}: expected ${expected}, got ${describeValue(got)}`);
+}
