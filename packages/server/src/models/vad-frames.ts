@@ -1,0 +1,36 @@
+/** Silero VAD v5/v6 take 16 kHz mono audio. */
+export const VAD_SAMPLE_RATE = 16_000;
+/** Samples per frame: one speech probability per 32 ms. */
+export const VAD_FRAME_SAMPLES = 512;
+/** The tail of the previous frame the model sees before each frame (silero-vad's `OnnxWrapper` does the same). */
+export const VAD_CONTEXT_SAMPLES = 64;
+/** The recurrent state: `[2, batch, 128]`. */
+export const VAD_STATE_DIMS = [2, 1, 128] as const;
+export const VAD_STATE_SIZE = 2 * 128;
+
+/** How many frames a clip of `samples` samples makes: the last partial frame counts, zero-padded. */
+export function vadFrameCount(samples: number): number {
+  return Math.ceil(samples / VAD_FRAME_SAMPLES);
+}
+
+/**
+ * Frame `index` as the model's input: the 64 samples before it (zeros before the clip starts)
+ * followed by its 512 samples (zeros past the clip's end), 576 in all.
+ */
+export function vadFrameInput(samples: Float32Array, index: number): Float32Array {
+  const frame = new Float32Array(VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
+  const from = index * VAD_FRAME_SAMPLES - VAD_CONTEXT_SAMPLES;
+  const start = Math.max(0, from);
+  const end = Math.min(samples.length, from + frame.length);
+  if (end > start) frame.set(samples.subarray(start, end), start - from);
+  return frame;
+}
+
+/** Every frame of a clip as the model's inputs, one after another: `vadFrameCount × 576` samples. */
+export function vadFrames(samples: Float32Array): Float32Array {
+  const size = VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES;
+  const count = vadFrameCount(samples.length);
+  const frames = new Float32Array(count * size);
+  for (let t = 0; t < count; t++) frames.set(vadFrameInput(samples, t), t * size);
+  return frames;
+}

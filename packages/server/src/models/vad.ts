@@ -1,0 +1,123 @@
+import { InputError, OnnxOptionsError, describeValue } from '../onnx/errors.js';
+import type { OnnxEndpointOptions } from '../onnx/onnx-options.js';
+import { tensor } from '../onnx/tensors.js';
+import type { Feeds } from '../onnx/tensors.js';
+import {
+  VAD_CONTEXT_SAMPLES,
+  VAD_FRAME_SAMPLES,
+  VAD_SAMPLE_RATE,
+  VAD_STATE_DIMS,
+  VAD_STATE_SIZE,
+  vadFrameCount,
+  vadFrames,
+} from './vad-frames.js';
+import { DEFAULT_SPEECH_SEGMENT_OPTIONS, speechSegments } from './vad-segments.js';
+import type { SpeechSegmentOptions } from './vad-segments.js';
+import { withoutUndefined } from './model-endpoint.js';
+
+/** Options of `vadEndpoint()` besides the endpoint's own (batch, maxBatchSize, timeoutMs, …). */
+export interface VadOptions extends SpeechSegmentOptions {
+  /** Longest clip accepted, in samples at 16 kHz. @default 480000 (30 s) */
+  maxSamples?: number;
+}
+
+export const DEFAULT_VAD_OPTIONS = {
+  ...DEFAULT_SPEECH_SEGMENT_OPTIONS,
+  maxSamples: 30 * VAD_SAMPLE_RATE,
+} as const;
+
+/** Endpoint defaults of the VAD model: batched, since a batch of clips steps through time together. */
+export const DEFAULT_VAD_ENDPOINT_OPTIONS = {
+  batch: true,
+  maxBatchSize: 32,
+  maxBatchDelayMs: 0,
+  timeoutMs: 30_000,
+} as const;
+
+/** The VAD option keys, to tell them from the endpoint's own options. */
+export const VAD_OPTION_KEYS = ['threshold', 'negativeThreshold', 'minSpeechMs', 'minSilenceMs', 'maxSamples'] as const;
+
+/**
+ * Silero VAD v6 as an endpoint, minus where the model file is. Request `data`:
+ * `[samples]` (16 kHz mono, numbers in [-1, 1]; a Float32Array in the browser). Output `data`:
+ * `[probabilities, segments]`: one speech probability per 32 ms frame, and the speech segments
+ * (`{ start, end }` in seconds) found in them.
+ */
+export function vadModel(options: VadOptions = {}): Omit<OnnxEndpointOptions, 'model'> {
+  const resolved = validateVadOptions(options);
+  return {
+    ...DEFAULT_VAD_ENDPOINT_OPTIONS,
+    inputs: [{ label: 'samples', type: 'array' }],
+    outputs: [
+      { label: 'probabilities', type: 'array' },
+      { label: 'segments', type: 'array' },
+    ],
+    // The recurrent state is [2, batch, 128]; the sample rate is one scalar for everyone.
+    inputBatchAxes: { state: 1, sr: null },
+    outputBatchAxes: { stateN: 1 },
+    // A clip's frames step through the model inside the worker, its state carried from frame to frame.
+    steps: { stepInputs: ['input'], carry: { stateN: 'state' } },
+    warmup: [new Array<number>(VAD_FRAME_SAMPLES).fill(0)],
+    preprocess: (data) => vadFeeds(parseVadSamples(data, resolved.maxSamples)),
+    postprocess: (outputs) => {
+      const probabilities = outputs.output ? Array.from(outputs.output.data as Float32Array) : [];
+      return [probabilities, speechSegments(probabilities, resolved)];
+    },
+  };
+}
+
+/**
+ * A clip as the model's feeds for `runSteps`: its frames (`[frames, 1, 576]`, a step axis in
+ * front), a zero initial state `[2, 1, 128]`, and the sample rate.
+ */
+export function vadFeeds(samples: Float32Array): Feeds {
+  const frameSize = VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES;
+  return {
+    input: tensor('float32', vadFrames(samples), [vadFrameCount(samples.length), 1, frameSize]),
+    state: tensor('float32', new Float32Array(VAD_STATE_SIZE), VAD_STATE_DIMS),
+    sr: tensor('int64', BigInt64Array.of(BigInt(VAD_SAMPLE_RATE)), []),
+  };
+}
+
+/** A request's samples, checked: `[samples]` with finite numbers, at most `maxSamples` of them. */
+export function parseVadSamples(data: unknown[], maxSamples: number = DEFAULT_VAD_OPTIONS.maxSamples): Float32Array {
+  const samples = data[0];
+  const isArray = Array.isArray(samples) || samples instanceof Float32Array || samples instanceof Float64Array;
+  if (!isArray) throw new InputError(`VAD: expected [samples] (16 kHz mono numbers), got ${describeValue(samples)}`);
+  if (samples.length > maxSamples) {
+    throw new InputError(
+      `VAD: expected at most ${maxSamples} samples (${maxSamples / VAD_SAMPLE_RATE} s), got ${samples.length}`,
+    );
+  }
+  const result = new Float32Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const value: unknown = samples[i];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new InputError(`VAD: sample ${i}: expected a finite number, got ${describeValue(value)}`);
+    }
+    result[i] = value;
+  }
+  return result;
+}
+
+function validateVadOptions(options: VadOptions): Required<Omit<VadOptions, 'negativeThreshold'>> & VadOptions {
+  const resolved = { ...DEFAULT_VAD_OPTIONS, ...withoutUndefined(options) };
+  const probability = (v: unknown) => typeof v === 'number' && v > 0 && v < 1;
+  if (!probability(resolved.threshold)) fail('threshold', 'a number between 0 and 1', resolved.threshold);
+  const negative = resolved.negativeThreshold;
+  if (negative !== undefined && !(typeof negative === 'number' && negative >= 0 && negative <= resolved.threshold)) {
+    fail('negativeThreshold', `a number between 0 and threshold (${resolved.threshold})`, negative);
+  }
+  for (const key of ['minSpeechMs', 'minSilenceMs'] as const) {
+    const v = resolved[key];
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) fail(key, 'a number ≥ 0', v);
+  }
+  if (!(Number.isInteger(resolved.maxSamples) && resolved.maxSamples >= 1)) {
+    fail('maxSamples', 'an integer ≥ 1', resolved.maxSamples);
+  }
+  return resolved;
+}
+
+function fail(name: string, expected: string, got: unknown): never {
+  throw new OnnxOptionsError(`vadEndpoint: ${name}: expected ${expected}, got ${describeValue(got)}`);
+}
