@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { expose } from 'comlink';
 import * as ortWeb from 'onnxruntime-web';
-import type { BatchHandler, EndpointDefinition } from '../endpoint.js';
+import type { BatchHandler, EndpointDefinition, Handler } from '../endpoint.js';
 import { doubleModel } from '../../test-fixtures/tiny-models.js';
 import { onnxEndpoint } from './browser.js';
 import { createRunner } from './runner.js';
@@ -112,6 +112,28 @@ describe('onnxEndpoint in the browser', () => {
     expect(await call(endpoint, [[[5]]])).toEqual([[[10]]]);
     expect(spawned).toHaveLength(2);
     expect(spawned[0]?.terminated).toBe(true);
+    await endpoint.dispose?.();
+  });
+});
+
+describe('onnxEndpoint without batching', () => {
+  it('takes one request’s data and returns its output data, and sets up only once', async () => {
+    const endpoint = onnxEndpoint({
+      model: doubleModel(),
+      createWorker: () => new FakeWorker(webRunner()) as unknown as Worker,
+      preprocess: (data) => ({ x: tensor('float32', Float32Array.from(data as number[]), [1, data.length]) }),
+      postprocess: (outputs) => [...(outputs.y?.data as Float32Array)],
+    });
+    expect(endpoint.batch).toBeUndefined();
+    await endpoint.setup?.({ concurrencyCount: 1, apiName: '/plain' });
+    await expect(endpoint.setup?.({ concurrencyCount: 1, apiName: '/plain' })).rejects.toThrow(
+      '/plain was already set up',
+    );
+    const output = await (endpoint.fn as Handler)([1, 2, 3], {
+      signal: new AbortController().signal,
+      progress: () => undefined,
+    });
+    expect(output).toEqual([2, 4, 6]);
     await endpoint.dispose?.();
   });
 });

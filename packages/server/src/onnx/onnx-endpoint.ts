@@ -1,6 +1,6 @@
 import { transfer } from 'comlink';
 import type { Remote } from 'comlink';
-import type { EndpointDefinition, EndpointReport } from '../endpoint.js';
+import type { EndpointDefinition, EndpointHost, EndpointReport } from '../endpoint.js';
 import { ModelLoadError, WorkerError } from './errors.js';
 import { validateOnnxOptions } from './onnx-options.js';
 import type { ModelInput, OnnxEndpointOptions, OnnxSession } from './onnx-options.js';
@@ -50,6 +50,7 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
     ((items: Prepared[], session: OnnxSession) =>
       (steps ? session.runSteps(items as Feeds[], steps) : session.run(items as Feeds[])) as Promise<Result[]>);
   let pool: WorkerPool<Remote<RunnerApi>> | null = null;
+  let settingUp = false;
 
   const runBatch = async (requests: unknown[][], signal: AbortSignal): Promise<unknown[][]> => {
     if (!pool) throw new WorkerError('POOL_NOT_STARTED', `ONNX model ${modelName}: the endpoint was not set up`);
@@ -61,8 +62,19 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
     return Promise.all(results.map((result, i) => postprocess(result, requests[i] as unknown[])));
   };
 
-  const setup = async (host: { concurrencyCount: number; apiName: string }): Promise<OnnxEndpointReport> => {
-    if (pool) throw new Error(`ONNX endpoint ${host.apiName} was already set up`);
+  const setup = async (host: EndpointHost): Promise<OnnxEndpointReport> => {
+    if (settingUp || pool) throw new Error(`ONNX endpoint ${host.apiName} was already set up`);
+    settingUp = true;
+    try {
+      const started = await startPool(host);
+      pool = started.pool;
+      return started.report;
+    } finally {
+      settingUp = false;
+    }
+  };
+
+  const startPool = async (host: EndpointHost) => {
     const workers = Math.min(host.concurrencyCount, resolved.concurrencyLimit ?? Infinity);
     const model = platform.resolveModel(resolved.model);
     const loadOptions = {
@@ -71,7 +83,7 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
       outputBatchAxes: resolved.outputBatchAxes,
       sessionOptions: { ...platform.defaultSessionOptions?.(workers), ...resolved.sessionOptions },
     };
-    let report: LoadReport | undefined;
+    let loaded: LoadReport | undefined;
     const starting = new WorkerPool<Remote<RunnerApi>>({
       size: workers,
       spawn: platform.spawn,
@@ -79,7 +91,7 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
       close: (api) => api.dispose(),
       init: async (api) => {
         try {
-          report = await api.load(model, loadOptions);
+          loaded = await api.load(model, loadOptions);
         } catch (error) {
           throw new ModelLoadError('MODEL_LOAD_FAILED', modelName, { cause: error });
         }
@@ -99,15 +111,15 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
         ? error
         : new ModelLoadError('MODEL_LOAD_FAILED', modelName, { cause: error });
     }
-    pool = starting;
-    const loaded = report as LoadReport;
-    return {
-      executionProvider: loaded.executionProvider,
-      runtime: loaded.runtime,
-      executionProviderFallbacks: loaded.fallbacks,
+    const { executionProvider, runtime, fallbacks } = loaded as LoadReport;
+    const report: OnnxEndpointReport = {
+      executionProvider,
+      runtime,
+      executionProviderFallbacks: fallbacks,
       workers,
       model: modelName,
     };
+    return { pool: starting, report };
   };
 
   const dispose = async (): Promise<void> => {
