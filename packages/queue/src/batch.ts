@@ -50,3 +50,11 @@ export interface Job {
   /** Clock ms by which its data must arrive; null when not awaited. */
   dataDeadline: number | null;
 }
+
+/** The batch's earliest deadline (clock ms): a member's data, its closing, its run timeout; or Infinity. */
+export function nextDeadline(batch: Batch, jobs: ReadonlyMap<JobId, Job>): number {
+  let next = batch.runDeadline ?? Infinity;
+  if (batch.open) next = Math.min(next, batch.closeAt);
+  for (const id of batch.awaitingData) next = Math.min(next, jobs.get(id)?.dataDeadline ?? Infinity);
+  return next;
+}

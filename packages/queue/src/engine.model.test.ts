@@ -70,6 +70,8 @@ interface JobState {
   ends: number;
   lastRank: number | null;
   lastEstimateAt: number | null;
+  /** When its rank first differed from the last one it was told; null when it knows its rank. */
+  movedAt: number | null;
 }
 
 class InvariantError extends Error {}
@@ -83,6 +85,7 @@ const seen = {
   abortCancelled: 0,
   shutdown: 0,
   cancelledRunning: 0,
+  heldBack: 0,
 };
 
 function check(condition: unknown, message: string): asserts condition {
@@ -157,6 +160,7 @@ class ModelHost {
       ends: 0,
       lastRank: null,
       lastEstimateAt: null,
+      movedAt: null,
     };
     this.jobs.set(id, job);
     const waitingBefore = this.engine.stats().waiting;
@@ -246,6 +250,14 @@ class ModelHost {
   tick(): void {
     this.timerAt = null;
     this.apply(this.engine.tick());
+    if (this.options.statusUpdateRate !== 'auto') return;
+    // No news is held back long: a job whose rank moved hears of it within two looks (200 ms).
+    for (const id of this.waitingIds()) {
+      const job = this.jobs.get(id) as JobState;
+      if (job.movedAt === null) continue;
+      check(this.now - job.movedAt < 200, `${id} was not told its rank within 200 ms`);
+      seen.heldBack++;
+    }
   }
 
   /** Answers every data request, finishes every batch and runs every timer until nothing is left. */
@@ -349,6 +361,11 @@ class ModelHost {
     check(stats.waiting === this.waitingIds().length, 'waiting count differs');
     if (this.options.maxSize !== null) check(stats.waiting <= this.options.maxSize, 'waiting beyond maxSize');
     for (const [id, job] of this.jobs) check(job.ends <= 1, `${id} ended twice`);
+    this.waitingIds().forEach((id, rank) => {
+      const job = this.jobs.get(id) as JobState;
+      if (job.lastRank === rank) job.movedAt = null;
+      else job.movedAt ??= this.now;
+    });
   }
 
   checkDrained(): void {

@@ -284,7 +284,8 @@ describe('QueueEngine: cancel', () => {
     q.engine.dataReceived('b');
     q.engine.join('c', 0);
     expect(brief(q.engine.cancel('a'))).toEqual(['end a cancelled']);
-    expect(brief(q.engine.cancel('b'))).toEqual(['end b cancelled', 'abort 2 cancelled']);
+    // c's estimate is looked at again at most 100 ms after the last look (at 0).
+    expect(brief(q.engine.cancel('b'))).toEqual(['end b cancelled', 'abort 2 cancelled', 'scheduleTick 100']);
     expect(q.engine.stats()).toMatchObject({ busySlots: 1, running: 0, waiting: 1 });
     expect(brief(q.engine.batchFinished(2, { ok: true, results: [1, 2] }))).toEqual(['requestData c']);
   });
@@ -452,16 +453,27 @@ describe('QueueEngine: status updates', () => {
     q.engine.dataReceived('run');
     for (const id of ['a', 'b', 'c', 'd']) q.engine.join(id, 0);
     q.advance(30);
-    expect(brief(q.engine.cancel('a'))).toEqual(['end a cancelled', 'scheduleTick 100']);
+    // The line is looked at now, but c and d heard from us 30 ms ago: their news waits, and the next
+    // look is 100 ms after this one.
+    expect(brief(q.engine.cancel('a'))).toEqual(['end a cancelled', 'scheduleTick 130']);
     q.advance(30);
     expect(brief(q.engine.cancel('b'))).toEqual(['end b cancelled']);
-    q.advance(40);
+    q.advance(70);
     expect(only(q.engine.tick(), 'estimate').map((e) => [e.jobId, e.estimation.rank])).toEqual([
       ['c', 0],
       ['d', 1],
     ]);
     q.advance(100);
     expect(q.engine.tick()).toEqual([]);
+  });
+
+  it("'auto' tells news at once when the line was not looked at for 100 ms", () => {
+    const q = setup({ endpoints: [{ expectedDurationMs: 1_000 }] });
+    q.engine.join('run', 0);
+    q.engine.dataReceived('run');
+    for (const id of ['a', 'b']) q.engine.join(id, 0);
+    q.advance(500);
+    expect(brief(q.engine.cancel('a'))).toEqual(['end a cancelled', 'estimate b 0']);
   });
 
   it("'auto' stays quiet when only time passed, and speaks when an ETA moves", () => {

@@ -1,67 +1,93 @@
 import type { Effect, Estimation, JobId } from './types.js';
 
-/** `'auto'`: the least time between two estimates to one job. */
+/** `'auto'`: the least time between two estimates to one job, and between two looks at the whole line. */
 export const AUTO_MIN_INTERVAL_MS = 100;
 /** `'auto'`: an expected completion that moved by more than this many seconds is worth telling… */
 export const ETA_CHANGE_SECONDS = 0.5;
 /** …or by more than this fraction of the time still to wait. */
 export const ETA_CHANGE_FRACTION = 0.05;
 
+/** The fresh view of the line that estimates are made from. */
+export interface EstimateSource {
+  /** Clock ms at which the job at `rank` is expected to complete; `Infinity` when unknown. */
+  completion(rank: number): number;
+  estimation(rank: number): Estimation;
+}
+
 interface Sent {
   rank: number;
-  /** Clock ms of the expected completion we told; null when we told `rankEta: null`. */
-  completesAt: number | null;
+  /** Clock ms of the expected completion we told; `Infinity` when we told `rankEta: null`. */
+  completesAt: number;
   sentAt: number;
 }
 
 /**
- * Decides which waiting jobs get an `estimate`, and when. It compares expected completion times,
- * not `rankEta`s, so time passing alone (the client counts down by itself) is never news.
+ * Decides which waiting jobs get an `estimate`, and when. It compares expected completion times, not
+ * `rankEta`s, so time passing alone (the client counts down by itself) is never news.
+ *
+ * `'auto'`: a move of the queue marks the line dirty; the whole line is looked at (one ETA pass, O(n))
+ * at most once per AUTO_MIN_INTERVAL_MS, so a busy queue costs ~10 passes a second, not one per event.
+ * A job with news gets it at the next look if its last estimate is AUTO_MIN_INTERVAL_MS old by then,
+ * else at the look after: within 2 × AUTO_MIN_INTERVAL_MS of the move. A number N: the whole line
+ * hears every N seconds.
  */
 export class EstimatePublisher {
   private readonly sent = new Map<JobId, Sent>();
-  /** `'auto'`: jobs with news that arrived within AUTO_MIN_INTERVAL_MS of their last estimate → when to tell them. */
+  /** Jobs whose news came within AUTO_MIN_INTERVAL_MS of their last estimate → when they may hear it. */
   private readonly pending = new Map<JobId, number>();
+  private dirty = false;
+  private lookedAt = -Infinity;
   /** Numeric rate: when the next broadcast is due; null while nobody waits. */
   private broadcastAt: number | null = null;
 
   constructor(private readonly rate: 'auto' | number) {}
 
-  /** Whether a pass is worth computing now. */
-  due(now: number, moved: boolean): boolean {
-    if (this.rate === 'auto') return moved || this.nextPending() <= now;
-    return this.broadcastAt !== null && this.broadcastAt <= now;
+  /** The queue moved: ranks or ETAs may have changed. */
+  moved(): void {
+    this.dirty = true;
   }
 
-  /**
-   * Returns the estimates to send now. `waiting` is every waiting job, in rank order, with its
-   * fresh estimation; `forced` jobs (new ones) get theirs whatever the rate.
-   */
-  publish(now: number, waiting: Iterable<[JobId, Estimation]>, forced: ReadonlySet<JobId>): Effect[] {
+  /** Whether the whole line must be looked at now. */
+  due(now: number): boolean {
+    const at = this.nextDue();
+    return at !== null && at <= now;
+  }
+
+  /** Tells one job where it stands, whatever the rate (a job that just joined). */
+  tell(now: number, jobId: JobId, estimation: Estimation, completesAt: number): Effect {
+    this.pending.delete(jobId);
+    this.sent.set(jobId, { rank: estimation.rank, completesAt, sentAt: now });
+    if (this.rate !== 'auto' && this.broadcastAt === null) this.broadcastAt = now + this.rate * 1000;
+    return { type: 'estimate', jobId, estimation };
+  }
+
+  /** Looks at every waiting job, in rank order; returns the estimates due now. `forced` jobs get theirs anyway. */
+  publish(
+    now: number,
+    waiting: Iterable<{ jobId: JobId }>,
+    source: EstimateSource,
+    forced: ReadonlySet<JobId>,
+  ): Effect[] {
     const out: Effect[] = [];
-    const broadcast = this.rate !== 'auto' && this.broadcastAt !== null && this.broadcastAt <= now;
-    let any = false;
-    for (const [jobId, estimation] of waiting) {
-      any = true;
+    const broadcast = this.rate !== 'auto';
+    let rank = 0;
+    for (const { jobId } of waiting) {
       const last = this.sent.get(jobId);
-      let send = forced.has(jobId) || broadcast || !last;
-      if (!send && this.rate === 'auto' && last) {
+      let send = broadcast || !last || forced.has(jobId);
+      if (!send && last) {
         // News that came too soon after the last estimate waits for its turn; news that went stale drops.
         const allowedAt = last.sentAt + AUTO_MIN_INTERVAL_MS;
-        if (!isNews(last, estimation, now)) this.pending.delete(jobId);
-        else if (allowedAt <= now) send = true;
+        if (!isNews(last, rank, source.completion(rank), now)) {
+          if (this.pending.size > 0) this.pending.delete(jobId);
+        } else if (allowedAt <= now) send = true;
         else this.pending.set(jobId, allowedAt);
       }
-      if (!send) continue;
-      this.pending.delete(jobId);
-      const completesAt = estimation.rankEta === null ? null : now + estimation.rankEta * 1000;
-      this.sent.set(jobId, { rank: estimation.rank, completesAt, sentAt: now });
-      out.push({ type: 'estimate', jobId, estimation });
+      if (send) out.push(this.tell(now, jobId, source.estimation(rank), source.completion(rank)));
+      rank++;
     }
-    if (this.rate !== 'auto') {
-      if (!any) this.broadcastAt = null;
-      else if (broadcast || this.broadcastAt === null) this.broadcastAt = now + this.rate * 1000;
-    }
+    this.dirty = false;
+    this.lookedAt = now;
+    if (broadcast) this.broadcastAt = rank === 0 ? null : now + (this.rate as number) * 1000;
     return out;
   }
 
@@ -71,29 +97,29 @@ export class EstimatePublisher {
     this.pending.delete(jobId);
   }
 
-  /** Clock ms at which `tick()` should next publish, or null. */
+  /** Nobody waits. */
+  idle(): void {
+    this.broadcastAt = null;
+    this.dirty = false;
+  }
+
+  /** Clock ms at which the whole line should next be looked at, or null. */
   nextDue(): number | null {
     if (this.rate !== 'auto') return this.broadcastAt;
-    const at = this.nextPending();
-    return at === Infinity ? null : at;
+    let at = this.dirty ? -Infinity : Infinity;
+    for (const t of this.pending.values()) at = Math.min(at, t);
+    return at === Infinity ? null : Math.max(at, this.lookedAt + AUTO_MIN_INTERVAL_MS);
   }
 
   internalSizes(): Record<string, number> {
     return { estimatesSent: this.sent.size, estimatesPending: this.pending.size };
   }
-
-  private nextPending(): number {
-    let at = Infinity;
-    for (const t of this.pending.values()) at = Math.min(at, t);
-    return at;
-  }
 }
 
-function isNews(last: Sent, estimation: Estimation, now: number): boolean {
-  if (estimation.rank !== last.rank) return true;
-  if (estimation.rankEta === null || last.completesAt === null)
-    return (estimation.rankEta === null) !== (last.completesAt === null);
-  const completesAt = now + estimation.rankEta * 1000;
-  const threshold = Math.max(ETA_CHANGE_SECONDS, ETA_CHANGE_FRACTION * estimation.rankEta) * 1000;
+function isNews(last: Sent, rank: number, completesAt: number, now: number): boolean {
+  if (rank !== last.rank) return true;
+  if (completesAt === Infinity || last.completesAt === Infinity) return completesAt !== last.completesAt;
+  const remaining = Math.max(0, completesAt - now);
+  const threshold = Math.max(ETA_CHANGE_SECONDS * 1000, ETA_CHANGE_FRACTION * remaining);
   return Math.abs(completesAt - last.completesAt) > threshold;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { simulateDispatch } from './eta.js';
+import { DispatchSimulation, simulateDispatch } from './eta.js';
 import type { EtaEndpoint, EtaInput } from './eta.js';
 import type { WaitingEntry } from './waiting-line.js';
 
@@ -109,11 +109,48 @@ describe('simulateDispatch', () => {
     expect(result.completions).toEqual([6_000]);
   });
 
-  it('answers for an empty line', () => {
-    expect(simulate({ now: 7, endpoints: [endpoint(() => 1)], waiting: [] })).toEqual({
-      completions: [],
-      firstStart: 7,
-      drained: 7,
+  it('answers for an empty line: a place frees when the earliest slot does', () => {
+    const idle = simulate({ now: 7, endpoints: [endpoint(() => 1)], waiting: [] });
+    expect([idle.completions, idle.firstStart, idle.drained]).toEqual([[], 7, 7]);
+    const busy = simulate({ now: 7, endpoints: [endpoint(() => 1)], busy: [{ fnIndex: 0, freeAt: 50 }], waiting: [] });
+    expect(busy.firstStart).toBe(50);
+  });
+
+  describe('jobs added at the back after a run', () => {
+    function extended(input: Omit<EtaInput, 'waiting'>, first: WaitingEntry[], later: WaitingEntry[]): number[] {
+      const simulation = new DispatchSimulation(input.now, input.concurrencyCount, input.endpoints, input.busy);
+      for (const entry of first) simulation.add(entry);
+      simulation.run();
+      for (const entry of later) {
+        simulation.add(entry);
+        simulation.run();
+      }
+      return [...simulation.completions];
+    }
+
+    it('get what a full pass would give them, unbatched', () => {
+      const input = { now: 0, concurrencyCount: 2, endpoints: [endpoint(() => 1_000), endpoint(() => 300)], busy: [] };
+      const jobs = waiting([0, 1, 0, 0, 1]);
+      expect(extended(input, jobs.slice(0, 2), jobs.slice(2))).toEqual(
+        simulate({ ...input, waiting: jobs }).completions,
+      );
+    });
+
+    it('join their endpoint’s last batch while it has room, then start a new one', () => {
+      const input = {
+        now: 0,
+        concurrencyCount: 1,
+        endpoints: [endpoint((b) => 1_000 + 500 * b, { maxBatchSize: 3 })],
+        busy: [],
+      };
+      const jobs = waiting([0, 0, 0, 0]);
+      expect(extended(input, jobs.slice(0, 2), jobs.slice(2))).toEqual([2_500, 2_500, 2_500, 4_000]);
+      expect(simulate({ ...input, waiting: jobs }).completions).toEqual([2_500, 2_500, 2_500, 4_000]);
+    });
+
+    it('stay unknown while every slot is', () => {
+      const input = { now: 0, concurrencyCount: 1, endpoints: [endpoint(() => null)], busy: [] };
+      expect(extended(input, waiting([0]), waiting([0]))).toEqual([Infinity, Infinity]);
     });
   });
 });

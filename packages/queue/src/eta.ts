@@ -29,87 +29,164 @@ export interface EtaInput {
 
 export interface EtaResult {
   /** Clock ms at which the job at each rank is expected to complete; `Infinity` when unknown. */
-  completions: number[];
-  /** Clock ms at which the job at rank 0 is expected to get a slot (when a waiting place frees). */
-  firstStart: number;
+  readonly completions: readonly number[];
+  /** Clock ms at which the first waiting job is expected to leave the line (a waiting place frees). */
+  readonly firstStart: number;
   /** Clock ms at which the last known job completes (`now` when nothing waits). */
-  drained: number;
+  readonly drained: number;
+}
+
+/** One pass over the waiting line; see {@link DispatchSimulation}. */
+export function simulateDispatch(input: EtaInput): EtaResult {
+  const simulation = new DispatchSimulation(input.now, input.concurrencyCount, input.endpoints, input.busy);
+  for (const entry of input.waiting) simulation.add(entry);
+  simulation.run();
+  return simulation;
+}
+
+/** The last batch an endpoint formed in the simulation. */
+interface LastBatch {
+  start: number;
+  size: number;
+  /** Index of its first member in the endpoint's own list. */
+  from: number;
 }
 
 /**
- * One pass over the waiting line that replays the dispatcher: slots free at their expected times;
- * at each, the oldest unassigned job whose endpoint is under its concurrencyLimit picks the endpoint
- * and takes up to maxBatchSize of that endpoint's oldest unassigned jobs (a prefix of the endpoint's
- * own line, so each endpoint keeps a cursor and the pass is O(n + batches·(endpoints + log slots))).
- * Unknown service times propagate as `Infinity`: such a slot is used only when no known slot is
- * left, so a job gets a number whenever some schedule with known times serves it.
+ * Replays the dispatcher over the waiting line, oldest first: slots free at their expected times; at
+ * each, the oldest unassigned job whose endpoint is under its concurrencyLimit picks the endpoint and
+ * takes up to maxBatchSize of that endpoint's oldest unassigned jobs. Those are always a prefix of the
+ * endpoint's own list, so a cursor per endpoint makes the pass O(n + batches·(endpoints + log slots)).
+ *
+ * Unknown service times propagate as `Infinity`: such a slot is used only when no known slot is left,
+ * so a job gets a number whenever some schedule with known times serves it.
+ *
+ * Jobs added after `run()` (joins at the back) can be run on top: a job joins its endpoint's last batch
+ * when that one has room (a full pass would have put it there), else it forms a new batch on the
+ * earliest slot. The batches it lengthens end later than the slots remember; that small error lasts
+ * until the next full pass.
  */
-export function simulateDispatch(input: EtaInput): EtaResult {
-  const { now, endpoints } = input;
-  const ranks: number[][] = endpoints.map(() => []);
-  const joinedAt: number[] = [];
-  let n = 0;
-  for (const entry of input.waiting) {
-    ranks[entry.fnIndex]?.push(n);
-    joinedAt.push(entry.joinedAt);
-    n++;
-  }
-  const completions = new Array<number>(n).fill(Infinity);
-  const cursor = endpoints.map(() => 0);
-  const slots = new MinHeap();
-  const inFlight = endpoints.map(() => new MinHeap());
-  for (const slot of input.busy) {
-    const freeAt = Math.max(now, slot.freeAt);
-    slots.push(freeAt);
-    inFlight[slot.fnIndex]?.push(freeAt);
-  }
-  for (let i = input.busy.length; i < input.concurrencyCount; i++) slots.push(now);
+export class DispatchSimulation implements EtaResult {
+  readonly completions: number[] = [];
+  drained: number;
+  private firstBatchStart = Infinity;
+  private readonly ranks: number[][];
+  private readonly cursor: number[];
+  private readonly last: (LastBatch | null)[];
+  private readonly joinedAt: number[] = [];
+  private readonly slots = new MinHeap();
+  private readonly inFlight: MinHeap[];
 
-  let firstStart = n === 0 ? now : Infinity;
-  let drained = now;
-  let assigned = 0;
-  while (assigned < n) {
-    let t = slots.pop();
-    if (t === Infinity) break;
-    // The oldest unassigned job among endpoints with room at t; if none has room, the slot idles
-    // until the earliest of their batches ends.
-    let pick = -1;
-    let wakeAt = Infinity;
-    for (let e = 0; e < endpoints.length; e++) {
-      const next = ranks[e]?.[cursor[e] as number];
-      if (next === undefined) continue;
-      const busy = inFlight[e] as MinHeap;
-      while (busy.size > 0 && busy.peek() <= t) busy.pop();
-      if (busy.size < (endpoints[e] as EtaEndpoint).concurrencyLimit) {
-        if (pick < 0 || next < (ranks[pick]?.[cursor[pick] as number] as number)) pick = e;
-      } else {
-        wakeAt = Math.min(wakeAt, busy.peek());
+  constructor(
+    private readonly now: number,
+    concurrencyCount: number,
+    private readonly endpoints: readonly EtaEndpoint[],
+    busy: readonly BusySlot[],
+  ) {
+    this.ranks = endpoints.map(() => []);
+    this.cursor = endpoints.map(() => 0);
+    this.last = endpoints.map(() => null);
+    this.inFlight = endpoints.map(() => new MinHeap());
+    for (const slot of busy) {
+      const freeAt = Math.max(now, slot.freeAt);
+      this.slots.push(freeAt);
+      this.inFlight[slot.fnIndex]?.push(freeAt);
+    }
+    for (let i = busy.length; i < concurrencyCount; i++) this.slots.push(now);
+    this.drained = now;
+  }
+
+  /** With nobody waiting: when the earliest slot frees. */
+  get firstStart(): number {
+    return this.firstBatchStart === Infinity ? this.slots.peek() : this.firstBatchStart;
+  }
+
+  /** Appends a job at the back of the line; `run()` assigns it. */
+  add(entry: WaitingEntry): void {
+    const rank = this.completions.length;
+    this.ranks[entry.fnIndex]?.push(rank);
+    this.joinedAt.push(entry.joinedAt);
+    this.completions.push(Infinity);
+  }
+
+  /** Assigns every unassigned job it can. */
+  run(): void {
+    this.joinLastBatches();
+    for (;;) {
+      const t = this.slots.peek();
+      if (t === Infinity) return;
+      // The oldest unassigned job among endpoints with room at t; if none has room, the slot idles
+      // until the earliest of their batches ends.
+      let pick = -1;
+      let pickRank = Infinity;
+      let wakeAt = Infinity;
+      for (let e = 0; e < this.endpoints.length; e++) {
+        const next = (this.ranks[e] as number[])[this.cursor[e] as number];
+        if (next === undefined || next > pickRank) continue;
+        const limit = (this.endpoints[e] as EtaEndpoint).concurrencyLimit;
+        const busy = this.inFlight[e] as MinHeap;
+        while (busy.size > 0 && busy.peek() <= t) busy.pop();
+        if (busy.size < limit) {
+          pick = e;
+          pickRank = next;
+        } else {
+          wakeAt = Math.min(wakeAt, busy.peek());
+        }
       }
+      if (pick >= 0) this.form(pick, this.slots.pop());
+      else if (wakeAt === Infinity) return;
+      else this.slots.push(Math.max(this.slots.pop(), wakeAt));
     }
-    if (pick < 0) {
-      if (wakeAt === Infinity) break;
-      slots.push(wakeAt);
-      continue;
-    }
-    const endpoint = endpoints[pick] as EtaEndpoint;
-    const line = ranks[pick] as number[];
-    const from = cursor[pick] as number;
+  }
+
+  private form(e: number, slotFreeAt: number): void {
+    const endpoint = this.endpoints[e] as EtaEndpoint;
+    const line = this.ranks[e] as number[];
+    const from = this.cursor[e] as number;
     const size = Math.min(endpoint.maxBatchSize, line.length - from);
-    cursor[pick] = from + size;
-    assigned += size;
+    this.cursor[e] = from + size;
+    let start = slotFreeAt;
     // A short batch may wait for company until its oldest member has waited maxBatchDelayMs.
     if (size < endpoint.maxBatchSize && endpoint.maxBatchDelayMs > 0) {
-      t = Math.max(t, (joinedAt[line[from] as number] as number) + endpoint.maxBatchDelayMs);
+      start = Math.max(start, (this.joinedAt[line[from] as number] as number) + endpoint.maxBatchDelayMs);
     }
-    if (assigned === size) firstStart = t;
-    const run = endpoint.serviceTime(size);
-    const done = run === null ? Infinity : t + run;
-    for (let k = from; k < from + size; k++) completions[line[k] as number] = done;
-    if (done !== Infinity) drained = Math.max(drained, done);
-    slots.push(done);
-    (inFlight[pick] as MinHeap).push(done);
+    if (this.firstBatchStart === Infinity) this.firstBatchStart = start;
+    const batch = { start, size, from };
+    this.last[e] = batch;
+    const done = this.complete(e, batch);
+    this.slots.push(done);
+    if (endpoint.concurrencyLimit !== Infinity) (this.inFlight[e] as MinHeap).push(done);
   }
-  return { completions, firstStart, drained };
+
+  /** Jobs added since the last run join their endpoint's last batch while it has room. */
+  private joinLastBatches(): void {
+    for (let e = 0; e < this.endpoints.length; e++) {
+      const batch = this.last[e];
+      const line = this.ranks[e] as number[];
+      const from = this.cursor[e] as number;
+      if (!batch || from >= line.length) continue;
+      const room = (this.endpoints[e] as EtaEndpoint).maxBatchSize - batch.size;
+      const joining = Math.min(room, line.length - from);
+      if (joining <= 0) continue;
+      const before = this.completions[line[batch.from] as number] as number;
+      batch.size += joining;
+      this.cursor[e] = from + joining;
+      const after = this.complete(e, batch);
+      // Its slot (and its place under concurrencyLimit) frees later too, if no later batch took it yet.
+      this.slots.replace(before, after);
+      this.inFlight[e]?.replace(before, after);
+    }
+  }
+
+  /** Sets the completion of every member of the batch; returns it. */
+  private complete(e: number, batch: LastBatch): number {
+    const run = (this.endpoints[e] as EtaEndpoint).serviceTime(batch.size);
+    const done = run === null ? Infinity : batch.start + run;
+    const line = this.ranks[e] as number[];
+    for (let k = batch.from; k < batch.from + batch.size; k++) this.completions[line[k] as number] = done;
+    if (done !== Infinity) this.drained = Math.max(this.drained, done);
+    return done;
+  }
 }
 
 /** A binary min-heap of numbers. */
@@ -134,6 +211,15 @@ class MinHeap {
       i = parent;
     }
     items[i] = value;
+  }
+
+  /** Changes one item equal to `from` into `to`, if any. O(size·log size): these heaps hold a few slots. */
+  replace(from: number, to: number): void {
+    const i = this.items.indexOf(from);
+    if (i < 0 || from === to) return;
+    const items = this.items.splice(0);
+    items[i] = to;
+    for (const item of items) this.push(item);
   }
 
   pop(): number {

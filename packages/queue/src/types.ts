@@ -47,9 +47,9 @@ export interface Estimation {
   queueSize: number;
   /** Seconds from now until this job is expected to complete; `null` before any timing is known. */
   rankEta: number | null;
-  /** Seconds until the whole queue is expected to drain. */
+  /** Seconds until every waiting job is expected to complete (jobs of unknown duration left out). */
   queueEta: number;
-  /** Gradio's fields: mean run time of one job, and that mean divided by the slots in use. */
+  /** Gradio's fields: mean run time of one completed job (all endpoints), and that mean divided by `concurrencyCount`. */
   avgEventProcessTime: number | null;
   avgEventConcurrentProcessTime: number | null;
 }
@@ -84,13 +84,25 @@ export type Effect =
   | { type: 'estimate'; jobId: JobId; estimation: Estimation }
   /** The job holds a slot now: ask its client for its data (`send_data`), then report `dataReceived`. */
   | { type: 'requestData'; jobId: JobId }
-  /** Run the handler for these jobs (one batch; one job when the endpoint is not batched). */
+  /**
+   * Run the handler for these jobs (one batch; one job when the endpoint is not batched), then report
+   * `batchFinished`. `expectedDuration`: seconds the engine expects it to run (`process_starts.eta`).
+   */
   | { type: 'startBatch'; batchId: BatchId; fnIndex: number; jobIds: JobId[]; expectedDuration: number | null }
-  /** Fire the batch's AbortSignal: every member left, or it timed out, or the server is going away. */
+  /**
+   * Fire the batch's AbortSignal. `cancelled`: every member left; the slot frees when the host reports
+   * `batchFinished`. `timeout`: it ran past `timeoutMs`; its members have ended, its slot is already
+   * free and its `batchFinished` will be ignored. A batch aborted for `cancelled` that then hangs past
+   * `timeoutMs` gets a second `abort` (`timeout`).
+   */
   | { type: 'abort'; batchId: BatchId; reason: 'cancelled' | 'timeout' }
   /** The job is over: send its terminal message (if its client is still there) and forget it. */
   | { type: 'end'; jobId: JobId; outcome: JobOutcome }
-  /** Call `tick()` at this time (clock ms) or soon after. A later effect may ask for an earlier time. */
+  /**
+   * Call `tick()` at this time (clock ms) or soon after. One timer is enough: the engine asks again only
+   * for an earlier time than it asked before, or after a `tick()`, so a new one may replace the old.
+   * Calling `tick()` early or more often is harmless.
+   */
   | { type: 'scheduleTick'; at: number };
 
 export type EffectType = Effect['type'];

@@ -1,0 +1,56 @@
+import type { ResolvedEndpoint } from './options.js';
+import { ServiceTimeModel } from './service-time.js';
+
+/** What the queue has learned about run times: per endpoint S(b) and mean batch time, and Gradio's global mean. */
+export class Timings {
+  private readonly models: ServiceTimeModel[];
+  /** Per endpoint: seconds and count of batches that ran to the end. */
+  private readonly totals: { seconds: number; count: number }[];
+  private jobSeconds = 0;
+  private jobCount = 0;
+
+  constructor(
+    endpoints: readonly ResolvedEndpoint[],
+    private readonly concurrencyCount: number,
+  ) {
+    this.models = endpoints.map((e) => new ServiceTimeModel(e.expectedDurationMs));
+    this.totals = endpoints.map(() => ({ seconds: 0, count: 0 }));
+  }
+
+  /** Expected run time (ms) of a batch of `size` on endpoint `fnIndex`, or null when unknown. */
+  serviceTime(fnIndex: number, size: number): number | null {
+    return this.models[fnIndex]?.predict(size) ?? null;
+  }
+
+  /** A batch of `size` ran to the end in `ms`. */
+  recordBatch(fnIndex: number, size: number, ms: number): void {
+    this.models[fnIndex]?.record(size, ms);
+    const totals = this.totals[fnIndex];
+    if (!totals) return;
+    totals.seconds += ms / 1000;
+    totals.count++;
+  }
+
+  /** A job completed after `seconds` of running. */
+  recordJob(seconds: number): void {
+    this.jobSeconds += seconds;
+    this.jobCount++;
+  }
+
+  /** The endpoint's mean batch run time (seconds), or null before any. */
+  averageDuration(fnIndex: number): number | null {
+    const totals = this.totals[fnIndex];
+    return totals && totals.count > 0 ? totals.seconds / totals.count : null;
+  }
+
+  /** Gradio's `avg_event_process_time`: mean run time (seconds) of a completed job, all endpoints. */
+  avgEventProcessTime(): number | null {
+    return this.jobCount > 0 ? this.jobSeconds / this.jobCount : null;
+  }
+
+  /** Gradio's `avg_event_concurrent_process_time`: that mean divided by concurrencyCount. */
+  avgEventConcurrentProcessTime(): number | null {
+    const avg = this.avgEventProcessTime();
+    return avg === null ? null : avg / this.concurrencyCount;
+  }
+}
