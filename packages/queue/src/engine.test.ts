@@ -545,6 +545,45 @@ describe('QueueEngine: ETA', () => {
     expect(etas[2]?.estimation.queueEta).toBe(26);
   });
 
+  it('learns S(b) from batches of two sizes and groups the line into batches', () => {
+    const q = setup({ endpoints: [batched({ maxBatchSize: 4 })] });
+    /** Last expected completion (clock ms) each job was told. */
+    const completes = new Map<string, number>();
+    const run = (effects: Effect[]): void => {
+      for (const e of only(effects, 'estimate')) {
+        completes.set(e.jobId, q.now + (e.estimation.rankEta as number) * 1_000);
+      }
+    };
+    q.engine.join('a', 0);
+    q.engine.dataReceived('a');
+    q.engine.join('b', 0);
+    q.engine.join('c', 0);
+    q.advance(1_250); // S(1) = 1.25 s
+    q.engine.batchFinished(1, { ok: true, results: [0] });
+    q.engine.dataReceived('b');
+    q.engine.dataReceived('c');
+    const later = ['r1', 'r2', 'r3', 'r4', 'w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
+    for (const id of later) q.engine.join(id, 0);
+    q.advance(1_500); // S(2) = 1.5 s, so S(b) = 1 s + 0.25 s·b
+    run(q.engine.batchFinished(2, { ok: true, results: [0, 0] }));
+    for (const id of ['r1', 'r2', 'r3', 'r4']) run(q.engine.dataReceived(id));
+    q.advance(100);
+    run(q.engine.tick());
+    // r1–r4 started at 2.75 s and take S(4) = 2 s; then w1–w4 take 2 s, then w5–w6 take S(2) = 1.5 s.
+    expect(['w1', 'w4', 'w5', 'w6'].map((id) => Math.round(completes.get(id) as number))).toEqual([
+      6_750, 6_750, 8_250, 8_250,
+    ]);
+  });
+
+  it('never tells a job it completes before its own run, behind a batch that overran', () => {
+    const q = setup({ endpoints: [{ expectedDurationMs: 50 }] });
+    q.engine.join('blocker', 0);
+    q.engine.dataReceived('blocker');
+    q.advance(200); // expected to end at 50 ms; still running
+    const [estimate] = only(q.engine.join('a', 0), 'estimate');
+    expect(estimate?.estimation.rankEta).toBeCloseTo(0.05);
+  });
+
   it('is null before any timing is known', () => {
     const q = setup();
     q.engine.join('a', 0);

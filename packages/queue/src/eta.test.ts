@@ -148,6 +148,17 @@ describe('simulateDispatch', () => {
       expect(simulate({ ...input, waiting: jobs }).completions).toEqual([2_500, 2_500, 2_500, 4_000]);
     });
 
+    it('never start before the time they are run at', () => {
+      const simulation = new DispatchSimulation(0, 1, [endpoint(() => 1_000)], [{ fnIndex: 0, freeAt: 1_000 }]);
+      simulation.add(waiting([0])[0] as WaitingEntry);
+      simulation.run();
+      expect(simulation.completions).toEqual([2_000]);
+      // 3 s later the running batch has overrun: the next job starts now at the earliest.
+      simulation.add({ jobId: 'late', fnIndex: 0, joinedAt: 3_000 });
+      simulation.run(3_000);
+      expect(simulation.completions).toEqual([2_000, 4_000]);
+    });
+
     it('stay unknown while every slot is', () => {
       const input = { now: 0, concurrencyCount: 1, endpoints: [endpoint(() => null)], busy: [] };
       expect(extended(input, waiting([0]), waiting([0]))).toEqual([Infinity, Infinity]);

@@ -109,11 +109,14 @@ export class DispatchSimulation implements EtaResult {
     this.completions.push(Infinity);
   }
 
-  /** Assigns every unassigned job it can. */
-  run(): void {
-    this.joinLastBatches();
+  /**
+   * Assigns every unassigned job it can. `now`: when jobs added after the first run are run, time may
+   * have passed: no batch of theirs starts before it (a slot that overran frees now at the earliest).
+   */
+  run(now = this.now): void {
+    this.joinLastBatches(now);
     for (;;) {
-      const t = this.slots.peek();
+      const t = Math.max(now, this.slots.peek());
       if (t === Infinity) return;
       // The oldest unassigned job among endpoints with room at t; if none has room, the slot idles
       // until the earliest of their batches ends.
@@ -133,7 +136,7 @@ export class DispatchSimulation implements EtaResult {
           wakeAt = Math.min(wakeAt, busy.peek());
         }
       }
-      if (pick >= 0) this.form(pick, this.slots.pop());
+      if (pick >= 0) this.form(pick, Math.max(now, this.slots.pop()));
       else if (wakeAt === Infinity) return;
       else this.slots.push(Math.max(this.slots.pop(), wakeAt));
     }
@@ -159,7 +162,7 @@ export class DispatchSimulation implements EtaResult {
   }
 
   /** Jobs added since the last run join their endpoint's last batch while it has room. */
-  private joinLastBatches(): void {
+  private joinLastBatches(now: number): void {
     for (let e = 0; e < this.endpoints.length; e++) {
       const batch = this.last[e];
       const line = this.ranks[e] as number[];
@@ -170,6 +173,7 @@ export class DispatchSimulation implements EtaResult {
       if (joining <= 0) continue;
       const before = this.completions[line[batch.from] as number] as number;
       batch.size += joining;
+      batch.start = Math.max(batch.start, now);
       this.cursor[e] = from + joining;
       const after = this.complete(e, batch);
       // Its slot (and its place under concurrencyLimit) frees later too, if no later batch took it yet.

@@ -74,7 +74,7 @@ export class Forecast {
     }
     const { pass } = cached;
     pass.add(entry);
-    pass.run();
+    pass.run(view.now);
     // An exact pass extended by the one job that joined since is still exact.
     if (cached.version === view.version - 1) cached.version = view.version;
     return { completion: pass.completions[pass.completions.length - 1] ?? Infinity, pass };

@@ -115,8 +115,12 @@ export interface QueueStats {
   busySlots: number;
   /** Batches run so far, by size. */
   batchSizes: Record<number, number>;
+  /** Jobs ended `success`. */
   completed: number;
+  /** Jobs ended `error`, `timeout` or `shutdown`. */
   failed: number;
+  /** Jobs ended `cancelled`. */
   cancelled: number;
+  /** Joins answered with `reject`. */
   rejected: number;
 }
