@@ -1,0 +1,81 @@
+import { expect, readEta, test } from './fixtures.js';
+
+// One slot, so a job from the page waits behind the slot the test holds.
+test.use({ serverOptions: { concurrencyCount: 1, maxSize: 10 } });
+
+const REMOTE = '#remote';
+
+test('shows the server settings', async ({ page }) => {
+  await page.goto('/');
+  const settings = page.locator(`${REMOTE} .settings`);
+  await expect(settings.locator('[data-setting="concurrencyCount"]')).toContainText('1');
+  await expect(settings.locator('[data-setting="maxSize"]')).toContainText('10');
+  await expect(settings.locator('[data-setting="/classify"]')).toContainText('batch ≤ 8');
+});
+
+test('a submitted job shows its position and ETA, then its result', async ({ page, holdSlot }) => {
+  await page.goto('/');
+  const panel = page.locator(REMOTE);
+  const hold = await holdSlot();
+  await panel.getByLabel('Endpoint').selectOption('/predict');
+  await panel.getByLabel('Text').fill('hello crowd');
+  await panel.getByRole('button', { name: 'Submit' }).click();
+
+  const status = panel.getByRole('status').first();
+  await expect(status).toContainText('Waiting: position 1 of 1');
+  await expect(status.locator('[data-eta]')).toHaveText(/^\d+(\.\d)? s$/);
+
+  hold.release();
+  await expect(status).toContainText(/Done in [\d.]+ (s|ms) \(ran [\d.]+ (s|ms)\)/);
+  await expect(panel.locator('.result')).toHaveText('HELLO CROWD');
+});
+
+test('the ETA counts down between server updates', async ({ page, holdSlot }) => {
+  await page.goto('/');
+  const panel = page.locator(REMOTE);
+  await holdSlot();
+  await panel.getByLabel('Endpoint').selectOption('/predict');
+  await panel.getByRole('button', { name: 'Submit' }).click();
+  await expect(panel.getByRole('status').first()).toContainText('position 1 of 1');
+
+  // Nothing moves in the queue while the slot is held, so the server sends no new estimate:
+  // any change in the displayed ETA is the page counting down to `etaAt` on its own.
+  await expect(async () => {
+    const first = await readEta(page, REMOTE);
+    await page.waitForTimeout(400);
+    const second = await readEta(page, REMOTE);
+    expect(second.updates, 'no server update in between').toBe(first.updates);
+    expect(second.seconds).toBeLessThan(first.seconds);
+  }).toPass({ timeout: 10_000 });
+});
+
+test('cancel from the page removes the job from the server queue', async ({ page, holdSlot, request }) => {
+  await page.goto('/');
+  const panel = page.locator(REMOTE);
+  await holdSlot();
+  await panel.getByLabel('Endpoint').selectOption('/predict');
+  await panel.getByRole('button', { name: 'Submit' }).click();
+  await expect(panel.getByRole('status').first()).toContainText('position 1 of 1');
+  const queueSize = async () =>
+    ((await (await request.get('/queue/status')).json()) as { queue_size: number }).queue_size;
+  expect(await queueSize()).toBe(1);
+
+  await panel.getByRole('button', { name: 'Cancel' }).click();
+  await expect(panel.getByRole('status').first()).toHaveText('Cancelled.');
+  await expect.poll(queueSize).toBe(0);
+  await expect(panel.locator('[data-live]')).toHaveText('queue: 0 waiting');
+});
+
+test('a server that cannot be reached gets a clear message', async ({ page }) => {
+  // The page loads, then every API call fails, as when the server went away after serving it.
+  await page.route(/\/(config|info|queue\/status)$/, (route) => route.abort('connectionrefused'));
+  await page.goto('/');
+  const alert = page.locator(REMOTE).getByRole('alert');
+  await expect(alert).toContainText('Cannot reach the queue server');
+  await expect(alert).toContainText('npm start');
+  await expect(page.locator(`${REMOTE} [data-live]`)).toHaveText('server unreachable');
+
+  await page.unroute(/\/(config|info|queue\/status)$/);
+  await alert.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.locator(`${REMOTE} .settings`)).toBeVisible();
+});

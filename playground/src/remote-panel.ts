@@ -1,0 +1,90 @@
+import { connect, type App } from '@crowdserve/client';
+import { h, replace, setText } from './dom.js';
+import { describeError } from './format.js';
+import { createJobForm, type JobForm } from './job-form.js';
+import { fetchBatchSizes, fetchQueueSize } from './server-stats.js';
+import { renderSettings } from './settings-view.js';
+import { startStampede } from './stampede.js';
+import { createStampedeView } from './stampede-view.js';
+
+/** How often the panel reads the server's queue size. */
+const QUEUE_POLL_MS = 1_000;
+
+/** The page's own origin: the Node server serves the playground and the queue together. */
+export function createRemotePanel(origin: string = location.origin): HTMLElement {
+  const body = h('div', { class: 'panel-body' }, h('p', { class: 'hint' }, `Connecting to ${origin}…`));
+  const live = h('span', { class: 'badge', 'data-live': '' }, 'queue: …');
+  const element = h(
+    'section',
+    { class: 'panel', id: 'remote', 'aria-labelledby': 'remote-title' },
+    h(
+      'header',
+      {},
+      h('h2', { id: 'remote-title' }, 'Remote server'),
+      h('span', { class: 'badge' }, new URL(origin).host),
+      live,
+    ),
+    h(
+      'p',
+      { class: 'lead' },
+      'Jobs go over WebSockets to the Node queue server that serves this page, in Gradio 3’s queue protocol.',
+    ),
+    body,
+  );
+
+  let form: JobForm | null = null;
+
+  const showDown = (error: unknown): void => {
+    const retry = h('button', { type: 'button', class: 'secondary' }, 'Try again');
+    retry.addEventListener('click', () => void start());
+    replace(
+      body,
+      h(
+        'div',
+        { class: 'banner error', role: 'alert' },
+        h('p', {}, `Cannot reach the queue server at ${origin}: ${describeError(error)}`),
+        h('p', {}, 'Is it running? Start it with ', h('code', {}, 'npm start'), ', then try again.'),
+        retry,
+      ),
+    );
+  };
+
+  const pollQueue = async (): Promise<void> => {
+    try {
+      const size = await fetchQueueSize(origin);
+      live.classList.remove('error');
+      setText(live, `queue: ${size} waiting`);
+    } catch {
+      live.classList.add('error');
+      setText(live, 'server unreachable');
+    }
+  };
+
+  const show = (app: App): void => {
+    form?.dispose();
+    form = createJobForm('remote', app, '/predict');
+    const jobs = form;
+    const stampede = createStampedeView({
+      id: 'remote-stampede',
+      start: async (count) => startStampede({ app, endpoint: jobs.endpoint(), count, data: (user) => jobs.data(user) }),
+      batchSizes: () => fetchBatchSizes(origin),
+    });
+    replace(body, renderSettings(app), jobs.element, stampede.element);
+  };
+
+  const start = async (): Promise<void> => {
+    replace(body, h('p', { class: 'hint' }, `Connecting to ${origin}…`));
+    try {
+      // A wrapper, not `fetch` itself: the client calls `options.fetch(…)` as a method, and browsers
+      // refuse a `fetch` whose `this` is not the window ("Illegal invocation").
+      show(await connect(origin, { fetch: (input, init) => fetch(input, init) }));
+    } catch (error) {
+      showDown(error);
+    }
+  };
+
+  void start();
+  window.setInterval(() => void pollQueue(), QUEUE_POLL_MS);
+  void pollQueue();
+  return element;
+}

@@ -1,0 +1,251 @@
+import { h, replace, setText } from './dom.js';
+import { formatSeconds, secondsUntil } from './format.js';
+import {
+  countStates,
+  DEFAULT_STAMPEDE_USERS,
+  latencyPercentile,
+  MAX_STAMPEDE_USERS,
+  STAMPEDE_RETRY,
+  throughput,
+  type Stampede,
+  type StampedeCounts,
+  type UserState,
+} from './stampede.js';
+import { ThroughputChart } from './throughput-chart.js';
+import { onTick } from './ticker.js';
+
+export interface StampedeViewOptions {
+  /** Prefix for element ids, unique on the page. */
+  id: string;
+  /** Starts `count` users against the panel's server and endpoint; throws with a message when it cannot. */
+  start: (count: number) => Promise<Stampede>;
+  /** Batches run so far, by size (the server's `/metrics`, the local queue's stats). */
+  batchSizes?: () => Promise<Record<number, number>>;
+}
+
+/** How often counters sample throughput for the chart and poll batch sizes. */
+const SAMPLE_MS = 500;
+
+/** The stampede control: a user count, launch/stop, live counters, a grid of users and a chart. */
+export function createStampedeView(options: StampedeViewOptions): { element: HTMLElement; stop(): void } {
+  const countField = h('input', {
+    id: `${options.id}-users`,
+    type: 'number',
+    min: 1,
+    max: MAX_STAMPEDE_USERS,
+    value: String(DEFAULT_STAMPEDE_USERS),
+  });
+  const launch = h('button', { type: 'button' }, 'Launch stampede');
+  const stopButton = h('button', { type: 'button', class: 'secondary', disabled: true }, 'Stop');
+  const counters = h('div', { class: 'counters', 'aria-live': 'off' });
+  const summary = h('p', { class: 'summary', role: 'status' });
+  const grid = h('div', { class: 'grid', role: 'list', 'aria-label': 'crowd' });
+  const chart = new ThroughputChart();
+  const element = h(
+    'section',
+    { class: 'stampede', 'aria-label': 'stampede' },
+    h('h3', {}, 'Stampede'),
+    h(
+      'p',
+      { class: 'hint' },
+      `Simulated users arrive together, each with its own connection. When the queue is full they back off and retry (up to ${STAMPEDE_RETRY.maxAttempts} tries each).`,
+    ),
+    h('div', { class: 'row' }, h('label', { for: countField.id }, 'Users'), countField, launch, stopButton),
+    summary,
+    counters,
+    grid,
+    legend(),
+    chart.element,
+  );
+
+  let current: Stampede | null = null;
+  let stopTicking: (() => void) | null = null;
+  let cells: HTMLElement[] = [];
+  let baseline: Record<number, number> = {};
+  let batches: Record<number, number> = {};
+  let lastSample = 0;
+
+  const pollBatches = async (): Promise<void> => {
+    if (options.batchSizes === undefined) return;
+    try {
+      const now = await options.batchSizes();
+      batches = Object.fromEntries(
+        Object.entries(now)
+          .map(([size, n]) => [size, n - (baseline[Number(size)] ?? 0)])
+          .filter(([, n]) => (n as number) > 0),
+      );
+    } catch {
+      // Batch sizes are a nicety: a failed poll leaves the last numbers up.
+    }
+  };
+
+  const draw = (now: number): void => {
+    const stampede = current;
+    if (stampede === null) return;
+    stampede.users.forEach((user, i) => drawCell(cells[i], i, user, now));
+    const counts = countStates(stampede.users);
+    const rate = throughput(stampede.completions, stampede.startedAt, now);
+    const p50 = latencyPercentile(stampede.completions, 0.5);
+    drawCounters(counters, counts, stampede, rate, p50, batches);
+    if (now - lastSample >= SAMPLE_MS) {
+      lastSample = now;
+      const recent = stampede.completions.filter((c) => c.at > now - 2_000);
+      chart.add({
+        t: (now - stampede.startedAt) / 1000,
+        throughput: rate,
+        latency: recent.length === 0 ? null : (latencyPercentile(recent, 0.5) ?? 0) / 1000,
+      });
+      void pollBatches();
+    }
+  };
+
+  const finish = async (stampede: Stampede): Promise<void> => {
+    await stampede.finished;
+    await pollBatches();
+    stopTicking?.();
+    stopTicking = null;
+    draw(Date.now());
+    if (current !== stampede) return;
+    const counts = countStates(stampede.users);
+    const seconds =
+      (Math.max(...stampede.completions.map((c) => c.at), stampede.startedAt) - stampede.startedAt) / 1000;
+    const failure = stampede.users.find((u): u is Extract<UserState, { type: 'failed' }> => u.type === 'failed');
+    summary.classList.toggle('error', failure !== undefined && failure.code !== 'CANCELLED');
+    setText(
+      summary,
+      failure === undefined
+        ? `All ${counts.done} users served in ${formatSeconds(seconds)}, after ${stampede.retries} retries.`
+        : `${counts.done} of ${stampede.count} served; ${counts.failed} failed: ${failure.message}`,
+    );
+    launch.disabled = false;
+    stopButton.disabled = true;
+  };
+
+  launch.addEventListener('click', () => {
+    const count = Number(countField.value);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_STAMPEDE_USERS) {
+      summary.classList.add('error');
+      setText(summary, `Users: expected a whole number from 1 to ${MAX_STAMPEDE_USERS}, got “${countField.value}”.`);
+      return;
+    }
+    launch.disabled = true;
+    summary.classList.remove('error');
+    setText(summary, `Launching ${count} users…`);
+    cells = Array.from({ length: count }, () => h('div', { class: 'user', role: 'listitem' }));
+    replace(grid, ...cells);
+    chart.reset();
+    batches = {};
+    void (async () => {
+      try {
+        baseline = (await options.batchSizes?.().catch(() => ({}))) ?? {};
+        const stampede = await options.start(count);
+        current = stampede;
+        lastSample = 0;
+        stopButton.disabled = false;
+        setText(summary, `${count} users launched.`);
+        stopTicking?.();
+        stopTicking = onTick(draw);
+        draw(Date.now());
+        await finish(stampede);
+      } catch (error) {
+        summary.classList.add('error');
+        setText(summary, error instanceof Error ? error.message : String(error));
+        launch.disabled = false;
+      }
+    })();
+  });
+  stopButton.addEventListener('click', () => current?.stop());
+
+  return { element, stop: () => current?.stop() };
+}
+
+function legend(): HTMLElement {
+  const states: [UserState['type'], string][] = [
+    ['connecting', 'connecting'],
+    ['waiting', 'waiting (position)'],
+    ['retrying', 'queue full, retrying (s)'],
+    ['running', 'running'],
+    ['done', 'done'],
+    ['failed', 'failed'],
+  ];
+  return h(
+    'div',
+    { class: 'legend', 'aria-hidden': 'true' },
+    ...states.map(([state, text]) => h('span', {}, h('span', { class: `user ${state}` }), text)),
+  );
+}
+
+function drawCell(cell: HTMLElement | undefined, index: number, user: UserState, now: number): void {
+  if (cell === undefined) return;
+  cell.className = `user ${user.type}`;
+  cell.dataset.state = user.type;
+  let label: string;
+  let title: string;
+  switch (user.type) {
+    case 'connecting':
+      label = '…';
+      title = 'connecting';
+      break;
+    case 'waiting':
+      label = String(user.position + 1);
+      title = `waiting: position ${user.position + 1} of ${user.queueSize}`;
+      break;
+    case 'retrying': {
+      const left = secondsUntil(user.retryAt, now);
+      label = left.toFixed(1);
+      title = `queue full: retrying in ${formatSeconds(left)} (attempt ${user.attempt})`;
+      break;
+    }
+    case 'running':
+      label = '▶';
+      title = 'running';
+      break;
+    case 'done':
+      label = '✓';
+      title = `done in ${formatSeconds(user.latencyMs / 1000)}`;
+      break;
+    case 'failed':
+      label = user.code === 'CANCELLED' ? '–' : '✗';
+      title = user.message;
+      break;
+  }
+  setText(cell, label);
+  cell.title = `User ${index + 1}: ${title}`;
+}
+
+function drawCounters(
+  element: HTMLElement,
+  counts: StampedeCounts,
+  stampede: Stampede,
+  rate: number,
+  p50: number | null,
+  batches: Record<number, number>,
+): void {
+  // "8×3": three batches of eight, largest first.
+  const batchText =
+    Object.entries(batches)
+      .sort(([a], [b]) => Number(b) - Number(a))
+      .map(([size, n]) => `${size}×${n}`)
+      .join(', ') || '—';
+  const items: [string, string][] = [
+    ['waiting', String(counts.waiting + counts.connecting)],
+    ['retrying', String(counts.retrying)],
+    ['running', String(counts.running)],
+    ['done', `${counts.done}/${stampede.count}`],
+    ['failed', String(counts.failed)],
+    ['retries', String(stampede.retries)],
+    ['batches', batchText],
+    ['throughput', `${rate.toFixed(1)} jobs/s`],
+    ['p50 latency', p50 === null ? '—' : formatSeconds(p50 / 1000)],
+  ];
+  if (element.childElementCount !== items.length) {
+    replace(
+      element,
+      ...items.map(([name]) => h('span', { class: 'counter', 'data-counter': name }, h('span', {}, name), h('b', {}))),
+    );
+  }
+  items.forEach(([, value], i) => {
+    const b = element.children[i]?.querySelector('b');
+    if (b) setText(b, value);
+  });
+}
