@@ -1,6 +1,7 @@
 // @ts-check
-// The demo server's endpoints. Text ones are instant to start; the ONNX models are added by onnx issue work.
+// The demo server's endpoints: two text ones (instant to start) and two real ONNX models in worker threads.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ocrEndpoint, vadEndpoint } from '@crowdserve/server/node';
 
 const POSITIVE = new Set(['good', 'great', 'love', 'happy', 'fast', 'nice', 'excellent', 'fun', 'like', 'best']);
 const NEGATIVE = new Set(['bad', 'sad', 'hate', 'slow', 'awful', 'terrible', 'worst', 'boring', 'broken', 'angry']);
@@ -12,8 +13,20 @@ function sentiment(text) {
   return score > 0 ? 'positive' : score < 0 ? 'negative' : 'neutral';
 }
 
-/** @returns {Promise<Record<string, import('@crowdserve/server/node').EndpointDefinition>>} */
-export async function demoEndpoints() {
+/**
+ * @param {{ models?: boolean }} [options] `models: false` leaves out the ONNX endpoints (quicker start, for tests of the text ones)
+ * @returns {Promise<Record<string, import('@crowdserve/server/node').EndpointDefinition>>}
+ */
+export async function demoEndpoints({ models = true } = {}) {
+  /** @type {Record<string, import('@crowdserve/server/node').EndpointDefinition>} */
+  const onnx = models
+    ? {
+        // PP-OCRv4 text recognizer: an image of one line of text → [text, confidence].
+        '/ocr': ocrEndpoint({ maxBatchSize: 8, expectedDurationMs: 60 }),
+        // Silero VAD v6: 16 kHz mono samples → [per-frame speech probabilities, speech segments].
+        '/vad': vadEndpoint({ maxBatchSize: 32, expectedDurationMs: 30 }),
+      }
+    : {};
   return {
     // A text endpoint that takes a moment, so a crowd visibly queues.
     '/predict': {
@@ -41,5 +54,6 @@ export async function demoEndpoints() {
         return requests.map(([text]) => [sentiment(String(text))]);
       },
     },
+    ...onnx,
   };
 }

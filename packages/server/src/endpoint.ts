@@ -80,3 +80,21 @@ export interface EndpointReport {
   executionProvider?: string;
   [key: string]: unknown;
 }
+
+/** Why a handler's `signal` fired. */
+export type CallAbortCode = 'CANCELLED' | 'TIMEOUT' | 'SHUTDOWN';
+
+/**
+ * The `signal.reason` a handler sees: `CANCELLED` when every client of the call left (the result
+ * is no longer wanted, but letting a short call finish is fine), `TIMEOUT` when the endpoint's
+ * `timeoutMs` passed, `SHUTDOWN` when the server's close grace ran out.
+ */
+export class CallAbortedError extends Error {
+  override readonly name = 'CallAbortedError';
+  constructor(
+    readonly code: CallAbortCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,5 +1,6 @@
 import type { EstimationMessage, ServerMessage } from '@crowdserve/protocol';
 import { QueueEngine, type BatchId, type Effect, type JobId, type QueueStats } from '@crowdserve/queue';
+import { CallAbortedError } from '../endpoint.js';
 import type { ResolvedEndpoint } from './endpoints.js';
 import { estimationMessage, failedMessage, outcomeMessage, rejectMessage } from './gradio3.js';
 import { runBatch, type RunningBatch } from './run-batch.js';
@@ -164,7 +165,8 @@ export class QueueHost {
       clearTimeout(grace);
     }
     // Whatever is still there did not finish in time: fail it, so every job gets its terminal message.
-    for (const batch of this.batches.values()) batch.controller.abort(new Error('the server is shutting down'));
+    for (const batch of this.batches.values())
+      batch.controller.abort(new CallAbortedError('SHUTDOWN', 'the server is shutting down'));
     for (const id of [...this.jobs.keys()]) this.fail(id, 'the server is shutting down');
     this.clearTick();
   }
@@ -223,7 +225,9 @@ export class QueueHost {
         this.batches
           .get(effect.batchId)
           ?.controller.abort(
-            new Error(effect.reason === 'timeout' ? 'the call timed out' : 'every client of this call left'),
+            effect.reason === 'timeout'
+              ? new CallAbortedError('TIMEOUT', 'the call timed out')
+              : new CallAbortedError('CANCELLED', 'every client of this call left'),
           );
         return;
       case 'end': {

@@ -1,7 +1,7 @@
 // Real models in real worker_threads. The workers are the built files (worker_threads cannot load
 // .ts): run `npx tsc -b packages/server` first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BatchHandler, EndpointDefinition, HandlerContext } from '../endpoint.js';
+import { CallAbortedError, type BatchHandler, type EndpointDefinition, type HandlerContext } from '../endpoint.js';
 import { doubleModel } from '../../test-fixtures/tiny-models.js';
 import { ModelLoadError } from './errors.js';
 import { onnxEndpoint } from './node.js';
@@ -126,6 +126,13 @@ describe('onnxEndpoint in Node: parallel workers and faults', () => {
       message: expect.stringContaining('aborted and its worker replaced'),
     });
     await expectTwoWorkersInParallel();
+  });
+
+  it('lets a run whose clients all left finish instead of terminating its worker (no model reload)', async () => {
+    const controller = new AbortController();
+    const pending = call(endpoint, [[[7]]], controller.signal);
+    controller.abort(new CallAbortedError('CANCELLED', 'every client of this call left'));
+    expect(await pending).toEqual([[[14]]]);
   });
 
   it('fails the batch of a worker that runs out of memory, and replaces the worker', async () => {

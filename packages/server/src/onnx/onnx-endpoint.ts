@@ -1,6 +1,6 @@
 import { transfer } from 'comlink';
 import type { Remote } from 'comlink';
-import type { EndpointDefinition, EndpointHost, EndpointReport } from '../endpoint.js';
+import { CallAbortedError, type EndpointDefinition, type EndpointHost, type EndpointReport } from '../endpoint.js';
 import { ModelLoadError, WorkerError } from './errors.js';
 import { validateOnnxOptions } from './onnx-options.js';
 import type { ModelInput, OnnxEndpointOptions, OnnxSession } from './onnx-options.js';
@@ -35,9 +35,25 @@ export interface OnnxEndpointReport extends EndpointReport {
  * An endpoint whose calls run an ONNX model in a pool of workers, one `InferenceSession` each.
  * `setup(host)` starts `min(concurrencyCount, concurrencyLimit)` workers, loads the model in each
  * and warms it up; a call preprocesses each request, runs the batch on a free worker and
- * postprocesses each result. The handler's `signal` (client gone, timeout) terminates the busy
- * worker, which is replaced.
+ * postprocesses each result. The handler's `signal`, on a timeout or shutdown, terminates the busy
+ * worker, which is replaced; when the clients merely left, the run finishes and its result is dropped.
  */
+/**
+ * The part of a call's signal that should stop its worker: a timeout or a shutdown. When every
+ * client merely left, the run (milliseconds) is left to finish, because terminating the worker
+ * would cost a model reload.
+ */
+function terminatingSignal(signal: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  const forward = () => {
+    const reason: unknown = signal.reason;
+    if (!(reason instanceof CallAbortedError && reason.code === 'CANCELLED')) controller.abort(reason);
+  };
+  if (signal.aborted) forward();
+  else signal.addEventListener('abort', forward, { once: true });
+  return controller.signal;
+}
+
 export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
   options: OnnxEndpointOptions<Prepared, Result>,
   platform: OnnxPlatform,
@@ -55,7 +71,7 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
   const runBatch = async (requests: unknown[][], signal: AbortSignal): Promise<unknown[][]> => {
     if (!pool) throw new WorkerError('POOL_NOT_STARTED', `ONNX model ${modelName}: the endpoint was not set up`);
     const items = await Promise.all(requests.map((data) => preprocess(data)));
-    const results = await pool.run((api) => infer(items, sessionOf(api)), signal);
+    const results = await pool.run((api) => infer(items, sessionOf(api)), terminatingSignal(signal));
     if (results.length !== items.length) {
       throw new Error(`ONNX model ${modelName}: infer returned ${results.length} results for ${items.length} requests`);
     }
