@@ -2,6 +2,7 @@
 // `npm run bench`: every benchmark section, printed as tables, written to bench/results/*.json.
 // `npm run bench -- --quick` runs smaller loads; `--only=name,name` picks sections.
 import { mkdir, writeFile } from 'node:fs/promises';
+import { bundleSize } from './bundle-size.js';
 import { queueThroughput } from './queue-throughput.js';
 
 const args = process.argv.slice(2);
@@ -14,6 +15,7 @@ const only = args
 /** @type {Record<string, (o: { quick: boolean }) => Promise<unknown>>} */
 const sections = {
   'queue-throughput': queueThroughput,
+  'bundle-size': bundleSize,
 };
 
 const results = /** @type {Record<string, unknown>} */ ({});
