@@ -395,7 +395,7 @@ describe('QueueEngine (model-based)', () => {
           host.checkDrained();
         },
       ),
-      { numRuns: 400 },
+      { numRuns: 1000 },
     );
     // The random runs did reach the interesting corners.
     for (const [corner, count] of Object.entries(seen)) expect({ corner, count }).not.toMatchObject({ count: 0 });

@@ -464,7 +464,21 @@ describe('QueueEngine: status updates', () => {
       ['d', 1],
     ]);
     q.advance(100);
-    expect(q.engine.tick()).toEqual([]);
+    expect(only(q.engine.tick(), 'estimate')).toEqual([]);
+  });
+
+  it("'auto' looks again while a batch runs past its expected time", () => {
+    const q = setup({ endpoints: [{ expectedDurationMs: 1_000 }] });
+    q.engine.join('run', 0);
+    q.engine.dataReceived('run');
+    // a is told 2 s; the engine wants to look again when `run` should end.
+    expect(brief(q.engine.join('a', 0))).toEqual(['estimate a 0', 'scheduleTick 1000']);
+    q.advance(1_000);
+    expect(brief(q.engine.tick())).toEqual(['scheduleTick 2000']);
+    q.advance(1_000);
+    // Still running: a now completes at 3 s at the earliest, 1 s later than it was told.
+    const [estimate] = only(q.engine.tick(), 'estimate');
+    expect(estimate?.estimation).toMatchObject({ rank: 0, rankEta: 1 });
   });
 
   it("'auto' tells news at once when the line was not looked at for 100 ms", () => {

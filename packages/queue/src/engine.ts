@@ -25,6 +25,8 @@ import type {
 export const MIN_RETRY_AFTER_SECONDS = 0.1;
 /** `retryAfter` (seconds) when nothing is known about run times yet. */
 export const FALLBACK_RETRY_AFTER_SECONDS = 1;
+/** While a batch runs past its expected time, the ETAs behind it are looked at again this often (ms). */
+export const OVERRUN_LOOK_MS = 1_000;
 
 /**
  * The scheduler: Gradio's queue (FIFO, shared slots, batching, max size) as a pure state machine.
@@ -140,7 +142,11 @@ export class QueueEngine {
   /** Time passed: runs what is due (data and run timeouts, batch delays, estimate pushes). */
   tick(): Effect[] {
     this.scheduledAt = null;
-    return this.step(() => this.slots.expire());
+    return this.step(() => {
+      this.slots.expire();
+      // Time passing moved the ETAs behind an overrunning batch: look at them again.
+      if (this.slots.overrun(OVERRUN_LOOK_MS).now) this.touch();
+    });
   }
 
   /** Refuse new joins and end every waiting job with `shutdown`; jobs in slots go on. */
@@ -256,9 +262,12 @@ export class QueueEngine {
     return { now: this.now, version: this.version, line: this.line, batches: this.slots.all() };
   }
 
-  /** The earliest deadline of any batch or member (data, batch delay, run), or the next estimate push. */
+  /** The earliest deadline of any batch or member (data, batch delay, run), estimate push or overrun look. */
   private scheduleTick(): void {
-    const next = Math.min(this.publisher.nextDue() ?? Infinity, this.slots.nextDeadline());
+    let next = Math.min(this.publisher.nextDue() ?? Infinity, this.slots.nextDeadline());
+    if (this.options.statusUpdateRate === 'auto' && this.line.size > 0) {
+      next = Math.min(next, this.slots.overrun(OVERRUN_LOOK_MS).lookAt);
+    }
     if (next === Infinity || (this.scheduledAt !== null && this.scheduledAt <= next)) return;
     this.scheduledAt = next;
     this.out.push({ type: 'scheduleTick', at: next });

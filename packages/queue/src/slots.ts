@@ -150,6 +150,25 @@ export class Slots {
     return next;
   }
 
+  /**
+   * While a running batch overruns its expected run time, the ETAs of everyone behind it slip. Returns
+   * whether one overruns now, and when to look again: its expected end, then every `periodMs` after.
+   */
+  overrun(periodMs: number): { now: boolean; lookAt: number } {
+    const now = this.context.now();
+    let overrunning = false;
+    let lookAt = Infinity;
+    for (const batch of this.batches.values()) {
+      if (batch.startedAt === null || batch.aborted) continue;
+      const run = this.timings.serviceTime(batch.fnIndex, batch.jobIds.length);
+      if (run === null) continue;
+      const end = batch.startedAt + run;
+      if (end <= now) overrunning = true;
+      lookAt = Math.min(lookAt, end > now ? end : end + (Math.floor((now - end) / periodMs) + 1) * periodMs);
+    }
+    return { now: overrunning, lookAt };
+  }
+
   internalSizes(): Record<string, number> {
     return {
       batches: this.batches.size,
