@@ -63,8 +63,8 @@ interface LastBatch {
  *
  * Jobs added after `run()` (joins at the back) can be run on top: a job joins its endpoint's last batch
  * when that one has room (a full pass would have put it there), else it forms a new batch on the
- * earliest slot. The batches it lengthens end later than the slots remember; that small error lasts
- * until the next full pass.
+ * earliest slot. A lengthened batch's slot frees later; if a later batch already took that slot, the
+ * small error lasts until the next full pass.
  */
 export class DispatchSimulation implements EtaResult {
   readonly completions: number[] = [];
