@@ -1,4 +1,4 @@
-export { QueueEngine, MIN_RETRY_AFTER_SECONDS, FALLBACK_RETRY_AFTER_SECONDS } from './engine.js';
+export { QueueEngine, MIN_RETRY_AFTER_SECONDS, FALLBACK_RETRY_AFTER_SECONDS, OVERRUN_LOOK_MS } from './engine.js';
 export { DEFAULT_QUEUE_OPTIONS, DEFAULT_ENDPOINT_OPTIONS, resolveQueueOptions } from './options.js';
 export type { ResolvedEndpoint, ResolvedQueueOptions } from './options.js';
 export { INVALID_OPTION, QueueOptionRangeError, QueueOptionTypeError } from './errors.js';
