@@ -35,7 +35,7 @@ describe('vadEndpoint (Silero VAD v6)', () => {
     const [[speechProbabilities, speechSegments], [silenceProbabilities, silenceSegments]] = (await call(endpoint, [
       [speech.samples],
       [silence],
-    ])) as [number[], { start: number; end: number }[]][];
+    ])) as [[number[], { start: number; end: number }[]], [number[], { start: number; end: number }[]]];
     expect(speechProbabilities).toHaveLength(Math.ceil(speech.samples.length / 512));
     expect(speechSegments.length).toBeGreaterThan(0);
     expect(speechSegments[0]?.start).toBeGreaterThan(0.3);

@@ -17,7 +17,7 @@ describe('parseRgbaImage', () => {
   it('round-trips large images through base64', () => {
     const large = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7) % 256);
     const parsed = parseRgbaImage({ width: 500, height: 100, data: encodeBase64(large) }).data;
-    expect(Buffer.compare(parsed, large)).toBe(0);
+    expect(Buffer.compare(Buffer.from(parsed.buffer, parsed.byteOffset, parsed.byteLength), large)).toBe(0);
     expect(encodeBase64(large)).toBe(Buffer.from(large).toString('base64'));
   });
 

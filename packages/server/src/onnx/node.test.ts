@@ -31,7 +31,7 @@ function doubleEndpoint(options: Partial<NodeOnnxEndpointOptions> = {}): Endpoin
 
 function call(endpoint: EndpointDefinition, requests: unknown[][], signal = new AbortController().signal) {
   const context: HandlerContext = { signal, progress: () => undefined };
-  return (endpoint.fn as BatchHandler)(requests, context);
+  return Promise.resolve((endpoint.fn as BatchHandler)(requests, context));
 }
 
 /** Two runs that both wait at this barrier can only finish if they run at the same time. */
