@@ -3,6 +3,8 @@ import { CHROMIUM_ARGS, chromiumPath } from './e2e/browser.js';
 
 // The page, a real server and a real browser. Each spec file gets its own server (a worker-scoped
 // fixture, see e2e/fixtures.ts), so files with different queue settings run side by side.
+const executablePath = chromiumPath();
+
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '*.spec.ts',
@@ -18,7 +20,16 @@ export default defineConfig({
     browserName: 'chromium',
     headless: true,
     viewport: { width: 1400, height: 1000 },
-    launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
+    launchOptions: { executablePath, args: CHROMIUM_ARGS },
     screenshot: 'only-on-failure',
   },
+  projects: [
+    { name: 'chromium', grepInvert: /@no-webgpu/ },
+    {
+      // The same browser without `--enable-unsafe-webgpu`: no adapter, so the WASM fallback shows.
+      name: 'chromium-no-webgpu',
+      grep: /@no-webgpu/,
+      use: { launchOptions: { executablePath, args: CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu') } },
+    },
+  ],
 });

@@ -47,13 +47,19 @@ interface TestFixtures {
 interface WorkerFixtures {
   /** Queue settings of this file's server: `test.use({ serverOptions: { maxSize: 4 } })`. */
   serverOptions: ServerOptions;
+  /** Whether this file's server hosts the demo's ONNX models (`/ocr`, `/vad`); they take seconds to load. */
+  models: boolean;
+  /** Whether this file's server has the test-only `/hold` endpoint that {@link TestFixtures.holdSlot} uses. */
+  hold: boolean;
   server: Server;
 }
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   serverOptions: [{}, { option: true, scope: 'worker' }],
+  models: [false, { option: true, scope: 'worker' }],
+  hold: [false, { option: true, scope: 'worker' }],
   server: [
-    async ({ serverOptions }, use) => {
+    async ({ serverOptions, models, hold }, use) => {
       const server = await serve({
         port: 0,
         host: '127.0.0.1',
@@ -62,7 +68,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
         title: 'crowdserve playground (e2e)',
         ...serverOptions,
         staticDir: STATIC_DIR,
-        endpoints: { ...(await demoEndpoints()), '/hold': holdEndpoint },
+        endpoints: { ...(await demoEndpoints({ models })), ...(hold ? { '/hold': holdEndpoint } : {}) },
       });
       await use(server);
       for (const release of held) release();
@@ -95,8 +101,9 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     app.close();
   },
 
-  holdSlot: async ({ nodeApp, server }, use) => {
+  holdSlot: async ({ nodeApp, server, hold }, use) => {
     await use(async () => {
+      if (!hold) throw new Error('holdSlot needs the /hold endpoint: test.use({ hold: true })');
       const before = held.size;
       const job = nodeApp.submit('/hold', ['hold']);
       job.result.catch(() => undefined);
@@ -117,6 +124,12 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
 });
 
 export { expect };
+
+/**
+ * The page with the in-browser panel on plain JS endpoints: specs of the remote panel need no
+ * model loading in the background (on a CPU-only WebGPU adapter it takes many seconds).
+ */
+export const PAGE_WITHOUT_MODELS = '/?model=none';
 
 /** The number a status line's ETA shows, in seconds (`2.4 s`, `350 ms`). */
 export async function readEta(page: Page, panel: string): Promise<{ seconds: number; updates: number }> {

@@ -1,9 +1,9 @@
-import { expect, test } from './fixtures.js';
+import { expect, PAGE_WITHOUT_MODELS, test } from './fixtures.js';
 
 const LOCAL = '#local';
 
-test('the in-browser panel runs jobs in the page, and its knobs restart it', async ({ page }) => {
-  await page.goto('/');
+test('the in-browser panel runs plain JS endpoints, and its knobs restart it', async ({ page }) => {
+  await page.goto(PAGE_WITHOUT_MODELS);
   const panel = page.locator(LOCAL);
   await expect(panel.locator('[data-provider]')).toHaveText('plain JS');
 
@@ -20,16 +20,16 @@ test('the in-browser panel runs jobs in the page, and its knobs restart it', asy
   const settings = panel.locator('.settings');
   await expect(settings.locator('[data-setting="concurrencyCount"]')).toContainText('3');
   await expect(settings.locator('[data-setting="/classify"]')).toContainText('batch ≤ 4');
+  // The knobs are in the URL, so the setup can be shared as a link.
+  await expect(page).toHaveURL(/workers=3.*batch=4/);
 
   await panel.getByLabel('Batching').uncheck();
   await expect(settings.locator('[data-setting="/classify"]')).toContainText('no batching');
 });
 
 test('a stampede on the in-browser panel batches requests and serves everyone', async ({ page }) => {
-  await page.goto('/');
+  await page.goto(`${PAGE_WITHOUT_MODELS}&batch=4`);
   const panel = page.locator(LOCAL);
-  await panel.getByLabel('Max batch').fill('4');
-  await panel.getByLabel('Max batch').press('Enter');
   await expect(panel.locator('.settings [data-setting="/classify"]')).toContainText('batch ≤ 4');
   await panel.getByLabel('Endpoint').selectOption('/classify');
   await panel.getByRole('button', { name: 'Launch stampede' }).click();
@@ -39,4 +39,41 @@ test('a stampede on the in-browser panel batches requests and serves everyone', 
   await expect(stampede.getByRole('list', { name: 'crowd' }).locator('[data-state="done"]')).toHaveCount(30);
   // 30 requests in batches of at most 4: the counter lists sizes, largest first ("4×7, 2×1").
   await expect(stampede.locator('[data-counter="batches"] b')).toHaveText(/^4×\d+/);
+});
+
+test('Silero VAD runs in a Web Worker on WASM', async ({ page }) => {
+  await page.goto('/?model=vad&backend=wasm&workers=1');
+  const panel = page.locator(LOCAL);
+  await expect(panel.locator('[data-provider]')).toHaveText('WASM', { timeout: 60_000 });
+  await expect(panel.locator('.settings [data-setting="/vad"]')).toContainText('wasm');
+  await panel.getByLabel('Audio clip').selectOption('voice');
+  await panel.getByRole('button', { name: 'Submit' }).click();
+  await expect(panel.locator('.result output')).toHaveText(/^Speech: [\d.]+–[\d.]+ s/, { timeout: 30_000 });
+});
+
+test('Silero VAD runs on WebGPU where the browser has an adapter', async ({ page }) => {
+  // `--enable-unsafe-webgpu` gives a CPU adapter (SwiftShader): correct, slow, so a short clip.
+  test.slow();
+  await page.goto('/?model=vad&backend=webgpu&workers=1');
+  const panel = page.locator(LOCAL);
+  await expect(panel.locator('[data-provider]')).toHaveText('WebGPU', { timeout: 90_000 });
+  await panel.getByLabel('clip length').selectOption('0.25');
+  await panel.getByLabel('Audio clip').selectOption('silence');
+  await panel.getByRole('button', { name: 'Submit' }).click();
+  await expect(panel.locator('.result output')).toHaveText('No speech found.', { timeout: 60_000 });
+});
+
+test('a model that cannot be loaded gets a clear message', async ({ page }) => {
+  await page.route(/\.onnx$/, (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto('/?model=vad&backend=wasm&workers=1');
+  const alert = page.locator(LOCAL).getByRole('alert');
+  await expect(alert).toContainText('The model failed to load', { timeout: 60_000 });
+  await expect(page.locator(`${LOCAL} [data-provider]`)).toHaveText('failed');
+});
+
+test('without a WebGPU adapter the model falls back to WASM and says so', { tag: '@no-webgpu' }, async ({ page }) => {
+  await page.goto('/?model=vad&backend=auto&workers=1');
+  const panel = page.locator(LOCAL);
+  await expect(panel.locator('[data-provider]')).toHaveText('WASM', { timeout: 60_000 });
+  await expect(panel.getByRole('note')).toContainText('Fell back to WASM: WebGPU: not available here');
 });

@@ -1,12 +1,12 @@
-import { expect, readEta, test } from './fixtures.js';
+import { expect, PAGE_WITHOUT_MODELS, readEta, test } from './fixtures.js';
 
 // One slot, so a job from the page waits behind the slot the test holds.
-test.use({ serverOptions: { concurrencyCount: 1, maxSize: 10 } });
+test.use({ serverOptions: { concurrencyCount: 1, maxSize: 10 }, hold: true });
 
 const REMOTE = '#remote';
 
 test('shows the server settings', async ({ page }) => {
-  await page.goto('/');
+  await page.goto(PAGE_WITHOUT_MODELS);
   const settings = page.locator(`${REMOTE} .settings`);
   await expect(settings.locator('[data-setting="concurrencyCount"]')).toContainText('1');
   await expect(settings.locator('[data-setting="maxSize"]')).toContainText('10');
@@ -14,7 +14,7 @@ test('shows the server settings', async ({ page }) => {
 });
 
 test('a submitted job shows its position and ETA, then its result', async ({ page, holdSlot }) => {
-  await page.goto('/');
+  await page.goto(PAGE_WITHOUT_MODELS);
   const panel = page.locator(REMOTE);
   const hold = await holdSlot();
   await panel.getByLabel('Endpoint').selectOption('/predict');
@@ -31,7 +31,7 @@ test('a submitted job shows its position and ETA, then its result', async ({ pag
 });
 
 test('the ETA counts down between server updates', async ({ page, holdSlot }) => {
-  await page.goto('/');
+  await page.goto(PAGE_WITHOUT_MODELS);
   const panel = page.locator(REMOTE);
   await holdSlot();
   await panel.getByLabel('Endpoint').selectOption('/predict');
@@ -50,7 +50,7 @@ test('the ETA counts down between server updates', async ({ page, holdSlot }) =>
 });
 
 test('cancel from the page removes the job from the server queue', async ({ page, holdSlot, request }) => {
-  await page.goto('/');
+  await page.goto(PAGE_WITHOUT_MODELS);
   const panel = page.locator(REMOTE);
   await holdSlot();
   await panel.getByLabel('Endpoint').selectOption('/predict');
@@ -69,7 +69,7 @@ test('cancel from the page removes the job from the server queue', async ({ page
 test('a server that cannot be reached gets a clear message', async ({ page }) => {
   // The page loads, then every API call fails, as when the server went away after serving it.
   await page.route(/\/(config|info|queue\/status)$/, (route) => route.abort('connectionrefused'));
-  await page.goto('/');
+  await page.goto(PAGE_WITHOUT_MODELS);
   const alert = page.locator(REMOTE).getByRole('alert');
   await expect(alert).toContainText('Cannot reach the queue server');
   await expect(alert).toContainText('npm start');

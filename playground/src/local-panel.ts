@@ -1,20 +1,34 @@
 import { connect, type App } from '@crowdserve/client';
-import { createLocalServer, type LocalServer } from '@crowdserve/server/browser';
+import { createLocalServer, type EndpointReport, type LocalServer } from '@crowdserve/server/browser';
 import { h, replace, setText } from './dom.js';
-import { describeError } from './format.js';
+import { describeError, formatSeconds } from './format.js';
 import { createJobForm, type JobForm } from './job-form.js';
-import { DEFAULT_LOCAL_SETTINGS, plainEndpoints, type LocalSettings } from './local-endpoints.js';
+import { localEndpoints } from './local-endpoints.js';
+import { createKnobs } from './local-knobs.js';
+import { MODEL_LABELS, settingsFromUrl, settingsToSearch, type LocalSettings } from './local-settings.js';
 import { renderSettings } from './settings-view.js';
 import { startStampede } from './stampede.js';
 import { createStampedeView } from './stampede-view.js';
 
+const PROVIDER_NAMES: Record<string, string> = {
+  webgpu: 'WebGPU',
+  wasm: 'WASM',
+  cpu: 'CPU',
+  js: 'plain JS',
+  starting: 'starting…',
+  failed: 'failed',
+};
+
 /** The same queue in this page: `createLocalServer()` and `connect(local)`, with knobs to play with. */
 export function createLocalPanel(): HTMLElement {
-  const settings: LocalSettings = { ...DEFAULT_LOCAL_SETTINGS };
+  const settings: LocalSettings = settingsFromUrl(location.search);
   const provider = h('span', { class: 'badge', 'data-provider': '' }, 'starting…');
   const notes = h('div', { class: 'notes' });
   const body = h('div', { class: 'panel-body' });
-  const knobs = createKnobs(settings, () => void rebuild());
+  const knobs = createKnobs(settings, () => {
+    history.replaceState(null, '', settingsToSearch(settings, location.search));
+    void rebuild();
+  });
   const element = h(
     'section',
     { class: 'panel', id: 'local', 'aria-labelledby': 'local-title' },
@@ -24,7 +38,7 @@ export function createLocalPanel(): HTMLElement {
       { class: 'lead' },
       'The same queue engine, in this page: ',
       h('code', {}, 'createLocalServer()'),
-      ' runs the endpoints and ',
+      ' runs the model in Web Workers and ',
       h('code', {}, 'connect(local)'),
       ' talks to it with the same client. Changing a knob restarts it.',
     ),
@@ -38,12 +52,16 @@ export function createLocalPanel(): HTMLElement {
   let stopStampede: (() => void) | null = null;
   let generation = 0;
 
-  const show = (app: App, server: LocalServer): void => {
-    const reported = Object.values(server.reports).find((r) => typeof r.executionProvider === 'string');
-    const ep = typeof reported?.executionProvider === 'string' ? reported.executionProvider : 'js';
-    provider.dataset.provider = ep;
-    setText(provider, ep === 'js' ? 'plain JS' : ep === 'webgpu' ? 'WebGPU' : ep.toUpperCase());
-    const jobs = createJobForm('local', app, '/classify');
+  const showProvider = (name: string): void => {
+    provider.dataset.provider = name;
+    setText(provider, PROVIDER_NAMES[name] ?? name.toUpperCase());
+  };
+
+  const show = (app: App, server: LocalServer, loadedIn: number): void => {
+    const report = Object.values(server.reports).find((r) => typeof r.executionProvider === 'string');
+    showProvider(typeof report?.executionProvider === 'string' ? report.executionProvider : 'js');
+    replace(notes, ...fallbackNotes(report));
+    const jobs = createJobForm('local', app, settings.model === 'none' ? '/classify' : `/${settings.model}`);
     form = jobs;
     const stampede = createStampedeView({
       id: 'local-stampede',
@@ -51,7 +69,11 @@ export function createLocalPanel(): HTMLElement {
       batchSizes: async () => ({ ...(server.queue?.stats().batchSizes ?? {}) }),
     });
     stopStampede = stampede.stop;
-    replace(body, renderSettings(app), jobs.element, stampede.element);
+    const loaded =
+      settings.model === 'none'
+        ? null
+        : h('p', { class: 'hint' }, `${MODEL_LABELS[settings.model]} loaded in ${formatSeconds(loadedIn / 1000)}.`);
+    replace(body, renderSettings(app), loaded, jobs.element, stampede.element);
   };
 
   const rebuild = async (): Promise<void> => {
@@ -61,33 +83,34 @@ export function createLocalPanel(): HTMLElement {
     form = null;
     stopStampede = null;
     replace(notes);
-    replace(body, h('p', { class: 'hint' }, 'Starting the in-page server…'));
-    provider.dataset.provider = '';
-    setText(provider, 'starting…');
+    const what = settings.model === 'none' ? 'the in-page server' : `${MODEL_LABELS[settings.model]}`;
+    replace(body, h('p', { class: 'hint', role: 'status' }, `Loading ${what} in ${settings.workers} worker(s)…`));
+    showProvider('starting');
     const old = local;
     local = null;
     await old?.close().catch(() => undefined);
     if (mine !== generation) return;
-    const server = createLocalServer({
-      concurrencyCount: settings.workers,
-      maxSize: settings.maxSize,
-      endpoints: plainEndpoints(settings),
-    });
-    local = server;
+    const startedAt = performance.now();
     try {
+      const server = createLocalServer({
+        concurrencyCount: settings.workers,
+        maxSize: settings.maxSize,
+        endpoints: localEndpoints(settings),
+      });
+      local = server;
       const app = await connect(server);
       if (mine !== generation) return;
-      show(app, server);
+      show(app, server, performance.now() - startedAt);
     } catch (error) {
       if (mine !== generation) return;
-      setText(provider, 'failed');
-      provider.dataset.provider = 'failed';
+      showProvider('failed');
       replace(
         body,
         h(
           'div',
           { class: 'banner error', role: 'alert' },
-          `The in-page server failed to start: ${describeError(error)}`,
+          h('p', {}, `The model failed to load: ${describeError(error)}`),
+          h('p', {}, 'Try another backend or model above, or reload the page.'),
         ),
       );
     }
@@ -97,34 +120,18 @@ export function createLocalPanel(): HTMLElement {
   return element;
 }
 
-/** Workers, batching, batch size and queue size; `onChange` after each edit that parses. */
-function createKnobs(settings: LocalSettings, onChange: () => void): HTMLElement {
-  const number = (id: string, label: string, key: 'workers' | 'maxBatchSize' | 'maxSize', min: number, max: number) => {
-    const input = h('input', { id, type: 'number', min, max, value: String(settings[key]) });
-    input.addEventListener('change', () => {
-      const value = Number(input.value);
-      if (!Number.isInteger(value) || value < min || value > max) {
-        input.setCustomValidity(`expected a whole number from ${min} to ${max}`);
-        input.reportValidity();
-        return;
-      }
-      input.setCustomValidity('');
-      settings[key] = value;
-      onChange();
-    });
-    return h('label', { class: 'knob', for: id }, label, input);
-  };
-  const batching = h('input', { id: 'local-batching', type: 'checkbox', checked: settings.batching });
-  batching.addEventListener('change', () => {
-    settings.batching = batching.checked;
-    onChange();
-  });
-  return h(
-    'div',
-    { class: 'knobs', 'aria-label': 'in-page server settings' },
-    number('local-workers', 'Workers', 'workers', 1, 16),
-    h('label', { class: 'knob', for: batching.id }, batching, 'Batching'),
-    number('local-batch-size', 'Max batch', 'maxBatchSize', 1, 64),
-    number('local-max-size', 'Max queue', 'maxSize', 1, 1000),
-  );
+/** "WebGPU unavailable here: running on WASM", from the providers the model passed over. */
+function fallbackNotes(report: EndpointReport | undefined): HTMLElement[] {
+  const fallbacks = Array.isArray(report?.executionProviderFallbacks)
+    ? (report.executionProviderFallbacks as unknown[]).map(String)
+    : [];
+  if (fallbacks.length === 0 || typeof report?.executionProvider !== 'string') return [];
+  const using = PROVIDER_NAMES[report.executionProvider] ?? report.executionProvider;
+  return [
+    h(
+      'div',
+      { class: 'banner note', role: 'note' },
+      `Fell back to ${using}: ${fallbacks.map((f) => f.replace(/^webgpu:/, 'WebGPU:')).join('; ')}.`,
+    ),
+  ];
 }

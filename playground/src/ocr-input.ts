@@ -1,3 +1,4 @@
+import { encodeBase64 } from '@crowdserve/server/browser';
 import { h } from './dom.js';
 import type { InputWidget } from './input-widget.js';
 
@@ -50,12 +51,5 @@ export function drawTextLine(canvas: HTMLCanvasElement, text: string): ImageData
 }
 
 export function imageToWire(image: ImageData): WireImage {
-  return { width: image.width, height: image.height, data: toBase64(image.data) };
-}
-
-function toBase64(bytes: Uint8ClampedArray): string {
-  let binary = '';
-  // In chunks: fromCharCode takes its bytes as arguments, and arguments are limited.
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
+  return { width: image.width, height: image.height, data: encodeBase64(image.data) };
 }

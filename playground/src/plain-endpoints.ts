@@ -1,21 +1,5 @@
 import type { EndpointDefinition } from '@crowdserve/server/browser';
-
-/** What the in-browser panel's knobs choose. */
-export interface LocalSettings {
-  /** Slots of the local queue; for ONNX endpoints, Web Workers. */
-  workers: number;
-  batching: boolean;
-  maxBatchSize: number;
-  /** Most waiting jobs; a stampede beyond it sees `queue_full` and retries. */
-  maxSize: number;
-}
-
-export const DEFAULT_LOCAL_SETTINGS: LocalSettings = {
-  workers: 2,
-  batching: true,
-  maxBatchSize: 8,
-  maxSize: 20,
-};
+import type { LocalSettings } from './local-settings.js';
 
 /** Resolves after `ms`, or rejects when `signal` fires: a handler that honours cancel. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

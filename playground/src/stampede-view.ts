@@ -25,6 +25,8 @@ export interface StampedeViewOptions {
 
 /** How often counters sample throughput for the chart and poll batch sizes. */
 const SAMPLE_MS = 500;
+/** The chart's throughput and latency are over this recent window. */
+const CHART_WINDOW_MS = 3_000;
 
 /** The stampede control: a user count, launch/stop, live counters, a grid of users and a chart. */
 export function createStampedeView(options: StampedeViewOptions): { element: HTMLElement; stop(): void } {
@@ -64,6 +66,7 @@ export function createStampedeView(options: StampedeViewOptions): { element: HTM
   let baseline: Record<number, number> = {};
   let batches: Record<number, number> = {};
   let lastSample = 0;
+  let lastLatency: number | null = null;
 
   const pollBatches = async (): Promise<void> => {
     if (options.batchSizes === undefined) return;
@@ -84,16 +87,21 @@ export function createStampedeView(options: StampedeViewOptions): { element: HTM
     if (stampede === null) return;
     stampede.users.forEach((user, i) => drawCell(cells[i], i, user, now));
     const counts = countStates(stampede.users);
-    const rate = throughput(stampede.completions, stampede.startedAt, now);
+    // The counter: the mean rate since launch, steady to read. The chart: a sliding window, to show change.
+    const end = counts.done + counts.failed === stampede.count ? lastCompletion(stampede) : now;
+    const rate = throughput(stampede.completions, stampede.startedAt, end, Infinity);
     const p50 = latencyPercentile(stampede.completions, 0.5);
     drawCounters(counters, counts, stampede, rate, p50, batches);
     if (now - lastSample >= SAMPLE_MS) {
       lastSample = now;
-      const recent = stampede.completions.filter((c) => c.at > now - 2_000);
+      const recent = stampede.completions.filter((c) => c.at > now - CHART_WINDOW_MS);
+      const latency = latencyPercentile(recent, 0.5);
+      // Batches finish in bursts: between them keep the last latency rather than break the line.
+      if (latency !== null) lastLatency = latency / 1000;
       chart.add({
         t: (now - stampede.startedAt) / 1000,
-        throughput: rate,
-        latency: recent.length === 0 ? null : (latencyPercentile(recent, 0.5) ?? 0) / 1000,
+        throughput: throughput(stampede.completions, stampede.startedAt, now, CHART_WINDOW_MS),
+        latency: lastLatency,
       });
       void pollBatches();
     }
@@ -141,6 +149,7 @@ export function createStampedeView(options: StampedeViewOptions): { element: HTM
         const stampede = await options.start(count);
         current = stampede;
         lastSample = 0;
+        lastLatency = null;
         stopButton.disabled = false;
         setText(summary, `${count} users launched.`);
         stopTicking?.();
@@ -157,6 +166,10 @@ export function createStampedeView(options: StampedeViewOptions): { element: HTM
   stopButton.addEventListener('click', () => current?.stop());
 
   return { element, stop: () => current?.stop() };
+}
+
+function lastCompletion(stampede: Stampede): number {
+  return Math.max(stampede.startedAt, ...stampede.completions.map((c) => c.at));
 }
 
 function legend(): HTMLElement {
@@ -192,8 +205,12 @@ function drawCell(cell: HTMLElement | undefined, index: number, user: UserState,
       break;
     case 'retrying': {
       const left = secondsUntil(user.retryAt, now);
-      label = left.toFixed(1);
-      title = `queue full: retrying in ${formatSeconds(left)} (attempt ${user.attempt})`;
+      // At zero the next attempt is connecting: show that rather than a frozen "0.0".
+      label = left >= 0.05 ? left.toFixed(1) : '…';
+      title =
+        left >= 0.05
+          ? `queue full: retrying in ${formatSeconds(left)} (attempt ${user.attempt})`
+          : `queue full: trying again (attempt ${user.attempt})`;
       break;
     }
     case 'running':

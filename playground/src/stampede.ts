@@ -163,12 +163,12 @@ export function countStates(users: readonly UserState[]): StampedeCounts {
   return counts;
 }
 
-/** Completed jobs per second over the last `windowMs` (or since the start, when that is shorter). */
+/** Completed jobs per second over the last `windowMs` before `now` (or since the start, when that is shorter). */
 export function throughput(
   completions: readonly Completion[],
   startedAt: number,
   now: number,
-  windowMs = 2_000,
+  windowMs: number,
 ): number {
   const from = Math.max(startedAt, now - windowMs);
   const span = (now - from) / 1000;

@@ -5,6 +5,9 @@ import { recordMicrophone } from './microphone.js';
 import { drawWaveform } from './waveform.js';
 
 const RECORD_SECONDS = 3;
+/** Clip lengths to pick from: short ones keep slow backends (WebGPU on a CPU adapter) quick. */
+const LENGTHS = [0.25, 1, 2, 5];
+const DEFAULT_LENGTH = 2;
 
 /** A clip for the VAD model: a generated sample, or a few seconds from the microphone. */
 export function createVadInput(id: string): InputWidget {
@@ -15,17 +18,25 @@ export function createVadInput(id: string): InputWidget {
     ...names.map((name) => h('option', { value: name }, SAMPLE_LABELS[name])),
     h('option', { value: 'recording', disabled: true }, 'your recording'),
   );
+  const length = h(
+    'select',
+    { id: `${id}-length`, 'aria-label': 'clip length' },
+    ...LENGTHS.map((seconds) => h('option', { value: seconds }, `${seconds} s`)),
+  );
+  length.value = String(DEFAULT_LENGTH);
   const record = h('button', { type: 'button', class: 'secondary' }, `Record ${RECORD_SECONDS} s`);
   const note = h('span', { class: 'hint' });
   const canvas = h('canvas', { class: 'waveform', width: 320, height: 48, 'aria-label': 'the clip sent' });
-  let clip = generateSample('voice');
+  let clip = generateSample('voice', DEFAULT_LENGTH);
+  const generate = (): void => {
+    if (picker.value !== 'recording') clip = generateSample(picker.value as SampleName, Number(length.value));
+    show();
+  };
   let recording: AbortController | null = null;
 
   const show = (): void => drawWaveform(canvas, clip);
-  picker.addEventListener('change', () => {
-    if (picker.value !== 'recording') clip = generateSample(picker.value as SampleName);
-    show();
-  });
+  picker.addEventListener('change', generate);
+  length.addEventListener('change', generate);
   record.addEventListener('click', () => {
     if (recording !== null) return recording.abort();
     recording = new AbortController();
@@ -54,7 +65,7 @@ export function createVadInput(id: string): InputWidget {
     'div',
     { class: 'field' },
     h('label', { for: id }, 'Audio clip (16 kHz)'),
-    h('div', { class: 'row' }, picker, record),
+    h('div', { class: 'row' }, picker, length, record),
     note,
     canvas,
   );

@@ -5,6 +5,15 @@ export function drawWaveform(canvas: HTMLCanvasElement, values: ArrayLike<number
   const { width, height } = canvas;
   context.clearRect(0, 0, width, height);
   context.fillStyle = unipolar ? '#2f7d5b' : '#4a63c9';
+  if (unipolar && values.length < width) {
+    // Few values (one probability per 32 ms frame): one bar each, stretched across.
+    const step = width / Math.max(1, values.length);
+    for (let i = 0; i < values.length; i++) {
+      const top = height - (values[i] ?? 0) * height;
+      context.fillRect(i * step, top, Math.max(1, step - 1), Math.max(1, height - top));
+    }
+    return;
+  }
   const per = Math.max(1, values.length / width);
   for (let x = 0; x < width && x * per < values.length; x++) {
     let low = Infinity;

@@ -1,0 +1,38 @@
+import { ocrEndpoint, vadEndpoint, type EndpointDefinition } from '@crowdserve/server/browser';
+import vadModelUrl from '@ricky0123/vad-web/dist/silero_vad_v6.onnx?url';
+import ocrModelUrl from '@ocr-models/ch_PP-OCRv4_rec_infer.onnx?url';
+import ocrKeysUrl from '@ocr-models/ppocr_keys_v1.txt?url';
+import type { Backend, LocalSettings } from './local-settings.js';
+import { plainEndpoints } from './plain-endpoints.js';
+
+const PROVIDERS: Record<Backend, string[]> = {
+  auto: ['webgpu', 'wasm'],
+  webgpu: ['webgpu'],
+  wasm: ['wasm'],
+};
+
+/**
+ * The in-page server's endpoints for the knobs' settings: the chosen ONNX model in Web Workers
+ * (Vite copies the model files beside the page), or plain JS ones that need no model.
+ */
+export function localEndpoints(settings: LocalSettings): Record<string, EndpointDefinition> {
+  const common = {
+    executionProviders: PROVIDERS[settings.backend],
+    batch: settings.batching,
+    maxBatchSize: settings.maxBatchSize,
+  };
+  switch (settings.model) {
+    case 'none':
+      return plainEndpoints(settings);
+    case 'vad':
+      return { '/vad': vadEndpoint({ ...common, model: new URL(vadModelUrl, location.href) }) };
+    case 'ocr':
+      return {
+        '/ocr': ocrEndpoint({
+          ...common,
+          model: new URL(ocrModelUrl, location.href),
+          dictionary: new URL(ocrKeysUrl, location.href),
+        }),
+      };
+  }
+}
