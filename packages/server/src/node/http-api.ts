@@ -4,6 +4,11 @@ import type { AppConfig, ApiInfo } from '@crowdserve/protocol';
 import { findEndpoint } from '../core/endpoints.js';
 import type { QueueHost } from '../core/queue-host.js';
 import { checkData } from '../core/validate-data.js';
+import {
+  TOO_MANY_CONNECTIONS_RETRY_AFTER_S,
+  tooManyConnectionsReason,
+  type ConnectionLimiter,
+} from './connection-limits.js';
 import type { Metrics } from './metrics.js';
 import type { ResolvedServeOptions } from './options.js';
 import { isOriginAllowed } from './origin.js';
@@ -13,6 +18,8 @@ export interface HttpApiContext {
   options: ResolvedServeOptions;
   host: QueueHost;
   metrics: Metrics;
+  /** Predict requests in flight count against `maxConnectionsPerIp`, like queue sockets. */
+  limiter: ConnectionLimiter;
   config: () => AppConfig;
   info: () => ApiInfo;
   isClosing: () => boolean;
@@ -21,7 +28,14 @@ export interface HttpApiContext {
 const PREDICT_ROUTE = /^\/(run|api)\/([A-Za-z0-9_][A-Za-z0-9_\-/]*?)\/?$/;
 
 function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  let text: string;
+  try {
+    text = JSON.stringify(body);
+  } catch {
+    // A handler's output that JSON cannot carry (a BigInt, a cycle) must still get an answer.
+    status = 500;
+    text = JSON.stringify({ error: 'the result cannot be sent as JSON', detail: 'the result cannot be sent as JSON' });
+  }
   response.writeHead(status, {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),
@@ -65,9 +79,16 @@ export function createHttpHandler(context: HttpApiContext) {
     if (predict !== null) {
       if (method !== 'POST') return json(response, 405, { detail: 'Method Not Allowed' }, { Allow: 'POST' });
       if (!options.apiOpen) return notFound(response);
-      if (request.headers.origin !== undefined && !isOriginAllowed(request, options.allowedOrigins)) {
+      // Browsers send Origin on every POST; a browser request without one still carries Sec-Fetch-*.
+      if (!isOriginAllowed(request, options.allowedOrigins)) {
         return json(response, 403, { detail: 'origin not allowed' });
       }
+      const release = context.limiter.acquire(request.socket.remoteAddress);
+      if (release === null) {
+        const reason = tooManyConnectionsReason(options.maxConnectionsPerIp ?? 0);
+        return json(response, 429, { detail: reason }, { 'Retry-After': String(TOO_MANY_CONNECTIONS_RETRY_AFTER_S) });
+      }
+      response.once('close', release);
       return predictRoute(context, predict[2] ?? '', request, response);
     }
 

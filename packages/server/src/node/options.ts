@@ -21,6 +21,15 @@ export interface ServeOptions {
   allowedOrigins?: string[] | null;
   /** Largest WebSocket frame or HTTP body accepted; a larger frame closes the socket with 1009. @default 16 MiB */
   maxPayloadBytes?: number;
+  /**
+   * Most queue sockets and predict requests one client address may hold open at once; more get
+   * HTTP 429 with a reason. IPv6 addresses count by their /64 network. Behind a reverse proxy every
+   * client has the proxy's address: raise this, or set `null` and limit at the proxy. `null` = no limit.
+   * @default 64
+   */
+  maxConnectionsPerIp?: number | null;
+  /** How long a client may take to send a request's headers (a WebSocket upgrade included); slower gets 408. @default 10000 */
+  headersTimeoutMs?: number;
   /** Protocol ping interval; a peer silent for two intervals is terminated. @default 15000 */
   heartbeatIntervalMs?: number;
   /** How long a new socket may take to say which endpoint it joins. @default 5000 */
@@ -39,6 +48,9 @@ export interface ServeOptions {
 
 export type ResolvedServeOptions = Required<Omit<ServeOptions, 'endpoints'>> & Pick<ServeOptions, 'endpoints'>;
 
+/** Node keeps `requestTimeout` ≥ `headersTimeout`; the server's `requestTimeout` is this. */
+export const MAX_HEADERS_TIMEOUT_MS = 300_000;
+
 export const DEFAULT_SERVE_OPTIONS = {
   port: 7860,
   host: '127.0.0.1',
@@ -48,6 +60,8 @@ export const DEFAULT_SERVE_OPTIONS = {
   statusUpdateRate: 'auto',
   allowedOrigins: null,
   maxPayloadBytes: 16 * 1024 * 1024,
+  maxConnectionsPerIp: 64,
+  headersTimeoutMs: 10_000,
   heartbeatIntervalMs: 15_000,
   handshakeTimeoutMs: 5_000,
   dataTimeoutMs: 60_000,
@@ -104,6 +118,8 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
     }
   }
   int('maxPayloadBytes', o.maxPayloadBytes, 1024);
+  if (o.maxConnectionsPerIp !== null) int('maxConnectionsPerIp', o.maxConnectionsPerIp, 1);
+  int('headersTimeoutMs', o.headersTimeoutMs, 1, MAX_HEADERS_TIMEOUT_MS);
   int('heartbeatIntervalMs', o.heartbeatIntervalMs, 10);
   int('handshakeTimeoutMs', o.handshakeTimeoutMs, 1);
   int('dataTimeoutMs', o.dataTimeoutMs, 1);

@@ -6,12 +6,15 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * Whether a request's `Origin` may use the queue (cross-site WebSocket hijacking guard).
  * Compared as whole origins, never by prefix or suffix, so `https://my.app.evil.test` is not `https://my.app`.
  * No `Origin` at all is a non-browser client (a script, `@gradio/client` in Node) and is allowed,
- * unless the request carries a browser's `Sec-Fetch-*` headers.
+ * unless a browser's `Sec-Fetch-Site` says it comes from another site.
  */
 export function isOriginAllowed(request: IncomingMessage, allowedOrigins: string[] | null): boolean {
   const origin = request.headers.origin;
-  if (origin === undefined)
-    return request.headers['sec-fetch-mode'] === undefined && request.headers['sec-fetch-site'] === undefined;
+  if (origin === undefined) {
+    // Browsers send Sec-Fetch-Site; Node's fetch sends only Sec-Fetch-Mode, and must still get in.
+    const site = request.headers['sec-fetch-site'];
+    return site === undefined || site === 'same-origin' || site === 'none';
+  }
   let url: URL;
   try {
     url = new URL(origin);

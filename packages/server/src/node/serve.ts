@@ -1,18 +1,25 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import { buildConfig, buildInfo } from '../core/app-config.js';
 import { resolveEndpoints } from '../core/endpoints.js';
+import { rejectMessage } from '../core/gradio3.js';
 import { QueueHost } from '../core/queue-host.js';
 import { disposeEndpoints, setUpEndpoints } from '../core/setup-endpoints.js';
 import type { EndpointReport } from '../endpoint.js';
+import {
+  ConnectionLimiter,
+  TOO_MANY_CONNECTIONS_RETRY_AFTER_S,
+  tooManyConnectionsReason,
+} from './connection-limits.js';
+import { Heartbeat } from './heartbeat.js';
 import { createHttpHandler } from './http-api.js';
 import { handleJoinSocket } from './join-socket.js';
 import { Metrics } from './metrics.js';
-import { resolveServeOptions, type ServeOptions } from './options.js';
+import { MAX_HEADERS_TIMEOUT_MS, resolveServeOptions, type ServeOptions } from './options.js';
 import { isOriginAllowed } from './origin.js';
+import { limitMessages, MAX_FRAGMENTS_PER_MESSAGE, MAX_MESSAGES_PER_SOCKET } from './socket-guards.js';
 
 export interface Server {
   /** `http://host:port`, with the real port when `port` was 0. */
@@ -27,9 +34,17 @@ export interface Server {
    * `closeGraceMs`), close sockets with 1001, dispose endpoints. Safe to call twice.
    */
   close(): Promise<void>;
+  /**
+   * Sizes of every internal structure, the queue's and the transport's (open sockets, heartbeat
+   * bookkeeping, per-address counts, HTTP connections): all 0 when no one is connected and nothing runs.
+   */
+  internalSizes(): Record<string, number>;
 }
 
 const QUEUE_PATH = '/queue/join';
+
+/** After `close()` sends 1001, how long peers get to answer the close frame before they are cut. */
+export const CLOSE_HANDSHAKE_MS = 1000;
 
 /**
  * Starts a Gradio-3-compatible queue server: HTTP routes and the `/queue/join` WebSocket.
@@ -59,45 +74,55 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const info = buildInfo(endpoints);
   let closing: Promise<void> | undefined;
 
+  const limiter = new ConnectionLimiter(o.maxConnectionsPerIp);
   const http = createServer(
+    {
+      // A request (a WebSocket upgrade included) whose headers drip in is cut with 408.
+      headersTimeout: o.headersTimeoutMs,
+      requestTimeout: MAX_HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1000, Math.max(10, Math.floor(o.headersTimeoutMs / 4))),
+    },
     createHttpHandler({
       options: o,
       host,
       metrics,
+      limiter,
       config: () => config,
       info: () => info,
       isClosing: () => closing !== undefined,
     }),
   );
-  const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayloadBytes, perMessageDeflate: false });
-  const alive = new WeakMap<WebSocket, boolean>();
+  const connections = new Set<Socket>();
+  http.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: o.maxPayloadBytes,
+    maxFragments: MAX_FRAGMENTS_PER_MESSAGE,
+    perMessageDeflate: false,
+  });
+  const heartbeat = new Heartbeat(o.heartbeatIntervalMs);
 
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
-    const refuse = (status: number, reason: string) => {
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    if (path !== QUEUE_PATH) return refuse(404, 'Not Found');
-    if (!isOriginAllowed(request, o.allowedOrigins)) return refuse(403, 'Forbidden');
+    if (path !== QUEUE_PATH) return refuse(socket, 404, 'no WebSocket here');
+    if (!isOriginAllowed(request, o.allowedOrigins)) return refuse(socket, 403, 'origin not allowed');
+    const release = limiter.acquire(request.socket.remoteAddress);
+    if (release === null) {
+      return refuse(socket, 429, tooManyConnectionsReason(o.maxConnectionsPerIp ?? 0), {
+        'Retry-After': String(TOO_MANY_CONNECTIONS_RETRY_AFTER_S),
+      });
+    }
+    // Released however the socket ends, also when the upgrade itself fails.
+    socket.once('close', release);
     wss.handleUpgrade(request, socket, head, (ws) => {
-      alive.set(ws, true);
-      ws.on('pong', () => alive.set(ws, true));
+      heartbeat.watch(ws);
+      limitMessages(ws, MAX_MESSAGES_PER_SOCKET);
       handleJoinSocket(ws, host, { handshakeTimeoutMs: o.handshakeTimeoutMs });
     });
   });
-
-  // A peer that missed a whole interval of pings is gone: terminate it; its close removes its job.
-  const heartbeat = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (alive.get(ws) === false) {
-        ws.terminate();
-        continue;
-      }
-      alive.set(ws, false);
-      ws.ping();
-    }
-  }, o.heartbeatIntervalMs);
-  heartbeat.unref();
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -111,13 +136,29 @@ export async function serve(options: ServeOptions): Promise<Server> {
 
   const close = async (): Promise<void> => {
     await host.shutdown(o.closeGraceMs);
-    clearInterval(heartbeat);
-    for (const ws of wss.clients) ws.close(1001, 'server closing');
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    heartbeat.stop();
+    // Every job has had its terminal message; sockets still open never joined. Tell them as a refused join.
+    const goodbye = JSON.stringify(
+      rejectMessage('shutting_down', { queueSize: 0, maxSize: o.maxSize, retryAfter: 1, fnIndex: -1 }),
+    );
+    for (const ws of wss.clients) {
+      if (ws.readyState === ws.OPEN) ws.send(goodbye);
+      ws.close(1001, 'server closing');
+    }
+    const allClosed = new Promise<void>((resolve) => wss.close(() => resolve()));
+    let handshake: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      allClosed,
+      new Promise<void>((resolve) => (handshake = setTimeout(resolve, CLOSE_HANDSHAKE_MS))),
+    ]);
+    clearTimeout(handshake);
+    // A peer that does not answer the close frame is not waited for (ws would wait 30 s).
     for (const ws of wss.clients) ws.terminate();
+    await allClosed;
     await new Promise<void>((resolve) => {
       http.close(() => resolve());
       http.closeAllConnections();
+      for (const socket of connections) socket.destroy();
     });
     await disposeEndpoints(endpoints);
   };
@@ -128,5 +169,27 @@ export async function serve(options: ServeOptions): Promise<Server> {
     queue: host,
     reports,
     close: () => (closing ??= close()),
+    internalSizes: () => ({
+      ...host.internalSizes(),
+      wsClients: wss.clients.size,
+      heartbeatSockets: heartbeat.size,
+      ...limiter.sizes(),
+      httpConnections: connections.size,
+    }),
   };
+}
+
+/** Answers a refused upgrade with a status and a one-line reason, then lets the socket go. */
+function refuse(socket: Duplex, status: number, reason: string, headers: Record<string, string> = {}): void {
+  const body = `${reason}\n`;
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    'Connection: close',
+    'Content-Type: text/plain; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+  // Not waiting for the peer's FIN: a client that never closes must not hold the socket.
+  socket.once('finish', () => socket.destroy());
 }

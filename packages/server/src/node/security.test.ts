@@ -1,0 +1,425 @@
+// Guards of the Node server against hostile peers (SECURITY.md): origins, frame and connection
+// limits, slow handshakes. Real sockets on loopback; hostile framing is written by hand over TCP.
+import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WebSocket } from 'ws';
+import type { EndpointDefinition } from '../endpoint.js';
+import type { ServeOptions } from './options.js';
+import { serve, type Server } from './serve.js';
+import { deferred, RawJob } from './test-utils.js';
+
+const servers: Server[] = [];
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function start(options: Partial<ServeOptions> = {}): Promise<Server> {
+  const server = await serve({
+    port: 0,
+    host: '127.0.0.1',
+    closeGraceMs: 200,
+    endpoints: { '/predict': upper },
+    ...options,
+  });
+  servers.push(server);
+  return server;
+}
+
+const upper: EndpointDefinition = { fn: async ([text]) => [String(text).toUpperCase()] };
+
+/** The HTTP status a WebSocket upgrade gets (101 when it opens). */
+function upgradeStatus(server: Server, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/queue/join`, { headers });
+    ws.on('unexpected-response', (_req, res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on('error', () => {});
+  });
+}
+
+interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A plain `node:http` request: unlike fetch, it sends `Origin` and `Sec-Fetch-*` as given. */
+function http(
+  server: Server,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${server.url}${path}`, { method: options.method ?? 'GET', headers: options.headers });
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+// ── hand-written WebSocket framing ──────────────────────────────────────────
+
+const OP = { continuation: 0x0, text: 0x1, close: 0x8, ping: 0x9 } as const;
+
+/** One masked client frame; `declaredLength` lies about the payload when given. */
+function frame(opcode: number, payload: Buffer = Buffer.alloc(0), fin = true, declaredLength = payload.length): Buffer {
+  const head: number[] = [(fin ? 0x80 : 0) | opcode];
+  if (declaredLength < 126) head.push(0x80 | declaredLength);
+  else if (declaredLength < 65536) head.push(0x80 | 126, declaredLength >> 8, declaredLength & 0xff);
+  else {
+    head.push(0x80 | 127);
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64BE(BigInt(declaredLength));
+    head.push(...length);
+  }
+  const mask = [1, 2, 3, 4];
+  const body = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!));
+  return Buffer.concat([Buffer.from([...head, ...mask]), body]);
+}
+
+/** A TCP socket that did the WebSocket upgrade by hand; records the close code the server sends. */
+interface RawPeer {
+  socket: Socket;
+  closeCode: () => number | undefined;
+  ended: Promise<void>;
+}
+
+async function rawPeer(server: Server): Promise<RawPeer> {
+  const socket = connect(server.port, '127.0.0.1');
+  sockets.push(socket);
+  socket.on('error', () => {});
+  let buffer = Buffer.alloc(0);
+  let upgraded = false;
+  let code: number | undefined;
+  const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  const open = new Promise<void>((resolve, reject) => {
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (!upgraded) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buffer.subarray(0, end).toString();
+        if (!head.startsWith('HTTP/1.1 101')) return reject(new Error(head));
+        upgraded = true;
+        buffer = buffer.subarray(end + 4);
+        resolve();
+      }
+      // Server frames are unmasked and small here: read their opcodes, keep the close code.
+      while (buffer.length >= 2) {
+        const length = buffer[1]! & 0x7f;
+        const offset = length === 126 ? 4 : 2;
+        const size = length === 126 ? buffer.readUInt16BE(2) : length;
+        if (buffer.length < offset + size) break;
+        if ((buffer[0]! & 0x0f) === OP.close) code = buffer.readUInt16BE(offset);
+        buffer = buffer.subarray(offset + size);
+      }
+    });
+  });
+  socket.write(
+    'GET /queue/join HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+  );
+  await open;
+  return { socket, closeCode: () => code, ended };
+}
+
+/** `global.gc` without `--expose-gc`: the flag can be set at run time for new contexts. */
+function gcFunction(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** Every internal size at 0: what an idle server with no one connected looks like. */
+function idle(server: Server): Record<string, number> {
+  return Object.fromEntries(Object.keys(server.internalSizes()).map((key) => [key, 0]));
+}
+
+function memoryInUse(gc: () => void): number {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+describe('origins at the WebSocket handshake', () => {
+  it('with a list: only those origins, compared whole; foreign, null, look-alikes and browser calls without Origin get 403', async () => {
+    const server = await start({ allowedOrigins: ['https://my.app'] });
+    const refused: Record<string, string>[] = [
+      { Origin: 'https://evil.test' },
+      { Origin: 'null' },
+      { Origin: 'https://my.app.evil.test' },
+      { Origin: 'https://evil-my.app' },
+      { Origin: 'https://my.app:8443' },
+      { Origin: 'http://my.app' },
+      { Origin: 'https://my.app/' },
+      { Origin: 'HTTPS://MY.APP' },
+      { Origin: 'https://my.app@evil.test' },
+      { Origin: 'file://' },
+      { Origin: 'https://my.app, https://evil.test' },
+      // A browser context that lost its Origin still says where it comes from.
+      { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'websocket' },
+      { 'Sec-Fetch-Site': 'same-site' },
+    ];
+    for (const headers of refused) expect(await upgradeStatus(server, headers), JSON.stringify(headers)).toBe(403);
+    expect(await upgradeStatus(server, { Origin: 'https://my.app' })).toBe(101);
+    // No Origin and no browser headers: a script or @gradio/client in Node.
+    expect(await upgradeStatus(server, {})).toBe(101);
+    // Node's own fetch and WebSocket send Sec-Fetch-Mode alone: still not a browser page.
+    expect(await upgradeStatus(server, { 'Sec-Fetch-Mode': 'websocket' })).toBe(101);
+  });
+
+  it('by default: loopback origins and the server’s own host; look-alikes of loopback get 403', async () => {
+    const server = await start();
+    for (const origin of ['http://localhost:5173', 'http://127.0.0.1', 'https://[::1]:8443', server.url]) {
+      expect(await upgradeStatus(server, { Origin: origin }), origin).toBe(101);
+    }
+    // Behind a proxy that keeps the Host header, the page's own origin is that host.
+    expect(await upgradeStatus(server, { Host: 'demo.example:8080', Origin: 'https://demo.example:8080' })).toBe(101);
+    expect(await upgradeStatus(server, { Host: 'demo.example:8080', Origin: 'https://demo.example:9090' })).toBe(403);
+    for (const origin of [
+      'http://localhost.evil.test',
+      'http://127.0.0.1.evil.test',
+      'http://evil.test',
+      'null',
+      'chrome-extension://abc',
+    ]) {
+      expect(await upgradeStatus(server, { Origin: origin }), origin).toBe(403);
+    }
+  });
+});
+
+describe('origins on the HTTP routes', () => {
+  it('answers CORS only for allowed origins, on preflights and on GETs', async () => {
+    const server = await start({ allowedOrigins: ['https://my.app'] });
+    const allowed = await http(server, '/config', { headers: { Origin: 'https://my.app' } });
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://my.app');
+    expect(allowed.headers.vary).toContain('Origin');
+    const foreign = await http(server, '/config', { headers: { Origin: 'https://evil.test' } });
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+    const preflight = { 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' };
+    const okPreflight = await http(server, '/run/predict', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://my.app', ...preflight },
+    });
+    expect(okPreflight.headers['access-control-allow-origin']).toBe('https://my.app');
+    expect(okPreflight.headers['access-control-allow-methods']).toContain('POST');
+    const badPreflight = await http(server, '/run/predict', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://my.app.evil.test', ...preflight },
+    });
+    expect(badPreflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect(badPreflight.headers['access-control-allow-methods']).toBeUndefined();
+  });
+
+  it('refuses a predict POST from a foreign origin with 403 before it joins the queue', async () => {
+    const calls: unknown[] = [];
+    const server = await start({
+      allowedOrigins: ['https://my.app'],
+      endpoints: { '/predict': { fn: async (data) => (calls.push(data), data) } },
+    });
+    const body = JSON.stringify({ data: ['x'] });
+    for (const headers of [
+      { Origin: 'https://evil.test' },
+      { Origin: 'null' },
+      { Origin: 'https://my.app.evil.test' },
+      { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'no-cors' },
+    ] as Record<string, string>[]) {
+      const answer = await http(server, '/run/predict', { method: 'POST', headers, body });
+      expect(answer.status, JSON.stringify(headers)).toBe(403);
+      expect(answer.headers['access-control-allow-origin']).toBeUndefined();
+    }
+    expect(calls).toEqual([]);
+    const ok = await http(server, '/run/predict', { method: 'POST', headers: { Origin: 'https://my.app' }, body });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['access-control-allow-origin']).toBe('https://my.app');
+    expect(JSON.parse(ok.body)).toMatchObject({ data: ['x'] });
+    expect(calls).toEqual([['x']]);
+    // Node's fetch: no Origin, Sec-Fetch-Mode only.
+    const node = await fetch(`${server.url}/run/predict`, { method: 'POST', body });
+    expect(node.status).toBe(200);
+    expect(calls).toEqual([['x'], ['x']]);
+  });
+});
+
+describe('frame limits', () => {
+  it('closes with 1009 on a frame that only declares a size over maxPayloadBytes, before any of it arrives', async () => {
+    const server = await start({ maxPayloadBytes: 64 * 1024 });
+    const peer = await rawPeer(server);
+    peer.socket.write(frame(OP.text, Buffer.alloc(0), true, 2 ** 30));
+    await peer.ended;
+    expect(peer.closeCode()).toBe(1009);
+    await vi.waitFor(() => expect(server.internalSizes().wsClients).toBe(0));
+  });
+
+  it('keeps memory flat while many clients send frames over maxPayloadBytes', async () => {
+    const gc = gcFunction();
+    const server = await start({ maxPayloadBytes: 64 * 1024 });
+    const oversize = 'x'.repeat(4 * 1024 * 1024);
+    const send = async () => {
+      const job = new RawJob(server.url);
+      await job.waitFor('send_hash');
+      job.send(oversize);
+      return job.waitClosed();
+    };
+    await send(); // warm up: code paths compiled, pools allocated
+    const before = memoryInUse(gc);
+    const codes = [];
+    for (let round = 0; round < 5; round++) codes.push(...(await Promise.all(Array.from({ length: 8 }, send))));
+    expect(codes).toEqual(Array(40).fill(1009));
+    await vi.waitFor(() => expect(server.internalSizes().wsClients).toBe(0));
+    // 40 × 4 MiB were sent; what stays behind is far less than even one of them.
+    expect(memoryInUse(gc) - before).toBeLessThan(4 * 1024 * 1024);
+  });
+
+  it('closes a message split into a flood of empty fragments (which maxPayloadBytes alone never stops)', async () => {
+    const server = await start();
+    const peer = await rawPeer(server);
+    const flood = Buffer.concat([
+      frame(OP.text, Buffer.from('{'), false),
+      ...Array.from({ length: 20_000 }, () => frame(OP.continuation, Buffer.alloc(0), false)),
+    ]);
+    peer.socket.write(flood);
+    await peer.ended;
+    expect(peer.closeCode()).toBe(1008);
+    await vi.waitFor(() => expect(server.internalSizes().wsClients).toBe(0));
+  });
+
+  it('closes a socket that floods tiny complete frames, and drops its job', async () => {
+    const gate = deferred();
+    const server = await start({
+      // The queue's data-timeout tick outlives the job (it fires idle); short, so the test sees it go.
+      dataTimeoutMs: 300,
+      endpoints: { '/slow': { fn: async ([x]) => (await gate.promise, [x]) } },
+    });
+    const job = new RawJob(server.url);
+    await job.waitFor('send_hash');
+    job.send({ fn_index: 0, session_hash: 'flood' });
+    await job.waitFor('send_data');
+    job.send({ data: ['x'], event_data: null, fn_index: 0, session_hash: 'flood' });
+    await job.waitFor('process_starts');
+    for (let i = 0; i < 5000 && job.closeCode === undefined; i++) job.send('{}');
+    expect(await job.waitClosed()).toBe(1008);
+    expect(job.last()).toMatchObject({ msg: 'process_completed', success: false });
+    gate.resolve();
+    await vi.waitFor(() => expect(server.internalSizes()).toEqual(idle(server)));
+  });
+
+  it('terminates a socket that floods pings while never reading the pongs', async () => {
+    const server = await start();
+    const peer = await rawPeer(server);
+    peer.socket.pause();
+    const pings = Buffer.concat(Array.from({ length: 2000 }, () => frame(OP.ping, Buffer.alloc(100, 1))));
+    for (let i = 0; i < 50 && !peer.socket.destroyed; i++) peer.socket.write(pings);
+    await vi.waitFor(() => expect(server.internalSizes().wsClients).toBe(0), { timeout: 10_000 });
+  });
+});
+
+describe('connections per address', () => {
+  it('refuses sockets over maxConnectionsPerIp with 429 and a reason, and counts a closed one out', async () => {
+    const server = await start({ maxConnectionsPerIp: 3 });
+    const held = [new RawJob(server.url), new RawJob(server.url), new RawJob(server.url)];
+    for (const job of held) await job.waitFor('send_hash');
+    const refused = await new Promise<{ status: number; body: string; retryAfter: string | undefined }>((resolve) => {
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/queue/join`);
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body, retryAfter: res.headers['retry-after'] as string | undefined }),
+        );
+      });
+      ws.on('error', () => {});
+    });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toContain('too many connections from your address (limit 3)');
+    expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
+    const post = await http(server, '/run/predict', { method: 'POST', body: JSON.stringify({ data: ['x'] }) });
+    expect(post.status).toBe(429);
+    held[0]!.socket.close();
+    await held[0]!.waitClosed();
+    await vi.waitFor(() => expect(server.internalSizes().connections).toBe(2));
+    const next = RawJob.auto(server.url, 0, ['again']);
+    await next.waitClosed();
+    expect(next.last()).toMatchObject({ success: true, output: { data: ['AGAIN'] } });
+    for (const job of held.slice(1)) job.socket.close();
+    await vi.waitFor(() => expect(server.internalSizes().connections).toBe(0));
+  });
+
+  it('counts predict POSTs in flight against the same limit', async () => {
+    const gate = deferred();
+    const server = await start({
+      maxConnectionsPerIp: 2,
+      endpoints: { '/slow': { fn: async ([x]) => (await gate.promise, [x]) } },
+    });
+    const body = JSON.stringify({ data: ['x'] });
+    const first = http(server, '/run/slow', { method: 'POST', body });
+    const second = http(server, '/run/slow', { method: 'POST', body });
+    await vi.waitFor(() => expect(server.queue.stats().waiting + server.queue.stats().running).toBe(2));
+    expect(await upgradeStatus(server, {})).toBe(429);
+    gate.resolve();
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+    await vi.waitFor(() => expect(server.internalSizes().connections).toBe(0));
+    expect(await upgradeStatus(server, {})).toBe(101);
+  });
+
+  it('null lifts the limit', async () => {
+    const server = await start({ maxConnectionsPerIp: null });
+    const jobs = Array.from({ length: 80 }, () => new RawJob(server.url));
+    for (const job of jobs) await job.waitFor('send_hash');
+    expect(server.internalSizes().wsClients).toBe(80);
+    for (const job of jobs) job.socket.close();
+  });
+});
+
+describe('slow handshakes', () => {
+  async function drip(server: Server, text: string): Promise<string> {
+    const socket = connect(server.port, '127.0.0.1');
+    sockets.push(socket);
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('error', () => {});
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    let i = 0;
+    const timer = setInterval(() => {
+      if (i < text.length && socket.writable) socket.write(text[i++]!);
+    }, 20);
+    await closed;
+    clearInterval(timer);
+    expect(i === 0 || i < text.length).toBe(true);
+    return answer;
+  }
+
+  it('cuts an upgrade request sent a byte at a time with 408 after headersTimeoutMs, and keeps serving', async () => {
+    const server = await start({ headersTimeoutMs: 300 });
+    const upgrade =
+      'GET /queue/join HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+    expect(await drip(server, upgrade)).toMatch(/^HTTP\/1\.1 408/);
+    const job = RawJob.auto(server.url, 0, ['still here']);
+    await job.waitClosed();
+    expect(job.last()).toMatchObject({ success: true, output: { data: ['STILL HERE'] } });
+  });
+
+  it('cuts a connection that never sends a request', async () => {
+    const server = await start({ headersTimeoutMs: 300 });
+    expect(await drip(server, '')).toMatch(/^(HTTP\/1\.1 408)?/);
+    expect(server.internalSizes().httpConnections).toBe(0);
+  });
+});
