@@ -1,5 +1,6 @@
+import { createCells, createCrowdGrid, crowdLegend, drawCell } from './crowd-grid.js';
 import { h, replace, setText } from './dom.js';
-import { formatSeconds, secondsUntil } from './format.js';
+import { formatSeconds } from './format.js';
 import {
   countStates,
   DEFAULT_STAMPEDE_USERS,
@@ -8,9 +9,9 @@ import {
   STAMPEDE_RETRY,
   throughput,
   type Stampede,
-  type StampedeCounts,
   type UserState,
 } from './stampede.js';
+import { drawCounters } from './stampede-counters.js';
 import { ThroughputChart } from './throughput-chart.js';
 import { onTick } from './ticker.js';
 
@@ -41,7 +42,7 @@ export function createStampedeView(options: StampedeViewOptions): { element: HTM
   const stopButton = h('button', { type: 'button', class: 'secondary', disabled: true }, 'Stop');
   const counters = h('div', { class: 'counters', 'aria-live': 'off' });
   const summary = h('p', { class: 'summary', role: 'status' });
-  const grid = h('div', { class: 'grid', role: 'list', 'aria-label': 'crowd' });
+  const grid = createCrowdGrid();
   const chart = new ThroughputChart();
   const element = h(
     'section',
@@ -56,7 +57,7 @@ export function createStampedeView(options: StampedeViewOptions): { element: HTM
     summary,
     counters,
     grid,
-    legend(),
+    crowdLegend(),
     chart.element,
   );
 
@@ -139,7 +140,7 @@ export function createStampedeView(options: StampedeViewOptions): { element: HTM
     launch.disabled = true;
     summary.classList.remove('error');
     setText(summary, `Launching ${count} users…`);
-    cells = Array.from({ length: count }, () => h('div', { class: 'user', role: 'listitem' }));
+    cells = createCells(count);
     replace(grid, ...cells);
     chart.reset();
     batches = {};
@@ -170,99 +171,4 @@ export function createStampedeView(options: StampedeViewOptions): { element: HTM
 
 function lastCompletion(stampede: Stampede): number {
   return Math.max(stampede.startedAt, ...stampede.completions.map((c) => c.at));
-}
-
-function legend(): HTMLElement {
-  const states: [UserState['type'], string][] = [
-    ['connecting', 'connecting'],
-    ['waiting', 'waiting (position)'],
-    ['retrying', 'queue full, retrying (s)'],
-    ['running', 'running'],
-    ['done', 'done'],
-    ['failed', 'failed'],
-  ];
-  return h(
-    'div',
-    { class: 'legend', 'aria-hidden': 'true' },
-    ...states.map(([state, text]) => h('span', {}, h('span', { class: `user ${state}` }), text)),
-  );
-}
-
-function drawCell(cell: HTMLElement | undefined, index: number, user: UserState, now: number): void {
-  if (cell === undefined) return;
-  cell.className = `user ${user.type}`;
-  cell.dataset.state = user.type;
-  let label: string;
-  let title: string;
-  switch (user.type) {
-    case 'connecting':
-      label = '…';
-      title = 'connecting';
-      break;
-    case 'waiting':
-      label = String(user.position + 1);
-      title = `waiting: position ${user.position + 1} of ${user.queueSize}`;
-      break;
-    case 'retrying': {
-      const left = secondsUntil(user.retryAt, now);
-      // At zero the next attempt is connecting: show that rather than a frozen "0.0".
-      label = left >= 0.05 ? left.toFixed(1) : '…';
-      title =
-        left >= 0.05
-          ? `queue full: retrying in ${formatSeconds(left)} (attempt ${user.attempt})`
-          : `queue full: trying again (attempt ${user.attempt})`;
-      break;
-    }
-    case 'running':
-      label = '▶';
-      title = 'running';
-      break;
-    case 'done':
-      label = '✓';
-      title = `done in ${formatSeconds(user.latencyMs / 1000)}`;
-      break;
-    case 'failed':
-      label = user.code === 'CANCELLED' ? '–' : '✗';
-      title = user.message;
-      break;
-  }
-  setText(cell, label);
-  cell.title = `User ${index + 1}: ${title}`;
-}
-
-function drawCounters(
-  element: HTMLElement,
-  counts: StampedeCounts,
-  stampede: Stampede,
-  rate: number,
-  p50: number | null,
-  batches: Record<number, number>,
-): void {
-  // "8×3": three batches of eight, largest first.
-  const batchText =
-    Object.entries(batches)
-      .sort(([a], [b]) => Number(b) - Number(a))
-      .map(([size, n]) => `${size}×${n}`)
-      .join(', ') || '—';
-  const items: [string, string][] = [
-    ['waiting', String(counts.waiting + counts.connecting)],
-    ['retrying', String(counts.retrying)],
-    ['running', String(counts.running)],
-    ['done', `${counts.done}/${stampede.count}`],
-    ['failed', String(counts.failed)],
-    ['retries', String(stampede.retries)],
-    ['batches', batchText],
-    ['throughput', `${rate.toFixed(1)} jobs/s`],
-    ['p50 latency', p50 === null ? '—' : formatSeconds(p50 / 1000)],
-  ];
-  if (element.childElementCount !== items.length) {
-    replace(
-      element,
-      ...items.map(([name]) => h('span', { class: 'counter', 'data-counter': name }, h('span', {}, name), h('b', {}))),
-    );
-  }
-  items.forEach(([, value], i) => {
-    const b = element.children[i]?.querySelector('b');
-    if (b) setText(b, value);
-  });
 }
