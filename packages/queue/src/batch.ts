@@ -15,6 +15,11 @@ export interface Batch {
   open: boolean;
   /** Clock ms at which an open batch closes: its oldest member's join + maxBatchDelayMs. */
   readonly closeAt: number;
+  /**
+   * Clock ms since which it waits only for its members' data: when it was picked, or when it closed
+   * if it gathered members. The time from here to `startedAt` is the data round trip the ETAs learn.
+   */
+  gatherFrom: number;
   /** Clock ms of `startBatch`; null while gathering members or data. */
   startedAt: number | null;
   /** The ids as sent in `startBatch`: the host's `results[i]` belongs to `jobIds[i]`. */
@@ -25,7 +30,7 @@ export interface Batch {
   aborted: boolean;
 }
 
-export function newBatch(id: BatchId, fnIndex: number, closeAt: number): Batch {
+export function newBatch(id: BatchId, fnIndex: number, closeAt: number, pickedAt = 0): Batch {
   return {
     id,
     fnIndex,
@@ -33,6 +38,7 @@ export function newBatch(id: BatchId, fnIndex: number, closeAt: number): Batch {
     awaitingData: new Set(),
     open: false,
     closeAt,
+    gatherFrom: pickedAt,
     startedAt: null,
     jobIds: [],
     runDeadline: null,

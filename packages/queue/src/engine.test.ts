@@ -583,10 +583,40 @@ describe('QueueEngine: ETA', () => {
     for (const id of ['r1', 'r2', 'r3', 'r4']) run(q.engine.dataReceived(id));
     q.advance(100);
     run(q.engine.tick());
-    // r1–r4 started at 2.75 s and take S(4) = 2 s; then w1–w4 take 2 s, then w5–w6 take S(2) = 1.5 s.
+    // r1–r4 started at 2.75 s and take S(4) = 2 s; then w1–w4 take 2 s. w5–w6's batch forms at
+    // 6.75 s: at the rate jobs joined so far (12 in 2.85 s), two more are expected by then, so S(4).
     expect(['w1', 'w4', 'w5', 'w6'].map((id) => Math.round(completes.get(id) as number))).toEqual([
-      6_750, 6_750, 8_250, 8_250,
+      6_750, 6_750, 8_750, 8_750,
     ]);
+  });
+
+  it('tells a job that joins just after the line moved where it stands, not in a batch already running', () => {
+    const q = setup({ endpoints: [batched({ maxBatchSize: 4 })] });
+    // Learn S(b) = 100 ms + 25 ms·b from a batch of 1 (125 ms) and one of 2 (150 ms).
+    q.engine.join('x', 0);
+    q.engine.dataReceived('x');
+    q.engine.join('y1', 0);
+    q.engine.join('y2', 0);
+    q.advance(125);
+    q.engine.batchFinished(1, { ok: true, results: [0] });
+    q.engine.dataReceived('y1');
+    q.engine.dataReceived('y2');
+    q.advance(150);
+    q.engine.batchFinished(2, { ok: true, results: [0, 0] });
+    // r runs; a and b wait behind it and are told where they stand.
+    q.engine.join('r', 0);
+    q.engine.dataReceived('r');
+    q.engine.join('a', 0);
+    q.engine.join('b', 0);
+    q.advance(125);
+    // r ends; a and b start as a batch of 2 (150 ms). c joins 10 ms later.
+    q.engine.batchFinished(3, { ok: true, results: [0] });
+    q.engine.dataReceived('a');
+    q.engine.dataReceived('b');
+    q.advance(10);
+    const [estimate] = only(q.engine.join('c', 0), 'estimate');
+    // c waits for a and b (140 ms left), then runs in a batch of its own: at least S(1) = 125 ms.
+    expect(estimate?.estimation.rankEta).toBeGreaterThanOrEqual(0.14 + 0.125);
   });
 
   it('never tells a job it completes before its own run, behind a batch that overran', () => {

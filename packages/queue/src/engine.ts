@@ -49,6 +49,8 @@ export class QueueEngine {
   private now = -Infinity;
   /** Bumped by every change of the line or the slots; keys the ETA pass cache. */
   private version = 0;
+  /** Bumped by every change but a join at the back (see QueueView.moves). */
+  private moves = 0;
   /** The earliest tick asked for and not yet served. */
   private scheduledAt: number | null = null;
   private out: Effect[] = [];
@@ -82,6 +84,7 @@ export class QueueEngine {
       const entry: WaitingEntry = { jobId, fnIndex, joinedAt: this.now };
       this.jobs.set(jobId, { id: jobId, fnIndex, joinedAt: this.now, batch: null, dataDeadline: null });
       this.line.enqueue(entry);
+      this.timings.recordArrival(fnIndex, this.now);
       this.fresh.set(jobId, { entry, rank: this.line.size - 1 });
       // Nobody else's rank moved: not news for the others.
       this.version++;
@@ -205,6 +208,7 @@ export class QueueEngine {
 
   private touch(): void {
     this.version++;
+    this.moves++;
     this.publisher.moved();
   }
 
@@ -259,7 +263,7 @@ export class QueueEngine {
   }
 
   private view(): QueueView {
-    return { now: this.now, version: this.version, line: this.line, batches: this.slots.all() };
+    return { now: this.now, version: this.version, moves: this.moves, line: this.line, batches: this.slots.all() };
   }
 
   /** The earliest deadline of any batch or member (data, batch delay, run), estimate push or overrun look. */

@@ -99,6 +99,28 @@ describe('simulateDispatch', () => {
     expect(full.completions).toEqual([1_200, 1_200]);
   });
 
+  it('expects a batch that forms later to take the jobs that join meanwhile, up to maxBatchSize', () => {
+    const at = (arrivalsPerMs: number) =>
+      simulate({
+        endpoints: [endpoint((b) => 1_000 + 500 * b, { maxBatchSize: 4, arrivalsPerMs })],
+        busy: [{ fnIndex: 0, freeAt: 2_000 }],
+        waiting: waiting([0]),
+      }).completions;
+    expect(at(0)).toEqual([3_500]);
+    // One join per second expected: by 2 s its batch holds 1 + 2 jobs, S(3) = 2.5 s.
+    expect(at(0.001)).toEqual([4_500]);
+    expect(at(1)).toEqual([5_000]);
+  });
+
+  it('expects a short batch held for maxBatchDelayMs to start once the jobs joining fill it', () => {
+    const result = simulate({
+      endpoints: [endpoint((b) => 500 * b, { maxBatchSize: 4, maxBatchDelayMs: 1_000, arrivalsPerMs: 0.006 })],
+      waiting: waiting([0]),
+    });
+    // 3 more jobs at 6 per second: full at 500 ms, before its delay ends.
+    expect(result.completions).toEqual([500 + 2_000]);
+  });
+
   it('never expects a slot to free before now', () => {
     const result = simulate({
       now: 5_000,

@@ -7,8 +7,13 @@ export interface EtaEndpoint {
   maxBatchDelayMs: number;
   /** `Infinity` when unlimited. */
   concurrencyLimit: number;
-  /** Expected run time (ms) of a batch of `size`, or null when unknown. */
+  /** Expected run time (ms) of a batch of `size` (not always a whole number), or null when unknown. */
   serviceTime(size: number): number | null;
+  /**
+   * Expected joins per ms from now on. A batch formed later than now with room left takes the jobs
+   * that join meanwhile, so it runs longer than its waiting members alone suggest. @default 0
+   */
+  arrivalsPerMs?: number;
 }
 
 /** A slot that holds a batch now. */
@@ -47,9 +52,16 @@ export function simulateDispatch(input: EtaInput): EtaResult {
 /** The last batch an endpoint formed in the simulation. */
 interface LastBatch {
   start: number;
+  /** Members from the waiting line. */
   size: number;
+  /** Members expected when it starts: `size` plus the jobs expected to join before (at most maxBatchSize). */
+  expected: number;
   /** Index of its first member in the endpoint's own list. */
   from: number;
+  /** When it frees its slot (clock ms). */
+  done: number;
+  /** When the endpoint's batch before it completes: its members are never told they complete sooner. */
+  floor: number;
 }
 
 /**
@@ -146,15 +158,22 @@ export class DispatchSimulation implements EtaResult {
     const endpoint = this.endpoints[e] as EtaEndpoint;
     const line = this.ranks[e] as number[];
     const from = this.cursor[e] as number;
-    const size = Math.min(endpoint.maxBatchSize, line.length - from);
+    const max = endpoint.maxBatchSize;
+    const size = Math.min(max, line.length - from);
     this.cursor[e] = from + size;
+    const rate = endpoint.arrivalsPerMs ?? 0;
     let start = slotFreeAt;
-    // A short batch may wait for company until its oldest member has waited maxBatchDelayMs.
-    if (size < endpoint.maxBatchSize && endpoint.maxBatchDelayMs > 0) {
-      start = Math.max(start, (this.joinedAt[line[from] as number] as number) + endpoint.maxBatchDelayMs);
+    // A short batch may wait for company until its oldest member has waited maxBatchDelayMs, or until
+    // the jobs expected to join meanwhile fill it.
+    if (size < max && endpoint.maxBatchDelayMs > 0) {
+      const closeAt = (this.joinedAt[line[from] as number] as number) + endpoint.maxBatchDelayMs;
+      const fullAt = rate > 0 ? this.now + (max - size) / rate : Infinity;
+      start = Math.max(start, Math.min(closeAt, fullAt));
     }
     if (this.firstBatchStart === Infinity) this.firstBatchStart = start;
-    const batch = { start, size, from };
+    const expected = Math.min(max, size + rate * Math.max(0, start - this.now));
+    const floor = this.last[e] ? (this.completions[line[from - 1] as number] as number) : -Infinity;
+    const batch = { start, size, expected, from, done: Infinity, floor };
     this.last[e] = batch;
     const done = this.complete(e, batch);
     this.slots.push(done);
@@ -171,9 +190,16 @@ export class DispatchSimulation implements EtaResult {
       const room = (this.endpoints[e] as EtaEndpoint).maxBatchSize - batch.size;
       const joining = Math.min(room, line.length - from);
       if (joining <= 0) continue;
-      const before = this.completions[line[batch.from] as number] as number;
+      const before = batch.done;
+      // The newcomers were among the jobs it was expected to take; a later start takes more.
+      const start = Math.max(batch.start, now);
+      const rate = (this.endpoints[e] as EtaEndpoint).arrivalsPerMs ?? 0;
       batch.size += joining;
-      batch.start = Math.max(batch.start, now);
+      batch.expected = Math.min(
+        (this.endpoints[e] as EtaEndpoint).maxBatchSize,
+        Math.max(batch.size, batch.expected + rate * (start - batch.start)),
+      );
+      batch.start = start;
       this.cursor[e] = from + joining;
       const after = this.complete(e, batch);
       // Its slot (and its place under concurrencyLimit) frees later too, if no later batch took it yet.
@@ -182,13 +208,20 @@ export class DispatchSimulation implements EtaResult {
     }
   }
 
-  /** Sets the completion of every member of the batch; returns it. */
+  /**
+   * Sets the completion of every member of the batch; returns when it frees its slot. A small batch
+   * behind a full one may free its slot sooner on another slot; its members are still told they
+   * complete no sooner than the jobs ahead of them on their endpoint (an ETA that goes down as one's
+   * rank goes up reads as a bug, and the difference is within the noise).
+   */
   private complete(e: number, batch: LastBatch): number {
-    const run = (this.endpoints[e] as EtaEndpoint).serviceTime(batch.size);
+    const run = (this.endpoints[e] as EtaEndpoint).serviceTime(Math.max(batch.size, batch.expected));
     const done = run === null ? Infinity : batch.start + run;
+    batch.done = done;
+    const told = Math.max(done, batch.floor);
     const line = this.ranks[e] as number[];
-    for (let k = batch.from; k < batch.from + batch.size; k++) this.completions[line[k] as number] = done;
-    if (done !== Infinity) this.drained = Math.max(this.drained, done);
+    for (let k = batch.from; k < batch.from + batch.size; k++) this.completions[line[k] as number] = told;
+    if (told !== Infinity) this.drained = Math.max(this.drained, told);
     return done;
   }
 }

@@ -14,7 +14,7 @@ function setup(slots = 1) {
   const forecast = new Forecast(endpoints, slots, timings);
   const line = new MemoryWaitingLine();
   const batches: Batch[] = [];
-  const view = (now: number, version: number): QueueView => ({ now, version, line, batches });
+  const view = (now: number, version: number, moves = 0): QueueView => ({ now, version, moves, line, batches });
   return { forecast, line, batches, view };
 }
 
@@ -41,6 +41,21 @@ describe('Forecast', () => {
       avgEventProcessTime: null,
       avgEventConcurrentProcessTime: null,
     });
+  });
+
+  it('counts the data round trip it learned, for picked batches and for those to come', () => {
+    const { endpoints } = resolveQueueOptions({ endpoints: [{ expectedDurationMs: 1_000 }] });
+    const timings = new Timings(endpoints, 1);
+    timings.recordGather(0, 1, 20);
+    const forecast = new Forecast(endpoints, 1, timings);
+    const line = new MemoryWaitingLine();
+    const picked = newBatch(1, 0, 0, 400);
+    picked.members.add('p');
+    picked.awaitingData.add('p');
+    line.enqueue({ jobId: 'w', fnIndex: 0, joinedAt: 300 });
+    const pass = forecast.pass({ now: 410, version: 1, moves: 0, line, batches: [picked] }, true);
+    // p starts at 420 (picked at 400 + 20 ms) and frees the slot at 1.42 s; w then waits 20 ms for its data.
+    expect(pass.completions).toEqual([2_440]);
   });
 
   it('reuses a pass while the queue stands still, and not past its age', () => {

@@ -14,6 +14,8 @@ export interface QueueView {
   now: number;
   /** Bumped by every change of the line or the slots. */
   version: number;
+  /** Bumped by every change but a join at the back: a pass made since the last move can be extended by joins. */
+  moves: number;
   line: WaitingLine;
   batches: Iterable<Batch>;
 }
@@ -23,21 +25,13 @@ export interface QueueView {
  * kept while it is fresh, and extended (not redone) for a job that joins at the back.
  */
 export class Forecast {
-  private readonly endpoints: EtaEndpoint[];
-  private cached: { version: number; at: number; pass: DispatchSimulation } | null = null;
+  private cached: { version: number; moves: number; at: number; pass: DispatchSimulation } | null = null;
 
   constructor(
-    endpoints: readonly ResolvedEndpoint[],
+    private readonly endpoints: readonly ResolvedEndpoint[],
     private readonly concurrencyCount: number,
     private readonly timings: Timings,
-  ) {
-    this.endpoints = endpoints.map((e, i) => ({
-      maxBatchSize: e.maxBatchSize,
-      maxBatchDelayMs: e.maxBatchDelayMs,
-      concurrencyLimit: e.concurrencyLimit,
-      serviceTime: (size: number) => timings.serviceTime(i, size),
-    }));
-  }
+  ) {}
 
   /** A pass over the whole line. `exact`: of the queue as it is now; else one up to PASS_MAX_AGE_MS old will do. */
   pass(view: QueueView, exact: boolean): DispatchSimulation {
@@ -46,38 +40,76 @@ export class Forecast {
       return cached.pass;
     }
     const { now } = view;
+    const endpoints = this.endpoints.map((e, i) => this.etaEndpoint(e, i, now));
     const busy: BusySlot[] = [];
-    for (const batch of view.batches) {
-      const size = batch.startedAt === null ? batch.members.size : batch.jobIds.length;
-      const run = this.timings.serviceTime(batch.fnIndex, Math.max(1, size));
-      // Not started yet: it starts once its data is in (now), or when it closes.
-      const from = batch.startedAt ?? (batch.open ? Math.max(now, batch.closeAt) : now);
-      busy.push({ fnIndex: batch.fnIndex, freeAt: run === null ? Infinity : Math.max(now, from + run) });
-    }
-    const pass = new DispatchSimulation(now, this.concurrencyCount, this.endpoints, busy);
+    for (const batch of view.batches)
+      busy.push(this.busySlot(batch, now, endpoints[batch.fnIndex]?.arrivalsPerMs ?? 0));
+    const pass = new DispatchSimulation(now, this.concurrencyCount, endpoints, busy);
     for (const entry of view.line) pass.add(entry);
     pass.run();
-    this.cached = { version: view.version, at: now, pass };
+    this.cached = { version: view.version, moves: view.moves, at: now, pass };
     return pass;
+  }
+
+  /** What the simulation knows of an endpoint now: a batch holds its slot for the data round trip plus S(b). */
+  private etaEndpoint(e: ResolvedEndpoint, fnIndex: number, now: number): EtaEndpoint {
+    return {
+      maxBatchSize: e.maxBatchSize,
+      maxBatchDelayMs: e.maxBatchDelayMs,
+      concurrencyLimit: e.concurrencyLimit,
+      arrivalsPerMs: this.timings.arrivalsPerMs(fnIndex, now),
+      serviceTime: (size) => {
+        const run = this.timings.serviceTime(fnIndex, size);
+        return run === null ? null : this.timings.gatherMs(fnIndex, size) + run;
+      },
+    };
+  }
+
+  /** When a batch in a slot is expected to free it. */
+  private busySlot(batch: Batch, now: number, arrivalsPerMs: number): BusySlot {
+    let size = batch.startedAt === null ? batch.members.size : batch.jobIds.length;
+    let from = batch.startedAt;
+    if (from === null) {
+      // It starts once its members' data is in: a round trip after it was picked, or after it closes
+      // when it gathers members: at `closeAt`, or earlier if the jobs expected to join fill it
+      // first; those make it run longer.
+      let closes = batch.gatherFrom;
+      if (batch.open) {
+        const room = Math.max(0, (this.endpoints[batch.fnIndex]?.maxBatchSize ?? 1) - size);
+        closes = Math.max(now, Math.min(batch.closeAt, arrivalsPerMs > 0 ? now + room / arrivalsPerMs : Infinity));
+        size += Math.min(room, arrivalsPerMs * (closes - now));
+      }
+      from = Math.max(now, closes + this.timings.gatherMs(batch.fnIndex, Math.max(1, size)));
+    }
+    const run = this.timings.serviceTime(batch.fnIndex, Math.max(1, size));
+    return { fnIndex: batch.fnIndex, freeAt: run === null ? Infinity : Math.max(now, from + run) };
   }
 
   /**
    * When a job that just joined at the back (at `rank`) is expected to complete, without a full pass
-   * where a recent one can be extended by that job. When the queue moved since that pass, the answer
-   * is a little off until the next full look at the line corrects it (if the difference is news).
+   * where a recent one can be extended by that job: one made since the queue last moved, which
+   * already holds every job ahead of it. Otherwise (a batch started or ended, a job left since), a
+   * full pass: extending a pass whose batches have since started would put the newcomer in a batch
+   * that is already running.
    */
   newcomer(view: QueueView, entry: WaitingEntry, rank: number): { completion: number; pass: DispatchSimulation } {
     const cached = this.cached;
-    if (!cached || view.now - cached.at > PASS_MAX_AGE_MS || cached.version === view.version) {
+    const extendable =
+      cached !== null &&
+      view.now - cached.at <= PASS_MAX_AGE_MS &&
+      cached.moves === view.moves &&
+      cached.version !== view.version &&
+      cached.pass.completions.length === rank;
+    if (!extendable) {
       const pass = this.pass(view, true);
       return { completion: pass.completions[rank] ?? Infinity, pass };
     }
     const { pass } = cached;
     pass.add(entry);
     pass.run(view.now);
-    // An exact pass extended by the one job that joined since is still exact.
-    if (cached.version === view.version - 1) cached.version = view.version;
-    return { completion: pass.completions[pass.completions.length - 1] ?? Infinity, pass };
+    // A pass extended by every job that joined since is still exact.
+    cached.version = view.version;
+    return { completion: pass.completions[rank] ?? Infinity, pass };
   }
 
   /** What the job at `rank` is told; `completion` in clock ms (`Infinity`: unknown). */

@@ -81,11 +81,12 @@ export class Slots {
       const head = this.line.oldest((e) => this.underLimit(e) && !this.open.has(e));
       if (!head) return;
       const endpoint = this.endpoint(head.fnIndex);
-      const batch = newBatch(this.nextBatchId++, head.fnIndex, head.joinedAt + endpoint.maxBatchDelayMs);
+      const now = this.context.now();
+      const batch = newBatch(this.nextBatchId++, head.fnIndex, head.joinedAt + endpoint.maxBatchDelayMs, now);
       this.batches.set(batch.id, batch);
       this.held[head.fnIndex] = (this.held[head.fnIndex] as number) + 1;
       // A short batch holds its slot open until its oldest member has waited maxBatchDelayMs.
-      if (batch.closeAt > this.context.now() && this.line.sizeOf(head.fnIndex) < endpoint.maxBatchSize) {
+      if (batch.closeAt > now && this.line.sizeOf(head.fnIndex) < endpoint.maxBatchSize) {
         batch.open = true;
         this.open.set(head.fnIndex, batch);
       }
@@ -204,6 +205,7 @@ export class Slots {
 
   private close(batch: Batch): void {
     batch.open = false;
+    batch.gatherFrom = this.context.now();
     this.open.delete(batch.fnIndex);
     this.maybeStart(batch);
   }
@@ -221,6 +223,7 @@ export class Slots {
     const size = batch.jobIds.length;
     this.sizes[size] = (this.sizes[size] ?? 0) + 1;
     const expected = this.timings.serviceTime(batch.fnIndex, size);
+    this.timings.recordGather(batch.fnIndex, size, now - batch.gatherFrom);
     this.context.moved();
     this.context.emit({
       type: 'startBatch',

@@ -1,9 +1,21 @@
+import { ArrivalRate } from './arrivals.js';
 import type { ResolvedEndpoint } from './options.js';
 import { ServiceTimeModel } from './service-time.js';
 
-/** What the queue has learned about run times: per endpoint S(b) and mean batch time, and Gradio's global mean. */
+/**
+ * What the queue has learned about time: per endpoint S(b), mean batch time and arrival rate, and
+ * Gradio's global mean.
+ */
 export class Timings {
   private readonly models: ServiceTimeModel[];
+  private readonly arrivals: ArrivalRate[];
+  /**
+   * Per endpoint, the data round trip as a function of batch size: how long a picked (or closed) batch
+   * waits for its members' data (`send_data` out, each data frame back) before its handler starts.
+   * It grows with the batch (one round trip per member through a busy event loop) and holds the slot,
+   * so an ETA that ignores it runs early for everyone behind.
+   */
+  private readonly gathers: ServiceTimeModel[];
   /** Per endpoint: seconds and count of batches that ran to the end. */
   private readonly totals: { seconds: number; count: number }[];
   private jobSeconds = 0;
@@ -15,6 +27,28 @@ export class Timings {
   ) {
     this.models = endpoints.map((e) => new ServiceTimeModel(e.expectedDurationMs));
     this.totals = endpoints.map(() => ({ seconds: 0, count: 0 }));
+    this.arrivals = endpoints.map(() => new ArrivalRate());
+    this.gathers = endpoints.map(() => new ServiceTimeModel(0));
+  }
+
+  /** A batch of `size` of endpoint `fnIndex` waited `ms` for its members' data. */
+  recordGather(fnIndex: number, size: number, ms: number): void {
+    this.gathers[fnIndex]?.record(size, ms);
+  }
+
+  /** Expected ms a picked batch of `size` of endpoint `fnIndex` waits for its members' data; 0 before any sample. */
+  gatherMs(fnIndex: number, size: number): number {
+    return this.gathers[fnIndex]?.predict(size) ?? 0;
+  }
+
+  /** A job of endpoint `fnIndex` joined at clock ms `at`. */
+  recordArrival(fnIndex: number, at: number): void {
+    this.arrivals[fnIndex]?.record(at);
+  }
+
+  /** Expected joins per ms of endpoint `fnIndex` at clock ms `now`. */
+  arrivalsPerMs(fnIndex: number, now: number): number {
+    return this.arrivals[fnIndex]?.perMs(now) ?? 0;
   }
 
   /** Expected run time (ms) of a batch of `size` on endpoint `fnIndex`, or null when unknown. */
