@@ -3,6 +3,8 @@
 // `npm run bench -- --quick` runs smaller loads; `--only=name,name` picks sections.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { bundleSize } from './bundle-size.js';
+import { onnxBatching } from './onnx-batching.js';
+import { onnxConcurrency } from './onnx-concurrency.js';
 import { queueThroughput } from './queue-throughput.js';
 
 const args = process.argv.slice(2);
@@ -15,6 +17,8 @@ const only = args
 /** @type {Record<string, (o: { quick: boolean }) => Promise<unknown>>} */
 const sections = {
   'queue-throughput': queueThroughput,
+  'onnx-batching': onnxBatching,
+  'onnx-concurrency': onnxConcurrency,
   'bundle-size': bundleSize,
 };
 

@@ -1,0 +1,231 @@
+// @ts-check
+// Issue 4 (a): Silero VAD at saturation through the real queue, batching on vs off, and the batched
+// figure against a bare `session.run` loop at the same batch size.
+//
+// Each request is a 1 s clip (16000 samples, 32 frames): long enough that the model's work, not
+// the per-job socket and HTTP cost, is what batching acts on (a single 32 ms frame costs the model
+// 0.3 ms, under a tenth of what one job costs the queue, so batching frames shows the queue, not
+// batching). The samples travel as JSON numbers with 4 decimals, the endpoint's wire format at its
+// cheapest (a Float32 printed in full would be twice the bytes).
+//
+// Every session runs with intraOpNumThreads 1, crowdserve's and the bare loop's alike: on a 2-core
+// machine the one worker's second ORT thread would fight the server's main thread and the load
+// generator for the same cores.
+import { serverDelta, startOnnxServer } from './lib/onnx-child.js';
+import { httpJob, saturate, wsJob } from './lib/load.js';
+import { machineLoad } from './lib/machine.js';
+import { fmt, table } from './lib/stats.js';
+import { bareVadLoop } from './lib/vad-bare.js';
+import { poolVadLoop } from './lib/vad-pool.js';
+
+const CLIP_SAMPLES = 16_000;
+const BATCH_SIZE = 32;
+/** Two batches' worth, so a full batch waits while one runs. */
+const IN_FLIGHT = 64;
+const SESSION_OPTIONS = { intraOpNumThreads: 1 };
+const TARGET_ON_OFF = 2.5;
+const TARGET_VS_BARE = 0.8;
+
+/** A 1 s clip: 250 ms tone bursts between near-silence, quantized to 4 decimals. */
+function clip() {
+  return Float32Array.from({ length: CLIP_SAMPLES }, (_, i) => {
+    const voiced = Math.floor(i / 4000) % 2 === 1;
+    const x = (voiced ? 0.3 * Math.sin(i / 10) : 0) + 0.01 * Math.sin(i * 1.7);
+    return Math.round(x * 1e4) / 1e4;
+  });
+}
+
+/**
+ * VAD behind `serve()` in a child process, loaded to saturation.
+ * @param {'ws' | 'http'} transport
+ * @param {Record<string, unknown>} endpoint
+ * @param {unknown[]} data
+ * @param {{ warmupMs: number, measureMs: number }} window
+ */
+async function throughQueue(transport, endpoint, data, window) {
+  const server = await startOnnxServer({
+    model: 'vad',
+    concurrencyCount: 1,
+    endpoint: { ...endpoint, sessionOptions: SESSION_OPTIONS },
+  });
+  const job = transport === 'ws' ? wsJob(server.url, data) : httpJob(server.url, 'vad', data);
+  try {
+    const run = await saturate(job, { inFlight: IN_FLIGHT, ...window, probe: server.stats });
+    const { before, after, ...client } = run;
+    return { ...client, server: serverDelta(before, after) };
+  } finally {
+    if ('close' in job) /** @type {{ close: () => void }} */ (job).close();
+    await server.stop();
+  }
+}
+
+/**
+ * One round: batching off and on over each transport, then the bare loops and the pool alone.
+ * @param {Float32Array} samples
+ * @param {{ warmupMs: number, measureMs: number }} window
+ */
+async function round(samples, window) {
+  const data = [Array.from(samples)];
+  /** @type {Record<'ws' | 'http', { off: Awaited<ReturnType<typeof throughQueue>>, on: Awaited<ReturnType<typeof throughQueue>> }>} */
+  const queue = /** @type {any} */ ({});
+  for (const transport of /** @type {const} */ (['ws', 'http'])) {
+    const off = await throughQueue(transport, { batch: false }, data, window);
+    const on = await throughQueue(transport, { batch: true, maxBatchSize: BATCH_SIZE }, data, window);
+    queue[transport] = { off, on };
+  }
+  const loop = { batchSize: BATCH_SIZE, sessionOptions: SESSION_OPTIONS, ...window };
+  const bare = await bareVadLoop(samples, loop);
+  const bareUnbatched = await bareVadLoop(samples, { ...loop, batchSize: 1 });
+  const pool = await poolVadLoop(samples, loop);
+  return { queue, bare, bareUnbatched, pool };
+}
+
+/** The mean over rounds of the number `pick` finds in each. */
+const meanOf = (/** @type {any[]} */ rounds, /** @type {(r: any) => number} */ pick) =>
+  rounds.reduce((sum, r) => sum + pick(r), 0) / rounds.length;
+
+/** @param {{ quick?: boolean }} options */
+export async function onnxBatching({ quick = false } = {}) {
+  const window = quick ? { warmupMs: 1000, measureMs: 2500 } : { warmupMs: 2000, measureMs: 6000 };
+  // Whole rounds, one after another, so that other work on the machine weighs on every setting alike.
+  const roundCount = quick ? 1 : 2;
+  console.log('\n## ONNX batching: Silero VAD, 1 s clips, concurrencyCount 1, 64 clients in flight\n');
+  const machineBefore = machineLoad();
+  const samples = clip();
+  /** @type {Awaited<ReturnType<typeof round>>[]} */
+  const rounds = [];
+  for (let i = 0; i < roundCount; i++) rounds.push(await round(samples, window));
+  const machineAfter = machineLoad();
+
+  // Per setting, the mean over rounds of each figure printed.
+  const queue = Object.fromEntries(
+    ['ws', 'http'].map((t) => [
+      t,
+      Object.fromEntries(
+        ['off', 'on'].map((mode) => {
+          const runs = rounds.map((r) => /** @type {any} */ (r.queue)[t][mode]);
+          return [
+            mode,
+            {
+              jobsPerSecond: meanOf(runs, (r) => r.jobsPerSecond),
+              p50: meanOf(runs, (r) => r.p50),
+              p99: meanOf(runs, (r) => r.p99),
+              clientCpuPerJobMs: meanOf(runs, (r) => r.clientCpuPerJobMs),
+              server: Object.fromEntries(Object.keys(runs[0].server).map((k) => [k, meanOf(runs, (r) => r.server[k])])),
+            },
+          ];
+        }),
+      ),
+    ]),
+  );
+  const bare = {
+    clipsPerSecond: meanOf(rounds, (r) => r.bare.clipsPerSecond),
+    runMs: meanOf(rounds, (r) => r.bare.runMs),
+  };
+  const bareUnbatched = { clipsPerSecond: meanOf(rounds, (r) => r.bareUnbatched.clipsPerSecond) };
+  const pool = { clipsPerSecond: meanOf(rounds, (r) => r.pool.clipsPerSecond) };
+
+  const transports = {
+    ws: 'queue socket (Gradio 3: data sent once picked)',
+    http: 'POST /run/vad (data sent with the request)',
+  };
+  const onOff = Object.entries(queue).map(([transport, { off, on }]) => ({
+    scenario: transports[/** @type {'ws' | 'http'} */ (transport)],
+    off: off.jobsPerSecond,
+    on: on.jobsPerSecond,
+    meanBatchSize: on.server.meanBatchSize,
+    ratio: on.jobsPerSecond / off.jobsPerSecond,
+  }));
+  console.log('\n### Batching on (maxBatchSize 32) vs off (batch: false), clips/s\n');
+  table(
+    ['scenario', 'off', 'on', 'mean batch', 'ratio', 'target', 'ok'],
+    [
+      ...onOff.map((r) => [
+        r.scenario,
+        fmt(r.off, 1),
+        fmt(r.on, 1),
+        fmt(r.meanBatchSize, 1),
+        fmt(r.ratio),
+        `≥ ${TARGET_ON_OFF}`,
+        r.ratio >= TARGET_ON_OFF ? 'yes' : 'NO',
+      ]),
+      [
+        'bare session.run, batch 1 vs 32 (the model alone)',
+        fmt(bareUnbatched.clipsPerSecond, 1),
+        fmt(bare.clipsPerSecond, 1),
+        String(BATCH_SIZE),
+        fmt(bare.clipsPerSecond / bareUnbatched.clipsPerSecond),
+        '—',
+        '',
+      ],
+    ],
+  );
+
+  const vsBare = [
+    ...Object.entries(queue).map(([transport, { on }]) => ({
+      scenario: `through the queue, ${transports[/** @type {'ws' | 'http'} */ (transport)]}`,
+      clipsPerSecond: on.jobsPerSecond,
+      target: TARGET_VS_BARE,
+    })),
+    {
+      scenario: 'the pool alone (handler called in-process, no queue)',
+      clipsPerSecond: pool.clipsPerSecond,
+      target: null,
+    },
+  ].map((r) => ({ ...r, ratio: r.clipsPerSecond / bare.clipsPerSecond }));
+  console.log(
+    `\n### Batched crowdserve vs a bare session.run loop at batch 32 (${fmt(bare.clipsPerSecond, 1)} clips/s)\n`,
+  );
+  table(
+    ['scenario', 'clips/s', 'ratio', 'target', 'ok'],
+    vsBare.map((r) => [
+      r.scenario,
+      fmt(r.clipsPerSecond, 1),
+      fmt(r.ratio),
+      r.target === null ? '(where the gap is)' : `≥ ${r.target}`,
+      r.target === null ? '' : r.ratio >= r.target ? 'yes' : 'NO',
+    ]),
+  );
+
+  console.log('\n### Where the time goes (per job unless said; CPU in ms)\n');
+  table(
+    ['run', 'server CPU', 'server cores', 'main thread busy', 'handler ms/batch', 'client CPU', 'p50/p99 ms'],
+    Object.entries(queue).flatMap(([transport, runs]) =>
+      Object.entries(runs).map(([mode, r]) => [
+        `${transport}, batching ${mode}`,
+        fmt(r.server.serverCpuPerJobMs),
+        fmt(r.server.cores),
+        `${fmt(r.server.mainThreadBusy * 100, 0)}%`,
+        fmt(r.server.handlerPerBatchMs, 1),
+        fmt(r.clientCpuPerJobMs),
+        `${fmt(r.p50, 0)}/${fmt(r.p99, 0)}`,
+      ]),
+    ),
+  );
+  console.log(
+    `bare loop: ${fmt(bare.runMs)} ms per session.run at batch 32, ${fmt(1000 / bare.clipsPerSecond)} ms of model per clip`,
+  );
+  if (roundCount > 1) {
+    const each = (/** @type {(r: any) => number} */ pick) => rounds.map((r) => fmt(pick(r), 1)).join(', ');
+    console.log(
+      `rounds (clips/s): ws off ${each((r) => r.queue.ws.off.jobsPerSecond)}; ws on ${each((r) => r.queue.ws.on.jobsPerSecond)}; ` +
+        `http off ${each((r) => r.queue.http.off.jobsPerSecond)}; http on ${each((r) => r.queue.http.on.jobsPerSecond)}; ` +
+        `bare ${each((r) => r.bare.clipsPerSecond)}; pool ${each((r) => r.pool.clipsPerSecond)}`,
+    );
+  }
+
+  return {
+    clipSamples: CLIP_SAMPLES,
+    batchSize: BATCH_SIZE,
+    inFlight: IN_FLIGHT,
+    sessionOptions: SESSION_OPTIONS,
+    window,
+    machine: { before: machineBefore, after: machineAfter },
+    rounds,
+    bare,
+    bareUnbatched,
+    pool,
+    onOff: onOff.map((r) => ({ ...r, target: TARGET_ON_OFF })),
+    vsBare,
+  };
+}
