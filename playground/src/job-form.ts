@@ -1,4 +1,4 @@
-import type { App, EndpointInfo } from '@crowdserve/client';
+import { CancelledError, type App, type EndpointInfo } from '@crowdserve/client';
 import { h, replace } from './dom.js';
 import { endpointKind, endpointLabel } from './endpoint-kind.js';
 import { describeError } from './format.js';
@@ -71,7 +71,8 @@ export function createJobForm(id: string, app: App, preferred?: string): JobForm
     void (async () => {
       try {
         const data = await (widget?.data() ?? Promise.resolve([]));
-        if (controller.signal.aborted) return;
+        // Cancelled while the input was being prepared (a long recording, say): nothing was sent.
+        if (controller.signal.aborted) return shown.update({ type: 'failed', error: new CancelledError() });
         const job = app.submit(endpoint, data, { signal: controller.signal, onStatus: (s) => shown.update(s) });
         // The `failed` status already shows what went wrong; nothing else to do with the rejection.
         await job.result.catch(() => undefined);
