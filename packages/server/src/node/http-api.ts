@@ -169,7 +169,10 @@ async function predictRoute(
       } else if (message.msg === 'process_completed') {
         answered = true;
         if (message.success) json(response, 200, message.output);
-        else json(response, 500, { error: message.output.error, detail: message.output.error });
+        else if (context.isClosing()) {
+          // Ended by the shutdown, not by the handler: worth a retry elsewhere or later.
+          json(response, 503, { error: message.output.error, detail: message.output.error }, { 'Retry-After': '1' });
+        } else json(response, 500, { error: message.output.error, detail: message.output.error });
       }
     };
     const id = host.join(

@@ -73,6 +73,8 @@ export async function serve(options: ServeOptions): Promise<Server> {
   });
   const info = buildInfo(endpoints);
   let closing: Promise<void> | undefined;
+  // Set before the queue's shutdown runs, so the answers it triggers already know.
+  let shuttingDown = false;
 
   const limiter = new ConnectionLimiter(o.maxConnectionsPerIp);
   const http = createServer(
@@ -89,7 +91,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
       limiter,
       config: () => config,
       info: () => info,
-      isClosing: () => closing !== undefined,
+      isClosing: () => shuttingDown,
     }),
   );
   const connections = new Set<Socket>();
@@ -135,6 +137,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const hostName = o.host.includes(':') ? `[${o.host}]` : o.host;
 
   const close = async (): Promise<void> => {
+    shuttingDown = true;
     await host.shutdown(o.closeGraceMs);
     heartbeat.stop();
     // Every job has had its terminal message; sockets still open never joined. Tell them as a refused join.

@@ -1,0 +1,320 @@
+// Faults the server must survive: handlers that throw or hang, peers that vanish, cancels that
+// race. (Worker crashes, hangs and OOM are proven in ../onnx/node.test.ts.)
+import type { ServerMessage } from '@crowdserve/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WebSocket } from 'ws';
+import type { JobSink } from '../core/queue-host.js';
+import type { EndpointDefinition } from '../endpoint.js';
+import type { ServeOptions } from './options.js';
+import { serve, type Server } from './serve.js';
+import { deferred, RawJob } from './test-utils.js';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function start(options: Partial<ServeOptions> & Pick<ServeOptions, 'endpoints'>): Promise<Server> {
+  // dataTimeoutMs: the queue's data-timeout tick outlives its job and fires idle; short, so `idle()` sees it go.
+  const server = await serve({ port: 0, host: '127.0.0.1', closeGraceMs: 200, dataTimeoutMs: 500, ...options });
+  servers.push(server);
+  return server;
+}
+
+async function expectIdle(server: Server): Promise<void> {
+  await vi.waitFor(() => expect(Object.entries(server.internalSizes()).filter(([, n]) => n !== 0)).toEqual([]), {
+    timeout: 5000,
+  });
+}
+
+/** Runs `count` jobs through `run`, at most `width` at a time (under the per-address limit). */
+async function inWaves<T>(count: number, width: number, run: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (let i = next++; i < count; i = next++) results[i] = await run(i);
+    }),
+  );
+  return results;
+}
+
+/** A sink that records what the queue tells one job. */
+function recordingSink() {
+  const messages: ServerMessage[] = [];
+  const closes: number[] = [];
+  const sink: JobSink = { send: (m) => messages.push(m), close: (code) => closes.push(code) };
+  const terminal = () => messages.filter((m) => m.msg === 'process_completed' || m.msg === 'queue_full');
+  return { sink, messages, closes, terminal };
+}
+
+describe('handlers that throw', () => {
+  const throwers: ((i: number) => unknown)[] = [
+    (i) => {
+      throw new Error(`sync ${i}`);
+    },
+    async (i) => {
+      throw new Error(`async ${i}`);
+    },
+    () => Promise.reject(new TypeError('rejected')),
+    (i) => {
+      throw `a string ${i}`;
+    },
+    () => {
+      throw undefined;
+    },
+    () => {
+      throw { code: 42 };
+    },
+  ];
+  const expected = (i: number): string =>
+    [
+      `sync ${i}`,
+      `async ${i}`,
+      'rejected',
+      `a string ${i}`,
+      'handler failed: undefined',
+      'handler failed: {"code":42}',
+    ][i % throwers.length]!;
+
+  it('fails each of 1,000 jobs cleanly and never blocks the queue', async () => {
+    const server = await start({
+      concurrencyCount: 2,
+      endpoints: { '/throw': { fn: ([i]) => throwers[Number(i) % throwers.length]!(Number(i)) as Promise<unknown[]> } },
+    });
+    const endings = await inWaves(1000, 50, async (i) => {
+      const job = RawJob.auto(server.url, 0, [i]);
+      const code = await job.waitClosed(20_000);
+      return { code, types: job.types(), last: job.last() };
+    });
+    endings.forEach(({ code, types, last }, i) => {
+      expect(code).toBe(1000);
+      expect(types.filter((t) => t === 'process_completed')).toHaveLength(1);
+      expect(last).toEqual({ msg: 'process_completed', output: { error: expected(i) }, success: false });
+    });
+    expect(server.queue.stats()).toMatchObject({ failed: 1000, completed: 0, busySlots: 0, waiting: 0, running: 0 });
+    await expectIdle(server);
+  });
+
+  it('fails every member of a batch whose handler throws, then runs the next batch', async () => {
+    let calls = 0;
+    const gate = deferred();
+    const server = await start({
+      endpoints: {
+        '/block': { fn: async () => (await gate.promise, []) },
+        '/batch': {
+          batch: true,
+          maxBatchSize: 4,
+          fn: async (requests) => {
+            if (calls++ === 0) throw new Error('the whole batch failed');
+            return requests.map(([x]) => [x]);
+          },
+        },
+      },
+    });
+    const blocker = RawJob.auto(server.url, 0, []);
+    await blocker.waitFor('process_starts');
+    const first = Array.from({ length: 4 }, (_, i) => RawJob.auto(server.url, 1, [i]));
+    for (const job of first) await job.waitFor('estimation');
+    gate.resolve();
+    for (const job of first) await job.waitClosed();
+    for (const job of first)
+      expect(job.last()).toMatchObject({ success: false, output: { error: 'the whole batch failed' } });
+    expect(calls).toBe(1);
+    const next = RawJob.auto(server.url, 1, ['ok']);
+    await next.waitClosed();
+    expect(next.last()).toMatchObject({ success: true, output: { data: ['ok'] } });
+    await expectIdle(server);
+  });
+});
+
+describe('handlers that hang', () => {
+  it('times each hung call out, frees its slot, and ignores its late answer', async () => {
+    const late = deferred<unknown[]>();
+    const server = await start({
+      concurrencyCount: 1,
+      endpoints: {
+        // Ignores its signal: only the endpoint timeout can free the slot.
+        '/hang': { timeoutMs: 50, fn: ([x]) => (x === 'quick' ? Promise.resolve(['quick']) : late.promise) },
+      },
+    });
+    const hung = Array.from({ length: 5 }, () => RawJob.auto(server.url, 0, ['hang']));
+    for (const job of hung) await job.waitClosed();
+    for (const job of hung) {
+      expect(job.last()).toEqual({
+        msg: 'process_completed',
+        output: { error: 'timed out after 0.05 s' },
+        success: false,
+      });
+    }
+    const quick = RawJob.auto(server.url, 0, ['quick']);
+    await quick.waitClosed();
+    expect(quick.last()).toMatchObject({ success: true, output: { data: ['quick'] } });
+    late.resolve(['too late']);
+    await expectIdle(server);
+    expect(server.queue.stats()).toMatchObject({ failed: 5, completed: 1, busySlots: 0 });
+  });
+});
+
+describe('dead peers', () => {
+  /** A client that never answers pings, as a machine that vanished from the network. */
+  function deadPeer(server: Server) {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/queue/join`, { autoPong: false });
+    let pings = 0;
+    let closed = false;
+    ws.on('ping', () => pings++);
+    ws.on('close', () => (closed = true));
+    ws.on('error', () => {});
+    ws.on('message', (raw) => {
+      const m = JSON.parse(raw.toString()) as ServerMessage;
+      if (m.msg === 'send_hash') ws.send(JSON.stringify({ fn_index: 0, session_hash: 'dead' }));
+      if (m.msg === 'send_data')
+        ws.send(JSON.stringify({ data: ['dead'], event_data: null, fn_index: 0, session_hash: 'dead' }));
+    });
+    return { pings: () => pings, closed: () => closed };
+  }
+
+  it('terminates a waiting peer that stops answering pings within two intervals, and removes its job', async () => {
+    const gate = deferred();
+    const seen: unknown[] = [];
+    const server = await start({
+      heartbeatIntervalMs: 100,
+      endpoints: { '/slow': { fn: async ([x]) => (seen.push(x), await gate.promise, [x]) } },
+    });
+    const running = RawJob.auto(server.url, 0, ['running']);
+    await running.waitFor('process_starts');
+    const dead = deadPeer(server);
+    await vi.waitFor(() => expect(server.queue.stats().waiting).toBe(1));
+    await vi.waitFor(() => expect(dead.closed()).toBe(true), { timeout: 5000 });
+    // Pinged once, silent through the next beat: cut at the second, never a third ping.
+    expect(dead.pings()).toBeGreaterThanOrEqual(1);
+    expect(dead.pings()).toBeLessThanOrEqual(2);
+    expect(server.queue.stats().waiting).toBe(0);
+    // The live peer answers every ping and stays.
+    expect(running.closeCode).toBeUndefined();
+    gate.resolve();
+    await running.waitClosed();
+    expect(seen).toEqual(['running']);
+    await expectIdle(server);
+  });
+
+  it("aborts a running dead peer's call and frees the slot", async () => {
+    const aborted = deferred<string>();
+    const server = await start({
+      heartbeatIntervalMs: 100,
+      endpoints: {
+        '/wait': {
+          fn: (_, { signal }) =>
+            new Promise((resolve) =>
+              signal.addEventListener('abort', () => {
+                aborted.resolve('aborted');
+                resolve(['late']);
+              }),
+            ),
+        },
+      },
+    });
+    const dead = deadPeer(server);
+    expect(await aborted.promise).toBe('aborted');
+    expect(dead.pings()).toBeLessThanOrEqual(2);
+    await expectIdle(server);
+  });
+
+  it('keeps a peer that answers every ping for as long as its job runs', async () => {
+    const gate = deferred();
+    const server = await start({
+      heartbeatIntervalMs: 50,
+      endpoints: { '/slow': { fn: async ([x]) => (await gate.promise, [x]) } },
+    });
+    const job = RawJob.auto(server.url, 0, ['alive']);
+    let pings = 0;
+    job.socket.on('ping', () => pings++);
+    await vi.waitFor(() => expect(pings).toBeGreaterThanOrEqual(5));
+    expect(job.closeCode).toBeUndefined();
+    gate.resolve();
+    expect(await job.waitClosed()).toBe(1000);
+    expect(job.last()).toMatchObject({ success: true, output: { data: ['alive'] } });
+  });
+});
+
+describe('cancels that race', () => {
+  const hold = () => {
+    const calls: { release: (out: unknown[]) => void; signal: AbortSignal }[] = [];
+    const fn: EndpointDefinition['fn'] = (_data: unknown[], { signal }: { signal: AbortSignal }) =>
+      new Promise<unknown[]>((resolve) => calls.push({ release: resolve, signal }));
+    return { fn, calls };
+  };
+
+  it('cancel twice, on a waiting and on a running job: one close each, no message after it, no crash', async () => {
+    const { fn, calls } = hold();
+    const server = await start({ endpoints: { '/hold': { fn } } });
+    const running = recordingSink();
+    const waiting = recordingSink();
+    const runningId = server.queue.join(running.sink, 0, ['r']);
+    const waitingId = server.queue.join(waiting.sink, 0, ['w']);
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    server.queue.leave(waitingId);
+    server.queue.leave(waitingId);
+    server.queue.leave(runningId);
+    server.queue.leave(runningId);
+    expect(calls[0]!.signal.aborted).toBe(true);
+    calls[0]!.release(['after cancel']);
+    await expectIdle(server);
+    for (const job of [running, waiting]) {
+      expect(job.closes).toHaveLength(1);
+      expect(job.terminal()).toEqual([]);
+    }
+    expect(calls).toHaveLength(1);
+  });
+
+  it('cancel racing completion: whichever wins, one ending', async () => {
+    const { fn, calls } = hold();
+    const server = await start({ endpoints: { '/hold': { fn } } });
+    for (let round = 0; round < 50; round++) {
+      const job = recordingSink();
+      const id = server.queue.join(job.sink, 0, [round]);
+      await vi.waitFor(() => expect(calls).toHaveLength(round + 1), { interval: 2 });
+      // Both in the same tick, in either order.
+      if (round % 2 === 0) {
+        calls[round]!.release([round]);
+        server.queue.leave(id);
+      } else {
+        server.queue.leave(id);
+        calls[round]!.release([round]);
+      }
+      await vi.waitFor(() => expect(job.closes).toHaveLength(1), { interval: 2 });
+      expect(job.terminal().length).toBeLessThanOrEqual(1);
+    }
+    await expectIdle(server);
+  });
+
+  it('cancel racing completion on the wire: the socket closes as the result is sent', async () => {
+    const server = await start({ endpoints: { '/quick': { fn: async ([x]) => [x] } } });
+    const jobs = await inWaves(200, 20, async (i) => {
+      const job = RawJob.auto(server.url, 0, [i]);
+      job.socket.on('message', (raw) => {
+        if ((JSON.parse(raw.toString()) as ServerMessage).msg === 'process_starts') job.socket.close();
+      });
+      await job.waitClosed();
+      return job;
+    });
+    for (const job of jobs) expect(job.types().filter((t) => t === 'process_completed').length).toBeLessThanOrEqual(1);
+    await expectIdle(server);
+    const stats = server.queue.stats();
+    expect(stats.completed + stats.cancelled).toBe(200);
+  });
+
+  it('cancel of an unknown or finished job does nothing', async () => {
+    const server = await start({ endpoints: { '/quick': { fn: async ([x]) => [x] } } });
+    const job = recordingSink();
+    const id = server.queue.join(job.sink, 0, ['done']);
+    await vi.waitFor(() => expect(job.closes).toHaveLength(1));
+    server.queue.leave(id);
+    server.queue.leave('no such job');
+    server.queue.leave('');
+    expect(job.terminal()).toHaveLength(1);
+    expect(job.closes).toEqual([1000]);
+    await expectIdle(server);
+    expect(server.queue.stats()).toMatchObject({ completed: 1, cancelled: 0 });
+  });
+});
