@@ -7,7 +7,7 @@ import { demoEndpoints } from './demo-endpoints.js';
 
 const port = Number(process.env.PORT ?? 7860);
 const host = process.env.HOST ?? '127.0.0.1';
-const staticDir = fileURLToPath(new URL('./dist/', import.meta.url));
+const staticDir = fileURLToPath(new URL('./dist', import.meta.url));
 
 const server = await serve({
   port,

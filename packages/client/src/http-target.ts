@@ -37,7 +37,10 @@ function rootOf(url: string | URL): string {
 async function getJson<T>(url: string, options: HttpTargetOptions): Promise<T> {
   let response: Response;
   try {
-    response = await options.fetch(url, { signal: options.signal ?? null, headers: { accept: 'application/json' } });
+    // Called detached, never as `options.fetch(…)`: browsers throw "Illegal invocation" when
+    // `window.fetch` runs with another `this`.
+    const fetchFn = options.fetch;
+    response = await fetchFn(url, { signal: options.signal ?? null, headers: { accept: 'application/json' } });
   } catch (cause) {
     if (options.signal?.aborted) throw abortError(options.signal.reason);
     throw new ConnectionLostError(`could not reach ${url}`, { cause });

@@ -61,6 +61,19 @@ afterEach(async () => {
   expect(unhandled).not.toHaveBeenCalled();
 });
 
+describe('connect(url)', () => {
+  it('calls fetch without a foreign `this`, as browsers require of window.fetch', async () => {
+    server = await serve({ port: 0, host: '127.0.0.1', endpoints: { '/predict': { fn: async ([x]) => [x] } } });
+    // Like the browser's fetch: a receiver other than the global object is an "Illegal invocation".
+    const strictFetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+      if (this !== undefined && this !== globalThis) throw new TypeError('Illegal invocation');
+      return fetch(input, init);
+    };
+    app = await connect(server.url, { fetch: strictFetch as typeof fetch });
+    expect(await app.predict('/predict', ['ok'])).toEqual(['ok']);
+  });
+});
+
 describe('client ↔ @crowdserve/server', () => {
   it('reports a single job in order: queued, running, done', async () => {
     const client = await start({ endpoints: { '/predict': { fn: async ([x]) => [String(x).toUpperCase()] } } });

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -41,8 +41,10 @@ export async function serveStatic(
     return false;
   }
   if (path.includes('\0')) return false;
-  const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
-  if (file !== normalize(root) && !file.startsWith(normalize(root) + sep)) return false;
+  // `resolve` drops a trailing slash, so `root + sep` is the one prefix every file inside it has.
+  const base = resolve(root);
+  const file = normalize(join(base, path.endsWith('/') ? `${path}index.html` : path));
+  if (!file.startsWith(base + sep)) return false;
   const info = await stat(file).catch(() => undefined);
   if (info === undefined || !info.isFile()) return false;
   response.writeHead(200, {
