@@ -3,12 +3,16 @@
 // queue. One ORT thread per worker (intraOpNumThreads 1), so two workers mean two cores at work and
 // one worker means one. Batching is off, so the only difference is the number of workers.
 //
+// A control runs beside it: the bare `session.run` loop in 1 and 2 threads, no queue, no pool. On
+// a shared machine its ratio says how much of a second core there was to have.
+//
 // Requests go over `POST /run/ocr`: the data comes with the request. Over the queue socket a
 // job's data is asked for only once it is picked, and a second slot would hide that round trip:
 // the gain would be partly latency hiding, not a second core.
 import { serverDelta, startOnnxServer } from './lib/onnx-child.js';
 import { httpJob, predict, saturate } from './lib/load.js';
 import { machineLoad } from './lib/machine.js';
+import { bareOcrThreads } from './lib/ocr-bare.js';
 import { ocrLine } from './lib/ocr-line.js';
 import { fmt, table } from './lib/stats.js';
 
@@ -44,7 +48,7 @@ async function run(concurrencyCount, line, window) {
 
 /** @param {{ quick?: boolean }} options */
 export async function onnxConcurrency({ quick = false } = {}) {
-  const window = quick ? { warmupMs: 1000, measureMs: 4000 } : { warmupMs: 2000, measureMs: 12_000 };
+  const window = quick ? { warmupMs: 1000, measureMs: 3000 } : { warmupMs: 2000, measureMs: 8000 };
   // Alternating rounds, so that other work on the machine weighs on both settings alike.
   const rounds = quick ? 1 : 2;
   const line = ocrLine(TEXT);
@@ -55,60 +59,68 @@ export async function onnxConcurrency({ quick = false } = {}) {
   const machineBefore = machineLoad();
   /** @type {Awaited<ReturnType<typeof run>>[]} */
   const runs = [];
+  /** @type {{ threads: number, linesPerSecond: number }[]} */
+  const controls = [];
   for (let round = 0; round < rounds; round++) {
-    for (const concurrencyCount of [1, 2]) runs.push(await run(concurrencyCount, line, window));
+    for (const workers of [1, 2]) {
+      runs.push(await run(workers, line, window));
+      const control = await bareOcrThreads(workers, line, { sessionOptions: SESSION_OPTIONS, ...window });
+      controls.push({ threads: workers, ...control });
+    }
   }
   const machineAfter = machineLoad();
   for (const r of runs) {
     if (r.read !== TEXT) console.log(`note: concurrencyCount ${r.concurrencyCount} read ${JSON.stringify(r.read)}`);
   }
-  const mean = (/** @type {number} */ c, /** @type {(r: (typeof runs)[number]) => number} */ f) => {
-    const these = runs.filter((r) => r.concurrencyCount === c);
-    return these.reduce((sum, r) => sum + f(r), 0) / these.length;
+  /** The mean over rounds, for 1 or 2 workers, of what `pick` finds. */
+  const mean = (/** @type {any[]} */ list, /** @type {number} */ n, /** @type {(r: any) => number} */ pick) => {
+    const these = list.filter((r) => (r.concurrencyCount ?? r.threads) === n);
+    return these.reduce((sum, r) => sum + pick(r), 0) / these.length;
   };
-  const rows = [1, 2].map((c) => ({
-    concurrencyCount: c,
-    jobsPerSecond: mean(c, (r) => r.jobsPerSecond),
-    cores: mean(c, (r) => r.server.cores),
-    cpuPerJobMs: mean(c, (r) => r.server.serverCpuPerJobMs),
-    handlerMs: mean(c, (r) => r.server.handlerPerBatchMs),
-    p50: mean(c, (r) => r.p50),
+  const rows = [1, 2].map((n) => ({
+    workers: n,
+    jobsPerSecond: mean(runs, n, (r) => r.jobsPerSecond),
+    cores: mean(runs, n, (r) => r.server.cores),
+    cpuPerJobMs: mean(runs, n, (r) => r.server.serverCpuPerJobMs),
+    handlerMs: mean(runs, n, (r) => r.server.handlerPerBatchMs),
+    p50: mean(runs, n, (r) => r.p50),
+    bareLinesPerSecond: mean(controls, n, (r) => r.linesPerSecond),
   }));
   const [one, two] = /** @type {[(typeof rows)[number], (typeof rows)[number]]} */ (rows);
   const ratio = two.jobsPerSecond / one.jobsPerSecond;
+  const bareRatio = two.bareLinesPerSecond / one.bareLinesPerSecond;
   table(
+    ['setting', '1 worker', '2 workers', 'ratio', 'target', 'ok'],
     [
-      'concurrencyCount',
-      'lines/s',
-      'server cores',
-      'server CPU ms/line',
-      'handler ms/line',
-      'p50 ms',
-      'ratio',
-      'target',
-      'ok',
+      [
+        'crowdserve, concurrencyCount 1 vs 2 (lines/s)',
+        fmt(one.jobsPerSecond),
+        fmt(two.jobsPerSecond),
+        fmt(ratio),
+        `≥ ${TARGET}`,
+        ratio >= TARGET ? 'yes' : 'NO',
+      ],
+      [
+        'control: bare session.run in 1 vs 2 threads (lines/s)',
+        fmt(one.bareLinesPerSecond),
+        fmt(two.bareLinesPerSecond),
+        fmt(bareRatio),
+        '(what the machine gave)',
+        '',
+      ],
+      ['crowdserve server cores used', fmt(one.cores), fmt(two.cores), '', '', ''],
+      ['crowdserve server CPU ms per line', fmt(one.cpuPerJobMs, 1), fmt(two.cpuPerJobMs, 1), '', '', ''],
+      ['crowdserve handler ms per line', fmt(one.handlerMs, 1), fmt(two.handlerMs, 1), '', '', ''],
+      ['crowdserve p50 latency ms', fmt(one.p50, 0), fmt(two.p50, 0), '', '', ''],
     ],
-    rows.map((r) => [
-      String(r.concurrencyCount),
-      fmt(r.jobsPerSecond),
-      fmt(r.cores),
-      fmt(r.cpuPerJobMs, 1),
-      fmt(r.handlerMs, 1),
-      fmt(r.p50, 0),
-      r === two ? fmt(ratio) : '',
-      r === two ? `≥ ${TARGET}` : '',
-      r === two ? (ratio >= TARGET ? 'yes' : 'NO') : '',
-    ]),
   );
-  if (two.cores < 1.8) {
-    console.log(
-      `note: the server's threads got ${fmt(two.cores)} cores for 2 workers (other work holds the rest): ` +
-        `the ratio measures the machine more than the pool. CPU per line, 1 worker ${fmt(one.cpuPerJobMs, 0)} ms, ` +
-        `2 workers ${fmt(two.cpuPerJobMs, 0)} ms.`,
-    );
-  }
   if (rounds > 1) {
-    console.log(`rounds (lines/s, 1 then 2): ${runs.map((r) => fmt(r.jobsPerSecond)).join(', ')}`);
+    const each = (/** @type {any[]} */ list, /** @type {(r: any) => number} */ pick) =>
+      list.map((r) => fmt(pick(r))).join(', ');
+    console.log(
+      `rounds (lines/s, 1 then 2 per round): crowdserve ${each(runs, (r) => r.jobsPerSecond)}; ` +
+        `bare ${each(controls, (r) => r.linesPerSecond)}`,
+    );
   }
   return {
     text: TEXT,
@@ -118,8 +130,10 @@ export async function onnxConcurrency({ quick = false } = {}) {
     window,
     machine: { before: machineBefore, after: machineAfter },
     runs,
+    controls,
     rows,
     ratio,
+    bareRatio,
     target: TARGET,
   };
 }
