@@ -11,7 +11,7 @@ export function machineLoad() {
   console.log(`machine: ${cores} cores, load average ${load.toFixed(2)} (1 min)`);
   if (load > cores / 2) {
     console.log(
-      `note: other work is running (load ${load.toFixed(1)} on ${cores} cores); throughputs here understate.`,
+      `note: load ${load.toFixed(1)} on ${cores} cores: other work (or the section before) shares them; throughputs may understate.`,
     );
   }
   return { cores, loadAverage1m: load };
