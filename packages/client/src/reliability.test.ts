@@ -1,0 +1,157 @@
+// The client when the server goes away and comes back, and when cancels race; against the real
+// Node server (`@crowdserve/server/node`) over loopback.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { serve, type Handler, type Server, type ServeOptions } from '@crowdserve/server/node';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { connect, type App, type JobStatus } from './index.node.js';
+
+const servers: Server[] = [];
+const apps: App[] = [];
+let child: ChildProcess | undefined;
+const unhandled = vi.fn();
+
+beforeEach(() => {
+  unhandled.mockClear();
+  process.on('unhandledRejection', unhandled);
+});
+afterEach(async () => {
+  for (const app of apps.splice(0)) app.close();
+  child?.kill('SIGKILL');
+  child = undefined;
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+  await new Promise((resolve) => setImmediate(resolve));
+  process.off('unhandledRejection', unhandled);
+  expect(unhandled).not.toHaveBeenCalled();
+});
+
+async function start(options: Omit<ServeOptions, 'host'>): Promise<Server> {
+  const server = await serve({ port: 0, host: '127.0.0.1', closeGraceMs: 200, ...options });
+  servers.push(server);
+  return server;
+}
+
+async function client(url: string, options: Parameters<typeof connect>[1] = {}): Promise<App> {
+  const app = await connect(url, options);
+  apps.push(app);
+  return app;
+}
+
+/** A handler that never answers: keeps its job running until the server goes. */
+const forever: Handler = () => new Promise<unknown[]>(() => {});
+
+/** A server in its own process, so it can die the hard way (no close frame, no terminal message). */
+async function startChild(port: number): Promise<string> {
+  const script = `
+    import { serve } from '@crowdserve/server/node';
+    const s = await serve({ port: ${port}, host: '127.0.0.1', endpoints: {
+      '/predict': { fn: ([x]) => x === 'hang' ? new Promise(() => {}) : [String(x).toUpperCase()] },
+    } });
+    console.log(s.url);
+  `;
+  child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise<string>((resolve) => createInterface({ input: child!.stdout! }).once('line', resolve));
+}
+
+describe('server restarts', () => {
+  it('a crash mid-job is CONNECTION_LOST; once the server is back on the same port, a new submit works', async () => {
+    const url = await startChild(0);
+    const app = await client(url);
+    const job = app.submit('/predict', ['hang']);
+    await vi.waitFor(() => expect(job.status?.type).toBe('running'));
+    const dead = child!;
+    dead.kill('SIGKILL');
+    await expect(job.result).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+    await new Promise((resolve) => dead.once('exit', resolve));
+
+    await startChild(Number(new URL(url).port));
+    expect(await app.predict('/predict', ['back'])).toEqual(['BACK']);
+  });
+
+  it('a graceful restart mid-job is SERVER_ERROR "shutting down"; the next server on the port serves the same app', async () => {
+    const first = await start({ endpoints: { '/predict': { fn: forever } } });
+    const app = await client(first.url);
+    const job = app.submit('/predict', ['x']);
+    await vi.waitFor(() => expect(job.status?.type).toBe('running'));
+    await first.close();
+    await expect(job.result).rejects.toMatchObject({ code: 'SERVER_ERROR', message: 'the server is shutting down' });
+
+    await start({ port: first.port, endpoints: { '/predict': { fn: async ([x]) => [`again ${String(x)}`] } } });
+    expect(await app.predict('/predict', ['y'])).toEqual(['again y']);
+  });
+
+  it('a job submitted while the server is down retries the connection and gets in once it is back', async () => {
+    const first = await start({ endpoints: { '/predict': { fn: async ([x]) => [x] } } });
+    const app = await client(first.url, { retry: { maxAttempts: 50, baseDelayMs: 20, maxDelayMs: 100 } });
+    const port = first.port;
+    await first.close();
+    servers.splice(0);
+    const statuses: JobStatus[] = [];
+    const job = app.submit('/predict', ['late'], { onStatus: (s) => statuses.push(s) });
+    await vi.waitFor(() => expect(statuses.some((s) => s.type === 'retrying' && s.reason === 'connection')).toBe(true));
+    await start({ port, endpoints: { '/predict': { fn: async ([x]) => [`served ${String(x)}`] } } });
+    expect(await job.result).toEqual(['served late']);
+  });
+});
+
+describe('cancels that race', () => {
+  it('cancel twice, and cancel after the end: one ending, no crash', async () => {
+    const untilCancelled: Handler = (_, { signal }) =>
+      new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    const server = await start({
+      endpoints: { '/predict': { fn: async ([x]) => [x] }, '/hang': { fn: untilCancelled } },
+    });
+    const app = await client(server.url);
+    const hung = app.submit('/hang', []);
+    const statuses: JobStatus[] = [];
+    void (async () => {
+      for await (const s of hung) statuses.push(s);
+    })();
+    await vi.waitFor(() => expect(hung.status?.type).toBe('running'));
+    hung.cancel();
+    hung.cancel();
+    await expect(hung.result).rejects.toMatchObject({ code: 'CANCELLED' });
+    await vi.waitFor(() => expect(statuses.at(-1)?.type).toBe('failed'));
+    expect(statuses.filter((s) => s.type === 'failed')).toHaveLength(1);
+
+    const done = app.submit('/predict', ['done']);
+    expect(await done.result).toEqual(['done']);
+    done.cancel();
+    expect(done.status?.type).toBe('done');
+    expect(await done.result).toEqual(['done']);
+    await vi.waitFor(() => expect(server.queue.stats()).toMatchObject({ running: 0, waiting: 0 }));
+  });
+
+  it('cancel racing completion: each of 100 jobs ends once, as done or cancelled', async () => {
+    const server = await start({ concurrencyCount: 4, endpoints: { '/predict': { fn: async ([x]) => [x] } } });
+    const app = await client(server.url);
+    const endings = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const statuses: JobStatus[] = [];
+        const job = app.submit('/predict', [i], {
+          onStatus: (s) => {
+            statuses.push(s);
+            if (s.type === 'running') job.cancel();
+          },
+        });
+        const outcome = await job.result.then(
+          () => 'done',
+          (e: { code?: string }) => e.code,
+        );
+        await vi.waitFor(() => expect(['done', 'failed']).toContain(statuses.at(-1)?.type));
+        return { outcome, terminal: statuses.filter((s) => s.type === 'done' || s.type === 'failed').length };
+      }),
+    );
+    for (const { outcome, terminal } of endings) {
+      expect(['done', 'CANCELLED']).toContain(outcome);
+      expect(terminal).toBe(1);
+    }
+    await vi.waitFor(() => expect(server.queue.stats()).toMatchObject({ running: 0, waiting: 0, busySlots: 0 }));
+    const { completed, cancelled } = server.queue.stats();
+    expect(completed + cancelled).toBe(100);
+  });
+});
