@@ -3,6 +3,7 @@
 export {
   DEFAULT_VAD_ENDPOINT_OPTIONS,
   DEFAULT_VAD_OPTIONS,
+  encodeVadSamples,
   parseVadSamples,
   vadFeeds,
   vadModel,
@@ -23,7 +24,8 @@ export {
   type SpeechSegmentOptions,
 } from './vad-segments.js';
 export { DEFAULT_OCR_ENDPOINT_OPTIONS, DEFAULT_OCR_OPTIONS, ocrModel, type OcrOptions } from './ocr.js';
-export { DEFAULT_OCR_MAX_INPUT_PIXELS, encodeBase64, parseRgbaImage, type RgbaImage } from './ocr-image.js';
+export { DEFAULT_OCR_MAX_INPUT_PIXELS, parseRgbaImage, type RgbaImage } from './ocr-image.js';
+export { decodeBase64, encodeBase64 } from './base64.js';
 export {
   DEFAULT_OCR_RESIZE_OPTIONS,
   OCR_INPUT_HEIGHT,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCanvas } from '@napi-rs/canvas';
 import type { BatchHandler, EndpointDefinition, EndpointReport } from '../endpoint.js';
 import { readWav } from '../../test-fixtures/wav.js';
-import { encodeBase64 } from './ocr-image.js';
+import { encodeBase64 } from './base64.js';
 import { ocrEndpoint, vadEndpoint } from './node.js';
 
 const context = () => ({ signal: new AbortController().signal, progress: () => undefined });
@@ -60,7 +60,10 @@ describe('vadEndpoint (Silero VAD v6)', () => {
 
   it('fails a call whose data is not samples, saying why', async () => {
     await expect(call(endpoint, [['hello']])).rejects.toThrow(
-      'VAD: expected [samples] (16 kHz mono numbers), got "hello"',
+      'VAD: expected [samples] as numbers or as base64 little-endian float32, got a string that is neither',
+    );
+    await expect(call(endpoint, [[{ samples: [] }]])).rejects.toThrow(
+      'VAD: expected [samples] (16 kHz mono numbers or base64 float32), got object',
     );
     await expect(call(endpoint, [[[0, 'x']]])).rejects.toThrow('VAD: sample 1: expected a finite number, got "x"');
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeBase64, parseRgbaImage } from './ocr-image.js';
+import { encodeBase64 } from './base64.js';
+import { parseRgbaImage } from './ocr-image.js';
 
 describe('parseRgbaImage', () => {
   const bytes = Uint8Array.from({ length: 2 * 3 * 4 }, (_, i) => i * 10);

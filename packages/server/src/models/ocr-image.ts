@@ -1,4 +1,5 @@
 import { InputError, describeValue } from '../onnx/errors.js';
+import { decodeBase64 } from './base64.js';
 
 /** An image as RGBA bytes, row by row (what a canvas's `getImageData()` gives). */
 export interface RgbaImage {
@@ -36,27 +37,12 @@ export function parseRgbaImage(value: unknown, maxPixels: number = DEFAULT_OCR_M
   return { width: width as number, height: height as number, data: bytes };
 }
 
-/** RGBA bytes as base64: the wire form of `parseRgbaImage`'s `data`. */
-export function encodeBase64(bytes: Uint8Array | Uint8ClampedArray): string {
-  let binary = '';
-  // In chunks: String.fromCharCode takes its bytes as arguments, and arguments are limited.
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}
-
 function toBytes(data: unknown): Uint8Array | Uint8ClampedArray {
   if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return data;
   if (typeof data === 'string') {
-    let binary: string;
-    try {
-      binary = atob(data);
-    } catch {
+    const bytes = decodeBase64(data);
+    if (bytes === null)
       throw new InputError('OCR: image data: expected base64 RGBA bytes, got a string that is not base64');
-    }
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
     return bytes;
   }
   if (Array.isArray(data)) {

@@ -14,6 +14,7 @@ import {
 import { DEFAULT_SPEECH_SEGMENT_OPTIONS, speechSegments } from './vad-segments.js';
 import type { SpeechSegmentOptions } from './vad-segments.js';
 import { withoutUndefined } from './model-endpoint.js';
+import { encodeBase64, decodeBase64 } from './base64.js';
 
 /** Options of `vadEndpoint()` besides the endpoint's own (batch, maxBatchSize, timeoutMs, …). */
 export interface VadOptions extends SpeechSegmentOptions {
@@ -47,7 +48,8 @@ export function vadModel(options: VadOptions = {}): Omit<OnnxEndpointOptions, 'm
   const resolved = validateVadOptions(options);
   return {
     ...DEFAULT_VAD_ENDPOINT_OPTIONS,
-    inputs: [{ label: 'samples', type: 'array' }],
+    // Numbers or a base64 float32 string: both are checked by parseVadSamples.
+    inputs: [{ label: 'samples', type: 'any' }],
     outputs: [
       { label: 'probabilities', type: 'array' },
       { label: 'segments', type: 'array' },
@@ -79,11 +81,52 @@ export function vadFeeds(samples: Float32Array): Feeds {
   };
 }
 
-/** A request's samples, checked: `[samples]` with finite numbers, at most `maxSamples` of them. */
+/**
+ * A clip in its compact wire form: the samples as little-endian 32-bit floats, base64. A 1 s clip is
+ * 85 kB instead of ~330 kB of JSON numbers, and the server decodes it ~15× faster.
+ */
+export function encodeVadSamples(samples: Float32Array): string {
+  const bytes = new Uint8Array(samples.length * 4);
+  const view = new DataView(bytes.buffer);
+  samples.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  return encodeBase64(bytes);
+}
+
+function decodeVadSamples(text: string, maxSamples: number): Float32Array {
+  const bytes = decodeBase64(text);
+  if (bytes === null || bytes.length % 4 !== 0) {
+    throw new InputError(
+      'VAD: expected [samples] as numbers or as base64 little-endian float32, got a string that is neither',
+    );
+  }
+  if (bytes.length / 4 > maxSamples) {
+    throw new InputError(
+      `VAD: expected at most ${maxSamples} samples (${maxSamples / VAD_SAMPLE_RATE} s), got ${bytes.length / 4}`,
+    );
+  }
+  const view = new DataView(bytes.buffer);
+  const result = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < result.length; i++) {
+    const value = view.getFloat32(i * 4, true);
+    if (!Number.isFinite(value)) throw new InputError(`VAD: sample ${i}: expected a finite number, got ${value}`);
+    result[i] = value;
+  }
+  return result;
+}
+
+/**
+ * A request's samples, checked: `[samples]` (16 kHz mono) as finite numbers, or as a base64 string of
+ * little-endian float32 (see {@link encodeVadSamples}); at most `maxSamples` of them.
+ */
 export function parseVadSamples(data: unknown[], maxSamples: number = DEFAULT_VAD_OPTIONS.maxSamples): Float32Array {
   const samples = data[0];
+  if (typeof samples === 'string') return decodeVadSamples(samples, maxSamples);
   const isArray = Array.isArray(samples) || samples instanceof Float32Array || samples instanceof Float64Array;
-  if (!isArray) throw new InputError(`VAD: expected [samples] (16 kHz mono numbers), got ${describeValue(samples)}`);
+  if (!isArray) {
+    throw new InputError(
+      `VAD: expected [samples] (16 kHz mono numbers or base64 float32), got ${describeValue(samples)}`,
+    );
+  }
   if (samples.length > maxSamples) {
     throw new InputError(
       `VAD: expected at most ${maxSamples} samples (${maxSamples / VAD_SAMPLE_RATE} s), got ${samples.length}`,

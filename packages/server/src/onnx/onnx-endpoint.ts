@@ -43,7 +43,7 @@ export interface OnnxEndpointReport extends EndpointReport {
  * client merely left, the run (milliseconds) is left to finish, because terminating the worker
  * would cost a model reload.
  */
-function terminatingSignal(signal: AbortSignal): AbortSignal {
+function terminatingSignal(signal: AbortSignal): { signal: AbortSignal; release: () => void } {
   const controller = new AbortController();
   const forward = () => {
     const reason: unknown = signal.reason;
@@ -51,7 +51,8 @@ function terminatingSignal(signal: AbortSignal): AbortSignal {
   };
   if (signal.aborted) forward();
   else signal.addEventListener('abort', forward, { once: true });
-  return controller.signal;
+  // Called when the run ends, so a caller that reuses one signal does not collect listeners.
+  return { signal: controller.signal, release: () => signal.removeEventListener('abort', forward) };
 }
 
 export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
@@ -71,7 +72,8 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
   const runBatch = async (requests: unknown[][], signal: AbortSignal): Promise<unknown[][]> => {
     if (!pool) throw new WorkerError('POOL_NOT_STARTED', `ONNX model ${modelName}: the endpoint was not set up`);
     const items = await Promise.all(requests.map((data) => preprocess(data)));
-    const results = await pool.run((api) => infer(items, sessionOf(api)), terminatingSignal(signal));
+    const stop = terminatingSignal(signal);
+    const results = await pool.run((api) => infer(items, sessionOf(api)), stop.signal).finally(stop.release);
     if (results.length !== items.length) {
       throw new Error(`ONNX model ${modelName}: infer returned ${results.length} results for ${items.length} requests`);
     }
