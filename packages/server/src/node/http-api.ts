@@ -81,10 +81,12 @@ export function createHttpHandler(context: HttpApiContext) {
       if (!options.apiOpen) return notFound(response);
       // Browsers send Origin on every POST; a browser request without one still carries Sec-Fetch-*.
       if (!isOriginAllowed(request, options.allowedOrigins)) {
+        context.metrics.recordRefusal('origin');
         return json(response, 403, { detail: 'origin not allowed' });
       }
       const release = context.limiter.acquire(request.socket.remoteAddress);
       if (release === null) {
+        context.metrics.recordRefusal('connections_per_ip');
         const reason = tooManyConnectionsReason(options.maxConnectionsPerIp ?? 0);
         return json(response, 429, { detail: reason }, { 'Retry-After': String(TOO_MANY_CONNECTIONS_RETRY_AFTER_S) });
       }

@@ -2,9 +2,20 @@ import type { QueueStats } from '@crowdserve/queue';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** Counters the queue engine does not keep: batch latencies per endpoint, for `/metrics`. */
+/** Why a connection or request was turned away before it reached the queue. */
+export type Refusal = 'origin' | 'connections_per_ip';
+
+/** Counters the queue engine does not keep: batch latencies per endpoint, refusals, open sockets; for `/metrics`. */
 export class Metrics {
   private readonly latency = new Map<string, { buckets: number[]; sum: number; count: number }>();
+  private readonly refusals: Record<Refusal, number> = { origin: 0, connections_per_ip: 0 };
+
+  /** @param openSockets how many queue sockets are open now */
+  constructor(private readonly openSockets: () => number = () => 0) {}
+
+  recordRefusal(reason: Refusal): void {
+    this.refusals[reason]++;
+  }
 
   recordBatch(apiName: string, seconds: number): void {
     let h = this.latency.get(apiName);
@@ -39,6 +50,13 @@ export class Metrics {
       'Joins refused (queue full, shutting down, bad endpoint).',
       stats.rejected,
     );
+    gauge('crowdserve_queue_sockets', 'Open /queue/join WebSockets.', this.openSockets());
+    lines.push(
+      '# HELP crowdserve_refused_total Upgrades and predict requests refused before the queue, by reason.',
+      '# TYPE crowdserve_refused_total counter',
+    );
+    for (const [reason, count] of Object.entries(this.refusals))
+      lines.push(`crowdserve_refused_total{reason="${reason}"} ${count}`);
     lines.push('# HELP crowdserve_batches_total Batches run, by size.', '# TYPE crowdserve_batches_total counter');
     for (const [size, count] of Object.entries(stats.batchSizes))
       lines.push(`crowdserve_batches_total{size="${size}"} ${count}`);

@@ -1,6 +1,9 @@
 // Guards of the Node server against hostile peers (SECURITY.md): origins, frame and connection
 // limits, slow handshakes. Real sockets on loopback; hostile framing is written by hand over TCP.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
@@ -177,6 +180,9 @@ describe('origins at the WebSocket handshake', () => {
       { 'Sec-Fetch-Site': 'same-site' },
     ];
     for (const headers of refused) expect(await upgradeStatus(server, headers), JSON.stringify(headers)).toBe(403);
+    expect((await http(server, '/metrics')).body).toContain(
+      `crowdserve_refused_total{reason="origin"} ${refused.length}`,
+    );
     expect(await upgradeStatus(server, { Origin: 'https://my.app' })).toBe(101);
     // No Origin and no browser headers: a script or @gradio/client in Node.
     expect(await upgradeStatus(server, {})).toBe(101);
@@ -351,6 +357,10 @@ describe('connections per address', () => {
     expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
     const post = await http(server, '/run/predict', { method: 'POST', body: JSON.stringify({ data: ['x'] }) });
     expect(post.status).toBe(429);
+    expect(JSON.parse(post.body)).toEqual({ detail: 'too many connections from your address (limit 3)' });
+    const metrics = (await http(server, '/metrics')).body;
+    expect(metrics).toContain('crowdserve_refused_total{reason="connections_per_ip"} 2');
+    expect(metrics).toContain('crowdserve_queue_sockets 3');
     held[0]!.socket.close();
     await held[0]!.waitClosed();
     await vi.waitFor(() => expect(server.internalSizes().connections).toBe(2));
@@ -385,6 +395,38 @@ describe('connections per address', () => {
     for (const job of jobs) await job.waitFor('send_hash');
     expect(server.internalSizes().wsClients).toBe(80);
     for (const job of jobs) job.socket.close();
+  });
+});
+
+describe('static files', () => {
+  it('never serves a file outside staticDir, however the path is spelled', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'crowdserve-static-'));
+    await mkdir(join(root, 'site'));
+    await writeFile(join(root, 'site', 'index.html'), '<h1>ok</h1>');
+    await writeFile(join(root, 'secret.txt'), 'secret');
+    await writeFile(join(root, 'site-other.txt'), 'sibling');
+    try {
+      const server = await start({ staticDir: join(root, 'site') });
+      expect((await http(server, '/')).body).toBe('<h1>ok</h1>');
+      for (const path of [
+        '/../secret.txt',
+        '/..%2fsecret.txt',
+        '/%2e%2e/secret.txt',
+        '/%2e%2e%2fsecret.txt',
+        '/..%5csecret.txt',
+        '/....//secret.txt',
+        '/%2e%2e/site-other.txt',
+        '/index.html%00.txt',
+        '/%E0%A4%A',
+      ]) {
+        const answer = await http(server, path);
+        expect(answer.status, path).toBe(404);
+        expect(answer.body).not.toContain('secret');
+        expect(answer.body).not.toContain('sibling');
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
 

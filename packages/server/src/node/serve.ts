@@ -55,7 +55,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const endpoints = resolveEndpoints(o.endpoints);
   const reports = await setUpEndpoints(endpoints, o.concurrencyCount);
 
-  const metrics = new Metrics();
+  const metrics = new Metrics(() => wss.clients.size);
   const host = new QueueHost({
     endpoints,
     concurrencyCount: o.concurrencyCount,
@@ -110,9 +110,13 @@ export async function serve(options: ServeOptions): Promise<Server> {
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
     if (path !== QUEUE_PATH) return refuse(socket, 404, 'no WebSocket here');
-    if (!isOriginAllowed(request, o.allowedOrigins)) return refuse(socket, 403, 'origin not allowed');
+    if (!isOriginAllowed(request, o.allowedOrigins)) {
+      metrics.recordRefusal('origin');
+      return refuse(socket, 403, 'origin not allowed');
+    }
     const release = limiter.acquire(request.socket.remoteAddress);
     if (release === null) {
+      metrics.recordRefusal('connections_per_ip');
       return refuse(socket, 429, tooManyConnectionsReason(o.maxConnectionsPerIp ?? 0), {
         'Retry-After': String(TOO_MANY_CONNECTIONS_RETRY_AFTER_S),
       });
