@@ -12,6 +12,7 @@ import {
 import type { Metrics } from './metrics.js';
 import type { ResolvedServeOptions } from './options.js';
 import { isOriginAllowed } from './origin.js';
+import { requestPath } from './request-path.js';
 import { serveStatic } from './static-files.js';
 
 export interface HttpApiContext {
@@ -58,10 +59,21 @@ function cors(request: IncomingMessage, response: ServerResponse, allowed: strin
 
 /** The HTTP side of the Node server (DESIGN.md §3): config, info, predict routes, status, health, metrics, files. */
 export function createHttpHandler(context: HttpApiContext) {
+  const handle = httpRoutes(context);
+  return (request: IncomingMessage, response: ServerResponse): void => {
+    handle(request, response).catch(() => {
+      // A hostile request or a bug costs one answer, never the process (an unhandled rejection would end it).
+      if (!response.headersSent) json(response, 500, { detail: 'internal error' });
+      else response.destroy();
+    });
+  };
+}
+
+function httpRoutes(context: HttpApiContext) {
   const { options, host } = context;
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const url = new URL(request.url ?? '/', 'http://x');
-    const path = url.pathname;
+    const path = requestPath(request.url);
+    if (path === null) return json(response, 400, { detail: 'expected a request target like /config' });
     const method = request.method ?? 'GET';
     cors(request, response, options.allowedOrigins);
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import type { EndpointDefinition } from '../endpoint.js';
@@ -395,6 +396,61 @@ describe('connections per address', () => {
     for (const job of jobs) await job.waitFor('send_hash');
     expect(server.internalSizes().wsClients).toBe(80);
     for (const job of jobs) job.socket.close();
+  });
+});
+
+describe('hostile request lines', () => {
+  /** Sends raw bytes, resolves with whatever came back before the server closed or 300 ms passed. */
+  function raw(server: Server, text: string): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = connect(server.port, '127.0.0.1');
+      sockets.push(socket);
+      let answer = '';
+      const done = () => {
+        socket.destroy();
+        resolve(answer);
+      };
+      socket.on('data', (chunk: Buffer) => {
+        answer += chunk.toString();
+        if (answer.includes('\r\n\r\n')) done();
+      });
+      socket.on('error', done);
+      socket.on('close', done);
+      socket.write(text);
+    });
+  }
+  const upgradeHeaders =
+    'Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+
+  it('answers request targets that are not URLs with 400, on plain requests and upgrades alike', async () => {
+    const server = await start();
+    for (const target of ['//[', 'http://[::1', '//a:b:c']) {
+      expect(await raw(server, `GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`), target).toMatch(/^HTTP\/1\.1 400/);
+      expect(await raw(server, `GET ${target} HTTP/1.1\r\n${upgradeHeaders}`), target).toMatch(/^HTTP\/1\.1 400/);
+    }
+    const job = RawJob.auto(server.url, 0, ['alive']);
+    await job.waitClosed();
+    expect(job.last()).toMatchObject({ success: true, output: { data: ['ALIVE'] } });
+  });
+
+  it('survives arbitrary request targets (fuzzed): every one gets an HTTP answer', async () => {
+    const server = await start();
+    const target = fc.string({
+      unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      minLength: 1,
+    });
+    await fc.assert(
+      fc.asyncProperty(target, fc.boolean(), async (path, asUpgrade) => {
+        const answer = await raw(server, `GET ${path} HTTP/1.1\r\n${asUpgrade ? upgradeHeaders : 'Host: x\r\n\r\n'}`);
+        expect(answer).toMatch(/^HTTP\/1\.1 [1-5]\d\d/);
+        expect(answer).not.toMatch(/^HTTP\/1\.1 5/);
+      }),
+      { numRuns: 200 },
+    );
+    const job = RawJob.auto(server.url, 0, ['alive']);
+    await job.waitClosed();
+    expect(job.last()).toMatchObject({ success: true, output: { data: ['ALIVE'] } });
   });
 });
 

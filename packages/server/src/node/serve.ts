@@ -19,6 +19,7 @@ import { handleJoinSocket } from './join-socket.js';
 import { Metrics } from './metrics.js';
 import { MAX_HEADERS_TIMEOUT_MS, resolveServeOptions, type ServeOptions } from './options.js';
 import { isOriginAllowed } from './origin.js';
+import { requestPath } from './request-path.js';
 import { limitMessages, MAX_FRAGMENTS_PER_MESSAGE, MAX_MESSAGES_PER_SOCKET } from './socket-guards.js';
 
 export interface Server {
@@ -107,8 +108,9 @@ export async function serve(options: ServeOptions): Promise<Server> {
   });
   const heartbeat = new Heartbeat(o.heartbeatIntervalMs);
 
-  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(request.url ?? '/', 'http://x').pathname;
+  const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const path = requestPath(request.url);
+    if (path === null) return refuse(socket, 400, 'expected a request target like /queue/join');
     if (path !== QUEUE_PATH) return refuse(socket, 404, 'no WebSocket here');
     if (!isOriginAllowed(request, o.allowedOrigins)) {
       metrics.recordRefusal('origin');
@@ -128,6 +130,14 @@ export async function serve(options: ServeOptions): Promise<Server> {
       limitMessages(ws, MAX_MESSAGES_PER_SOCKET);
       handleJoinSocket(ws, host, { handshakeTimeoutMs: o.handshakeTimeoutMs });
     });
+  };
+  http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // An 'upgrade' listener that threw would be an uncaught exception: the whole process.
+    try {
+      upgrade(request, socket, head);
+    } catch {
+      socket.destroy();
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
