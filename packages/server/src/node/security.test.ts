@@ -434,6 +434,20 @@ describe('hostile request lines', () => {
     expect(job.last()).toMatchObject({ success: true, output: { data: ['ALIVE'] } });
   });
 
+  it('survives a predict POST that hangs up halfway through its body', async () => {
+    const server = await start();
+    for (let i = 0; i < 5; i++) {
+      const socket = connect(server.port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write('POST /run/predict HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"data": ["par');
+      await vi.waitFor(() => expect(server.internalSizes().connections).toBe(1));
+      socket.destroy();
+      await vi.waitFor(() => expect(server.internalSizes().connections).toBe(0));
+    }
+    const ok = await fetch(`${server.url}/run/predict`, { method: 'POST', body: JSON.stringify({ data: ['whole'] }) });
+    expect(await ok.json()).toMatchObject({ data: ['WHOLE'] });
+  });
+
   it('survives arbitrary request targets (fuzzed): every one gets an HTTP answer', async () => {
     const server = await start();
     const target = fc.string({
