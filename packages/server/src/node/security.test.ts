@@ -448,6 +448,24 @@ describe('hostile request lines', () => {
     expect(await ok.json()).toMatchObject({ data: ['WHOLE'] });
   });
 
+  it('survives peers that reset the connection while a refused upgrade is answered', async () => {
+    const server = await start({ allowedOrigins: ['https://my.app'] });
+    const request = `GET /queue/join HTTP/1.1\r\nOrigin: https://evil.test\r\n${upgradeHeaders}`;
+    for (let i = 0; i < 300; i++) {
+      const socket = connect(server.port, '127.0.0.1');
+      socket.on('error', () => {});
+      await new Promise((resolve) => socket.once('connect', resolve));
+      // A body after the headers leaves unread bytes, so the close is a reset.
+      socket.write(request + 'x'.repeat(i % 2 === 0 ? 65536 : 0));
+      if (i % 2 === 0) socket.resetAndDestroy();
+      else setImmediate(() => socket.resetAndDestroy());
+    }
+    await vi.waitFor(() => expect(server.internalSizes().httpConnections).toBe(0));
+    const job = RawJob.auto(server.url, 0, ['alive']);
+    await job.waitClosed();
+    expect(job.last()).toMatchObject({ success: true, output: { data: ['ALIVE'] } });
+  });
+
   it('survives arbitrary request targets (fuzzed): every one gets an HTTP answer', async () => {
     const server = await start();
     const target = fc.string({

@@ -132,7 +132,9 @@ export async function serve(options: ServeOptions): Promise<Server> {
     });
   };
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // An 'upgrade' listener that threw would be an uncaught exception: the whole process.
+    // Node's server stops listening for this socket's errors once it is handed over: a peer that resets
+    // it while we answer would raise an uncaught ECONNRESET, the whole process. So would a throw here.
+    socket.on('error', () => socket.destroy());
     try {
       upgrade(request, socket, head);
     } catch {
