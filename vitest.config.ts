@@ -1,6 +1,25 @@
+import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 
-// One config, one project per concern: node unit + integration tests beside the code.
+/** Debian's chromium (`.ci/run` installs it); Playwright's own download does not work offline. */
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** DESIGN.md §7: no sandbox (containers), nothing that phones home, a WebGPU adapter without a GPU. */
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+  '--enable-unsafe-webgpu',
+];
+
+const noWebGpuArgs = [...chromiumArgs.filter((arg) => arg !== '--enable-unsafe-webgpu'), '--disable-gpu'];
+
+// One config, one project per concern: node unit + integration tests beside the code, and
+// browser tests (`*.browser.test.ts`) in real Chromium with real Web Workers.
 export default defineConfig({
   test: {
     projects: [
@@ -9,8 +28,41 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['packages/*/src/**/*.test.ts', 'bench/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.browser.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        worker: { format: 'es' },
+        // onnxruntime-web finds its .wasm and worker files next to its own module: pre-bundling would move it.
+        optimizeDeps: { exclude: ['onnxruntime-web'] },
+        test: {
+          name: 'browser',
+          // Node side: checks for Chromium (saying how to get one), starts the remote servers that
+          // the status tests compare the in-page one with.
+          globalSetup: ['packages/server/src/browser/browser-test-setup.ts'],
+          provide: { chromiumPath },
+          include: ['packages/*/src/**/*.browser.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            // A picture of an empty test page helps nobody, and would land beside the sources.
+            screenshotFailures: false,
+            provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
+            instances: [
+              { browser: 'chromium', exclude: ['**/node_modules/**', '**/*.no-webgpu.browser.test.ts'] },
+              {
+                // A browser without WebGPU, for the fallback tests: no unsafe flag, no GPU.
+                browser: 'chromium',
+                name: 'chromium-no-webgpu',
+                include: ['packages/*/src/**/*.no-webgpu.browser.test.ts'],
+                provider: playwright({ launchOptions: { executablePath: chromiumPath, args: noWebGpuArgs } }),
+              },
+            ],
+          },
         },
       },
     ],
