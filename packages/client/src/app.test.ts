@@ -92,23 +92,23 @@ describe('retries', () => {
     target.duplexes[0]!.push({ msg: 'send_hash' });
     target.duplexes[0]!.push(queueFull);
     await flush();
-    // random 0.5 of a 1000 ms cap = 500 ms; retry_after 0.2 s is below it.
-    expect(statuses).toEqual([{ type: 'retrying', attempt: 2, delayMs: 500, reason: 'queue_full' }]);
-    await flush(499);
+    // retry_after 0.2 s, then random 0.5 of a 1000 ms cap = 500 ms on top.
+    expect(statuses).toEqual([{ type: 'retrying', attempt: 2, delayMs: 700, reason: 'queue_full' }]);
+    await flush(699);
     expect(target.duplexes).toHaveLength(1);
     await flush(1);
     expect(target.duplexes).toHaveLength(2);
     target.duplexes[1]!.push({ msg: 'send_hash' });
     target.duplexes[1]!.push(queueFull);
     await flush();
-    expect(statuses[1]).toEqual({ type: 'retrying', attempt: 3, delayMs: 1000, reason: 'queue_full' });
-    await flush(1000);
+    expect(statuses[1]).toEqual({ type: 'retrying', attempt: 3, delayMs: 1200, reason: 'queue_full' });
+    await flush(1200);
     serve(target.duplexes[2]!, ['ok']);
     await expect(job.result).resolves.toEqual(['ok']);
     expect(statuses.map((s) => s.type)).toEqual(['retrying', 'retrying', 'running', 'done']);
   });
 
-  it('waits at least retry_after', async () => {
+  it('waits retry_after, then the jitter', async () => {
     const target = fakeTarget();
     const app = await connect(target);
     const job = app.submit('/predict', []);
@@ -116,7 +116,7 @@ describe('retries', () => {
     target.duplexes[0]!.push({ msg: 'send_hash' });
     target.duplexes[0]!.push({ msg: 'queue_full', retry_after: 3 });
     await flush();
-    expect(job.status).toEqual({ type: 'retrying', attempt: 2, delayMs: 3000, reason: 'queue_full' });
+    expect(job.status).toEqual({ type: 'retrying', attempt: 2, delayMs: 3250, reason: 'queue_full' });
     job.cancel();
   });
 
@@ -143,7 +143,7 @@ describe('retries', () => {
     await flush();
     target.duplexes[0]!.push({ msg: 'send_hash' });
     target.duplexes[0]!.push({ msg: 'queue_full', retry_after: 1.5 });
-    await flush(1_500);
+    await flush(1_750);
     target.duplexes[1]!.push({ msg: 'send_hash' });
     target.duplexes[1]!.push({ msg: 'queue_full', retry_after: 1.5 });
     await expect(job.result).rejects.toMatchObject({ code: 'QUEUE_FULL', attempts: 2 });

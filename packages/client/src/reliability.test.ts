@@ -1,11 +1,11 @@
-// The client when the server goes away and comes back, and when cancels race; against the real
-// Node server (`@crowdserve/server/node`) over loopback.
+// The client when the server goes away and comes back, when a crowd is turned away at once, and
+// when cancels race; against the real Node server (`@crowdserve/server/node`) over loopback.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { serve, type Handler, type Server, type ServeOptions } from '@crowdserve/server/node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { connect, type App, type JobStatus } from './index.node.js';
+import { connect, type App, type JobStatus, type RetryingStatus } from './index.node.js';
 
 const servers: Server[] = [];
 const apps: App[] = [];
@@ -95,6 +95,45 @@ describe('server restarts', () => {
     await vi.waitFor(() => expect(statuses.some((s) => s.type === 'retrying' && s.reason === 'connection')).toBe(true));
     await start({ port, endpoints: { '/predict': { fn: async ([x]) => [`served ${String(x)}`] } } });
     expect(await job.result).toEqual(['served late']);
+  });
+});
+
+describe('a crowd turned away together', () => {
+  it('50 clients rejected by a full queue at once do not come back in lockstep', async () => {
+    // One slot, held for the whole test, and no waiting places: every join is refused.
+    const server = await start({ concurrencyCount: 1, maxSize: 0, endpoints: { '/predict': { fn: forever } } });
+    const holder = await client(server.url);
+    const held = holder.submit('/predict', ['hold']);
+    await vi.waitFor(() => expect(held.status?.type).toBe('running'));
+
+    // Three attempts each: the second `retrying` status arrives when the first retry was refused,
+    // i.e. when that client actually came back.
+    const retry = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 2000 };
+    const crowd = await Promise.all(Array.from({ length: 50 }, () => client(server.url, { retry })));
+    const cameBack: number[] = [];
+    const plannedDelays: number[] = [];
+    const t0 = Date.now();
+    const jobs = crowd.map((app) =>
+      app.submit('/predict', ['me too'], {
+        onStatus: (s) => {
+          if (s.type !== 'retrying') return;
+          if ((s as RetryingStatus).attempt === 2) plannedDelays.push(s.delayMs);
+          else cameBack.push(Date.now() - t0);
+        },
+      }),
+    );
+    const errors = await Promise.all(jobs.map((j) => j.result.catch((e: unknown) => e)));
+    for (const error of errors) expect(error).toMatchObject({ code: 'QUEUE_FULL', attempts: 3 });
+    expect(cameBack).toHaveLength(50);
+
+    // Full jitter: the waits are spread over the backoff window, not one value for everyone.
+    expect(new Set(plannedDelays).size).toBeGreaterThan(40);
+    const spread = Math.max(...cameBack) - Math.min(...cameBack);
+    expect(spread).toBeGreaterThan(retry.baseDelayMs / 2);
+    // No moment sees the crowd return: at most a fifth of it inside any 50 ms.
+    const sorted = [...cameBack].sort((a, b) => a - b);
+    const busiest = Math.max(...sorted.map((t, i) => sorted.filter((u, j) => j >= i && u < t + 50).length));
+    expect(busiest).toBeLessThanOrEqual(10);
   });
 });
 

@@ -42,7 +42,7 @@ describe('retryDelayMs', () => {
     expect(Math.max(...delays)).toBeGreaterThan(7900);
   });
 
-  it("uses the server's retry_after as a floor, in ms", () => {
+  it("waits the server's retry_after first, then the jitter on top of it, in ms", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 10 }),
@@ -51,18 +51,20 @@ describe('retryDelayMs', () => {
         (attempt, retryAfter, r) => {
           const delay = retryDelayMs(attempt, options, retryAfter, () => r);
           expect(delay).toBeGreaterThanOrEqual(retryAfter * 1000);
-          expect(delay).toBe(
-            Math.max(
-              retryDelayMs(attempt, options, null, () => r),
-              Math.ceil(retryAfter * 1000),
-            ),
-          );
+          expect(delay).toBe(Math.ceil(retryAfter * 1000) + retryDelayMs(attempt, options, null, () => r));
         },
       ),
       { numRuns: 1000 },
     );
-    // A floor beyond maxDelayMs still wins: the server knows when it will have room.
-    expect(retryDelayMs(0, options, 20, () => 0.5)).toBe(20_000);
+    // A retry_after beyond maxDelayMs still counts: the server knows when it will have room.
+    expect(retryDelayMs(0, options, 20, () => 0.5)).toBe(20_250);
+  });
+
+  it('spreads a crowd that got the same retry_after over the jitter window after it', () => {
+    const delays = Array.from({ length: 100 }, (_, i) => retryDelayMs(0, options, 1, () => i / 100));
+    expect(Math.min(...delays)).toBe(1000);
+    expect(Math.max(...delays)).toBeGreaterThan(1450);
+    expect(new Set(delays).size).toBe(100);
   });
 
   it('ignores a retry_after that is absent, zero or negative', () => {

@@ -27,7 +27,9 @@ export const DEFAULT_RETRY_OPTIONS: Readonly<RetryOptions> = {
 /**
  * How long to wait before retry number `attempt` (0 for the first retry): full jitter,
  * a uniform pick in `[0, min(maxDelayMs, baseDelayMs · 2^attempt))`, so a crowd turned away
- * together does not come back together. The server's `retry_after` (seconds) is a floor.
+ * together does not come back together. The server's `retry_after` (seconds) is added in front of
+ * the jitter, never put in its place: everyone refused at one moment gets the same `retry_after`,
+ * and a floor under the jitter would bring them all back at that one instant.
  * Pure: `random` returns a number in `[0, 1)`.
  */
 export function retryDelayMs(
@@ -39,7 +41,7 @@ export function retryDelayMs(
   const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
   const jittered = Math.floor(random() * cap);
   const floor = retryAfterS != null && retryAfterS > 0 ? Math.ceil(retryAfterS * 1000) : 0;
-  return Math.max(jittered, floor);
+  return floor + jittered;
 }
 
 /**

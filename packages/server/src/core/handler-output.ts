@@ -3,9 +3,10 @@ import type { ProgressUpdate } from '../endpoint.js';
 
 /** The message a client sees for a thrown value: the error's message, never its stack. */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  if (typeof error === 'string') return error;
+  // Whatever was thrown, reading it must not throw in turn (a getter, a Proxy): the slot would never free.
   try {
+    if (error instanceof Error) return String(error.message || error.name);
+    if (typeof error === 'string') return error;
     return `handler failed: ${JSON.stringify(error)}`;
   } catch {
     return 'handler failed';
@@ -23,12 +24,27 @@ function describe(value: unknown): string {
   return Array.isArray(value) ? `an array of ${value.length}` : typeof value;
 }
 
+/**
+ * Outputs go out as JSON: one that cannot (a BigInt, a cycle, data nested deeper than the stack, e.g.
+ * a hostile input echoed back) fails its job here, instead of throwing later where no one answers it.
+ */
+function checkJson(value: unknown[], apiName: string): unknown[] {
+  try {
+    JSON.stringify(value);
+  } catch (cause) {
+    throw new HandlerOutputError(`${apiName} returned an output that cannot be sent as JSON (${errorMessage(cause)})`, {
+      cause,
+    });
+  }
+  return value;
+}
+
 /** A handler's output must be the output `data` array. */
 export function checkOutput(value: unknown, apiName: string): unknown[] {
   if (!Array.isArray(value)) {
     throw new HandlerOutputError(`${apiName} returned ${describe(value)}; expected an array of outputs`);
   }
-  return value;
+  return checkJson(value, apiName);
 }
 
 /** A batched handler's output must hold one output `data` array per request. */
@@ -44,7 +60,7 @@ export function checkBatchOutput(value: unknown, size: number, apiName: string):
         `${apiName} returned ${describe(item)} for request ${i} of its batch; expected an array of outputs`,
       );
     }
-    return item;
+    return checkJson(item, apiName);
   });
 }
 
