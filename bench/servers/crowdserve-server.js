@@ -7,6 +7,8 @@ const server = await serve({
   port: 0,
   host: '127.0.0.1',
   concurrencyCount,
+  // The load generator is one address opening 100 sockets at once.
+  maxConnectionsPerIp: null,
   endpoints: { '/identity': { fn: async (data) => data } },
 });
 process.send?.({ url: server.url });
