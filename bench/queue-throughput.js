@@ -26,6 +26,15 @@ async function load(url, total, inFlight) {
   return { jobsPerSecond: total / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
 }
 
+/**
+ * @param {{ jobsPerSecond: number, p50: number, p99: number }[]} runs
+ */
+function mean(runs) {
+  const avg = (/** @type {(r: typeof runs[number]) => number} */ f) =>
+    runs.reduce((sum, r) => sum + f(r), 0) / runs.length;
+  return { jobsPerSecond: avg((r) => r.jobsPerSecond), p50: avg((r) => r.p50), p99: avg((r) => r.p99) };
+}
+
 /** @param {{ quick?: boolean }} options */
 export async function queueThroughput({ quick = false } = {}) {
   const sequentialJobs = quick ? 300 : 2000;
@@ -47,16 +56,24 @@ export async function queueThroughput({ quick = false } = {}) {
     },
   ];
   const results = [];
+  // Both servers start once per scenario; the measurements alternate floor / crowdserve over several
+  // rounds and are averaged, so a change in machine load hits both sides alike.
+  const rounds = quick ? 2 : 3;
   for (const s of scenarios) {
-    // Warm both, then measure floor and crowdserve back to back with the same load.
     const floor = await startChild('servers/floor-server.js');
-    await load(floor.url, 100, Math.min(10, s.inFlight));
-    const floorRun = await load(floor.url, s.total, s.inFlight);
-    await floor.stop();
     const ours = await startChild('servers/crowdserve-server.js', s.crowdserveArgs);
+    await load(floor.url, 100, Math.min(10, s.inFlight));
     await load(ours.url, 100, Math.min(10, s.inFlight));
-    const oursRun = await load(ours.url, s.total, s.inFlight);
+    const floorRuns = [];
+    const ourRuns = [];
+    for (let r = 0; r < rounds; r++) {
+      floorRuns.push(await load(floor.url, Math.ceil(s.total / rounds), s.inFlight));
+      ourRuns.push(await load(ours.url, Math.ceil(s.total / rounds), s.inFlight));
+    }
+    await floor.stop();
     await ours.stop();
+    const floorRun = mean(floorRuns);
+    const oursRun = mean(ourRuns);
     results.push({
       scenario: s.name,
       target: s.target,
