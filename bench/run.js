@@ -2,6 +2,7 @@
 // `npm run bench`: every benchmark section, printed as tables, written to bench/results/*.json.
 // `npm run bench -- --quick` runs smaller loads; `--only=name,name` picks sections.
 import { mkdir, writeFile } from 'node:fs/promises';
+import { browserOverhead } from './browser-overhead.js';
 import { bundleSize } from './bundle-size.js';
 import { onnxBatching } from './onnx-batching.js';
 import { onnxConcurrency } from './onnx-concurrency.js';
@@ -20,6 +21,7 @@ const sections = {
   'onnx-batching': onnxBatching,
   'onnx-concurrency': onnxConcurrency,
   'bundle-size': bundleSize,
+  'browser-overhead': browserOverhead,
 };
 
 const results = /** @type {Record<string, unknown>} */ ({});

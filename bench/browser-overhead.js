@@ -1,0 +1,199 @@
+// @ts-check
+// Issue 4 (c): in the browser, the per-batch overhead of crowdserve's pool path over calling
+// `session.run` directly in one worker, for Silero VAD batches on WASM.
+//
+// Headless Chromium (Debian's, via Playwright) opens a page that Vite serves from bench/lib/
+// (dev server, nothing built to disk; COOP/COEP, so timers are 5 µs fine). The page runs VAD
+// batches on WASM, one batch in flight at a time, over the same clips, three ways
+// (lib/browser-overhead-page.js):
+//   bare   a hand-written worker calling session.run directly. Per batch: copy the batch's
+//          frames, postMessage (transferred), the session.run loop (one call per 32 ms frame,
+//          state carried), the probabilities posted back.
+//   pool   crowdserve's pool path without the queue: vadEndpoint()'s batch handler called from
+//          the page. Per batch: parse and frame each clip, WorkerPool.run → a Comlink call
+//          (transferred), in the worker the runner stacks the clips, steps the frames through
+//          session.run, splits the outputs; back in the page, probabilities and speech segments
+//          per clip.
+//   local  the whole in-page server: createLocalServer + connect(local), one job per clip
+//          (samples as base64 float32), the batch's jobs sent at once and batched by the queue.
+// Every batch is one message to a worker and one answer back, on every path. Both sides note
+// when these leave and arrive, and each worker adds up its time inside session.run (crowdserve's
+// runner through a watching wrapper, lib/browser-overhead-timed-worker.js), so each batch's wall
+// time splits into: session.run, the two thread hops (message in, answer out), and the rest, the
+// path's own work. "adds vs bare" = a path's own work minus the bare worker's, paired round by
+// round: what crowdserve costs per batch over a hand-written worker. Target (pool): ≤ 0.3 ms.
+// The hops are reported apart: both paths make the same two, and on a busy machine waking an idle
+// thread costs milliseconds that have nothing to do with either path.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright';
+import { createServer } from 'vite';
+import { machineLoad } from './lib/machine.js';
+import { fmt, table } from './lib/stats.js';
+
+const TARGET_MS = 0.3;
+/** The whole page's run, at most. */
+const LIMIT_MS = 10 * 60_000;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** DESIGN.md §7's flags, minus WebGPU: this section is WASM only. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+/** The page, served by Vite from bench/lib/ on a free loopback port. */
+async function startPage() {
+  const server = await createServer({
+    configFile: false,
+    root: fileURLToPath(new URL('./lib/', import.meta.url)),
+    logLevel: 'warn',
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      hmr: false,
+    },
+    worker: { format: 'es' },
+    // onnxruntime-web finds its .wasm next to its own module; no discovery, so no reload mid-run.
+    optimizeDeps: { exclude: ['onnxruntime-web'], noDiscovery: true },
+    plugins: [
+      {
+        name: 'browser-overhead-page',
+        configureServer: (vite) => {
+          vite.middlewares.use((request, response, next) => {
+            // Cross-origin isolated (page and workers alike): 5 µs timers instead of 100 µs.
+            response.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+            response.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+            if (request.url !== '/') return next();
+            response.setHeader('Content-Type', 'text/html');
+            response.end('<!doctype html><script type="module" src="/browser-overhead-page.js"></script>');
+          });
+        },
+      },
+    ],
+  });
+  await server.listen();
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error('Vite did not say where it listens');
+  return { url, close: () => server.close() };
+}
+
+/** @param {{ quick?: boolean }} options */
+export async function browserOverhead({ quick = false } = {}) {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `browser-overhead needs Chromium and found none at ${CHROMIUM}: install Debian's (apt-get install chromium) or set CHROMIUM_PATH.`,
+    );
+  }
+  console.log('\n## In-browser pool overhead: Silero VAD on WASM, one batch in flight\n');
+  const machineBefore = machineLoad();
+  // Many short rounds, the paths taking turns, so that other work on the machine weighs on each alike.
+  const rounds = quick ? 10 : 30;
+  const settings = [
+    // One 32 ms frame per clip: a batch is one session.run, so the overhead stands out most.
+    { samples: 512, batch: 1, rounds, perRound: 10, warmup: 20 },
+    { samples: 512, batch: 32, rounds, perRound: 5, warmup: 10 },
+    // 1 s clips (32 frames): a batch is 32 session.run calls, stepped inside the worker.
+    { samples: 16_000, batch: 8, rounds, perRound: 1, warmup: 2 },
+  ];
+  const page = await startPage();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  try {
+    const tab = await browser.newPage();
+    /** @type {string[]} */
+    const errors = [];
+    tab.on('pageerror', (error) => errors.push(error.message));
+    tab.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    await tab.goto(page.url);
+    await tab
+      .waitForFunction(() => 'benchOverhead' in globalThis, undefined, { timeout: 60_000 })
+      .catch((cause) => {
+        throw new Error(`the bench page did not start: ${errors.join('; ') || cause}`);
+      });
+    /** @type {NodeJS.Timeout | undefined} */
+    let timer;
+    // A worker that never answers would hang the page's promise: give up, saying where.
+    const measured = await Promise.race([
+      tab.evaluate(
+        // @ts-expect-error: defined by the page
+        (config) => globalThis.benchOverhead(config),
+        { settings },
+      ),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the bench page did not finish in ${LIMIT_MS / 1000} s: ${errors.join('; ')}`)),
+          LIMIT_MS,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const machineAfter = machineLoad();
+    console.log(
+      `page: crossOriginIsolated ${measured.crossOriginIsolated}, ${measured.hardwareConcurrency} logical cores; ` +
+        'ms per batch, medians over rounds\n',
+    );
+    const label = (/** @type {any} */ r) =>
+      `${r.batch} × ${r.samples === 512 ? '32 ms' : `${r.samples / 16_000} s`} (${r.steps} step${r.steps > 1 ? 's' : ''})`;
+    table(
+      [
+        'clips × length',
+        'batches',
+        'path',
+        'wall',
+        'session.run',
+        'hops',
+        'wall − run',
+        'own work',
+        '(page',
+        'worker)',
+        'adds vs bare',
+      ],
+      measured.results.flatMap((/** @type {any} */ r) =>
+        ['bare', 'pool', 'local'].map((path) => {
+          const p = r.paths[path];
+          const adds = path === 'pool' ? r.poolAddsMs : path === 'local' ? r.localAddsMs : null;
+          return [
+            path === 'bare' ? label(r) : '',
+            path === 'bare' ? String(r.batches) : '',
+            path,
+            fmt(p.wall, 3),
+            fmt(p.run, 3),
+            fmt(p.hops, 3),
+            fmt(p.outsideRun, 3),
+            fmt(p.own, 3),
+            fmt(p.ownInPage, 3),
+            fmt(p.ownInWorker, 3),
+            adds === null ? '' : fmt(adds, 3),
+          ];
+        }),
+      ),
+    );
+    console.log('');
+    table(
+      ['clips × length', 'pool adds per batch', 'target', 'ok', 'ping', 'local batches', 'max |Δp| across paths'],
+      measured.results.map((/** @type {any} */ r) => [
+        label(r),
+        `${fmt(r.poolAddsMs, 3)} ms`,
+        `≤ ${TARGET_MS} ms`,
+        r.poolAddsMs <= TARGET_MS ? 'yes' : 'NO',
+        `${fmt(r.pingMs, 3)} ms`,
+        Object.entries(r.localBatchSizes)
+          .map(([size, count]) => `${count}×${size}`)
+          .join(' '),
+        r.maxProbabilityDifference.toExponential(1),
+      ]),
+    );
+    return {
+      target: TARGET_MS,
+      crossOriginIsolated: measured.crossOriginIsolated,
+      machine: { before: machineBefore, after: machineAfter },
+      results: measured.results,
+    };
+  } finally {
+    await browser.close();
+    await page.close();
+  }
+}

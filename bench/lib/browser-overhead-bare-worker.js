@@ -1,0 +1,54 @@
+// @ts-check
+// The floor of bench/browser-overhead.js: one Web Worker, one InferenceSession (onnxruntime-web,
+// WASM), `session.run` called directly. A batch of clips steps through Silero VAD frame by frame
+// with its state carried, as crowdserve's runner does, with nothing around it.
+import * as ort from 'onnxruntime-web';
+
+const FRAME = 576;
+const STATE = 128;
+
+/** @type {ort.InferenceSession | undefined} */
+let session;
+
+/**
+ * `{ type: 'ping' }` → `{ type: 'pong' }` (the thread hop alone);
+ * `{ type: 'load', model }` → `{ type: 'loaded' }`;
+ * `{ type: 'run', frames, steps, batch }` (frames: `[steps, batch, 576]`, transferred) →
+ * `{ type: 'result', probabilities, runMs, received, answered }` (probabilities: `[steps, batch]`;
+ * runMs: the session.run calls alone; received, answered: when the message arrived and the
+ * answer left, epoch ms).
+ */
+self.onmessage = async (/** @type {MessageEvent} */ { data, timeStamp }) => {
+  const received = performance.timeOrigin + timeStamp;
+  try {
+    if (data.type === 'ping') {
+      self.postMessage({ type: 'pong' });
+      return;
+    }
+    if (data.type === 'load') {
+      session = await ort.InferenceSession.create(data.model, { executionProviders: ['wasm'] });
+      self.postMessage({ type: 'loaded' });
+      return;
+    }
+    if (!session) throw new Error('run before load');
+    const { frames, steps, batch } = /** @type {{ frames: Float32Array, steps: number, batch: number }} */ (data);
+    const sr = new ort.Tensor('int64', BigInt64Array.of(16000n), []);
+    let state = new ort.Tensor('float32', new Float32Array(2 * batch * STATE), [2, batch, STATE]);
+    const probabilities = new Float32Array(steps * batch);
+    const started = performance.now();
+    for (let t = 0; t < steps; t++) {
+      const input = new ort.Tensor('float32', frames.subarray(t * batch * FRAME, (t + 1) * batch * FRAME), [
+        batch,
+        FRAME,
+      ]);
+      const out = await session.run({ input, state, sr });
+      probabilities.set(/** @type {Float32Array} */ (out.output?.data), t * batch);
+      state = /** @type {ort.Tensor} */ (out.stateN);
+    }
+    const runMs = performance.now() - started;
+    const answered = performance.timeOrigin + performance.now();
+    self.postMessage({ type: 'result', probabilities, runMs, received, answered }, [probabilities.buffer]);
+  } catch (error) {
+    self.postMessage({ type: 'error', message: String(error) });
+  }
+};
