@@ -35,8 +35,9 @@ export default defineConfig({
       },
       {
         worker: { format: 'es' },
-        // onnxruntime-web finds its .wasm and worker files next to its own module: pre-bundling would move it.
-        optimizeDeps: { exclude: ['onnxruntime-web'] },
+        // onnxruntime-web finds its .wasm and worker files next to its own module: pre-bundling would
+        // move it. comlink up front, so that a fresh checkout does not re-optimise mid-run.
+        optimizeDeps: { include: ['comlink'], exclude: ['onnxruntime-web'] },
         test: {
           name: 'browser',
           // Node side: checks for Chromium (saying how to get one), starts the remote servers that

@@ -30,7 +30,8 @@ describe.each([
       },
     });
     app = await connect(local);
-  }, 120_000);
+    // WebGPU on SwiftShader: two model loads and warm-ups, about 40 s on a quiet 2-core machine.
+  }, 180_000);
 
   afterAll(async () => {
     app?.close();
