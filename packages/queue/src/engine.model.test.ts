@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { QueueEngine } from './engine.js';
+import { autoInterval } from './estimates.js';
 import type { BatchId, Effect, EndpointOptions, JobId, QueueOptions } from './types.js';
 
 // Model-based tests: random options and random event sequences, with a model host that executes the
@@ -70,6 +71,8 @@ interface JobState {
   ends: number;
   lastRank: number | null;
   lastEstimateAt: number | null;
+  /** Clock ms of the completion it was last told (`Infinity`: unknown). */
+  lastCompletesAt: number;
   /** When its rank first differed from the last one it was told; null when it knows its rank. */
   movedAt: number | null;
 }
@@ -160,6 +163,7 @@ class ModelHost {
       ends: 0,
       lastRank: null,
       lastEstimateAt: null,
+      lastCompletesAt: Infinity,
       movedAt: null,
     };
     this.jobs.set(id, job);
@@ -251,11 +255,14 @@ class ModelHost {
     this.timerAt = null;
     this.apply(this.engine.tick());
     if (this.options.statusUpdateRate !== 'auto') return;
-    // No news is held back long: a job whose rank moved hears of it within two looks (200 ms).
+    // No news is held back long: a job whose rank moved hears of it within two looks (200 ms), or a
+    // look after it may hear again (a tenth of the wait it was last told).
     for (const id of this.waitingIds()) {
       const job = this.jobs.get(id) as JobState;
       if (job.movedAt === null) continue;
-      check(this.now - job.movedAt < 200, `${id} was not told its rank within 200 ms`);
+      const allowedAt = (job.lastEstimateAt ?? -Infinity) + autoInterval(job.lastEstimateAt ?? 0, job.lastCompletesAt);
+      const by = Math.max(job.movedAt + 200, allowedAt + 100);
+      check(this.now < by, `${id} was not told its rank by ${by}`);
       seen.heldBack++;
     }
   }
@@ -308,8 +315,11 @@ class ModelHost {
         check(queueSize === waiting.length, 'queueSize differs from the waiting jobs');
         check(job.lastRank === null || rank <= job.lastRank, `rank of ${effect.jobId} rose`);
         if (this.options.statusUpdateRate === 'auto' && job.lastEstimateAt !== null) {
-          check(this.now - job.lastEstimateAt >= 100, `two estimates to ${effect.jobId} within 100 ms`);
+          const interval = autoInterval(job.lastEstimateAt, job.lastCompletesAt);
+          check(this.now - job.lastEstimateAt >= interval, `two estimates to ${effect.jobId} within ${interval} ms`);
         }
+        const { rankEta } = effect.estimation;
+        job.lastCompletesAt = rankEta === null ? Infinity : this.now + rankEta * 1_000;
         job.lastRank = rank;
         job.lastEstimateAt = this.now;
         return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EstimatePublisher } from './estimates.js';
+import { AUTO_MAX_INTERVAL_MS, AUTO_MIN_INTERVAL_MS, EstimatePublisher, autoInterval } from './estimates.js';
 import type { EstimateSource } from './estimates.js';
 import type { Effect, Estimation } from './types.js';
 
@@ -51,13 +51,13 @@ describe("EstimatePublisher ('auto')", () => {
     const p = new EstimatePublisher('auto');
     joined(p, 0, [10_000, 60_000], 'a', 'b');
     p.moved();
-    // Same completion times, 2 s later: no news.
-    expect(p.publish(2_000, line('a', 'b'), source([10_000, 60_000], 2_000), new Set())).toEqual([]);
+    // Same completion times, 6 s later: no news.
+    expect(p.publish(6_000, line('a', 'b'), source([10_000, 60_000], 6_000), new Set())).toEqual([]);
     p.moved();
-    // a: 0.4 s later (< 0.5 s) is no news; b: 2 s later, 58 s ahead (5 % = 2.9 s) is no news either.
-    expect(p.publish(2_200, line('a', 'b'), source([10_400, 62_000], 2_200), new Set())).toEqual([]);
+    // a: 0.4 s later (< 0.5 s) is no news; b: 2 s later, 54 s ahead (5 % = 2.7 s) is no news either.
+    expect(p.publish(6_200, line('a', 'b'), source([10_400, 62_000], 6_200), new Set())).toEqual([]);
     p.moved();
-    expect(told(p.publish(2_400, line('a', 'b'), source([10_600, 66_000], 2_400), new Set()))).toEqual(['a@0', 'b@1']);
+    expect(told(p.publish(6_400, line('a', 'b'), source([10_600, 66_000], 6_400), new Set()))).toEqual(['a@0', 'b@1']);
   });
 
   it('tells an ETA that became known or unknown', () => {
@@ -67,15 +67,21 @@ describe("EstimatePublisher ('auto')", () => {
     expect(told(p.publish(200, line('a'), source([5_000], 200), new Set()))).toEqual(['a@0']);
   });
 
-  it('holds news back until the job’s last estimate is 100 ms old, and the line’s last look too', () => {
+  it('holds news back for a tenth of the wait last told (at least 100 ms), and the line’s last look too', () => {
+    expect([autoInterval(0, 500), autoInterval(0, 3_000), autoInterval(0, 600_000), autoInterval(0, Infinity)]).toEqual(
+      [AUTO_MIN_INTERVAL_MS, 300, AUTO_MAX_INTERVAL_MS, AUTO_MIN_INTERVAL_MS],
+    );
     const p = new EstimatePublisher('auto');
+    // Told at 0 to complete in 1, 2 and 3 s: they may hear again at 100, 200 and 300 ms.
     joined(p, 0, [1_000, 2_000, 3_000], 'a', 'b', 'c');
     p.moved();
+    // a left at 40 ms: b and c moved up; their news waits.
     expect(p.publish(40, line('b', 'c'), source([2_000, 3_000], 40), new Set())).toEqual([]);
-    // b and c may hear at 100, but the line was looked at 40: next look at 140.
-    expect(p.nextDue()).toBe(140);
-    expect(p.due(139)).toBe(false);
-    expect(told(p.publish(140, line('b', 'c'), source([2_000, 3_000], 140), new Set()))).toEqual(['b@0', 'c@1']);
+    expect(p.nextDue()).toBe(200);
+    expect(p.due(199)).toBe(false);
+    expect(told(p.publish(200, line('b', 'c'), source([2_000, 3_000], 200), new Set()))).toEqual(['b@0']);
+    expect(p.nextDue()).toBe(300);
+    expect(told(p.publish(300, line('b', 'c'), source([2_000, 3_000], 300), new Set()))).toEqual(['c@1']);
     expect(p.nextDue()).toBeNull();
   });
 

@@ -2,6 +2,14 @@ import type { Effect, Estimation, JobId } from './types.js';
 
 /** `'auto'`: the least time between two estimates to one job, and between two looks at the whole line. */
 export const AUTO_MIN_INTERVAL_MS = 100;
+/**
+ * `'auto'`: a job's estimates are also at least this fraction of its wait (as last told) apart, so a
+ * crowd does not hear every move: rank 5,000 of a line that drains in 20 s hears every 2 s, the
+ * front of the line every 100 ms; its countdown (`etaAt`) runs smoothly in between.
+ */
+export const AUTO_INTERVAL_FRACTION = 0.1;
+/** `'auto'`: …but news never waits longer than this (ms). */
+export const AUTO_MAX_INTERVAL_MS = 5_000;
 /** `'auto'`: an expected completion that moved by more than this many seconds is worth telling… */
 export const ETA_CHANGE_SECONDS = 0.5;
 /** …or by more than this fraction of the time still to wait. */
@@ -22,13 +30,24 @@ interface Sent {
 }
 
 /**
+ * `'auto'`: the least time (ms) after an estimate sent at `sentAt`, telling completion at `completesAt`
+ * (`Infinity`: unknown), before the same job hears the next one.
+ */
+export function autoInterval(sentAt: number, completesAt: number): number {
+  const wait = completesAt - sentAt;
+  if (!Number.isFinite(wait)) return AUTO_MIN_INTERVAL_MS;
+  return Math.min(AUTO_MAX_INTERVAL_MS, Math.max(AUTO_MIN_INTERVAL_MS, AUTO_INTERVAL_FRACTION * wait));
+}
+
+/**
  * Decides which waiting jobs get an `estimate`, and when. It compares expected completion times, not
  * `rankEta`s, so time passing alone (the client counts down by itself) is never news.
  *
  * `'auto'`: a move of the queue marks the line dirty; the whole line is looked at (one ETA pass, O(n))
  * at most once per AUTO_MIN_INTERVAL_MS, so a busy queue costs ~10 passes a second, not one per event.
- * A job with news gets it at the next look if its last estimate is AUTO_MIN_INTERVAL_MS old by then,
- * else at the look after: within 2 × AUTO_MIN_INTERVAL_MS of the move. A number N: the whole line
+ * A job with news gets it at the next look if its last estimate is `autoInterval` old by then, else
+ * at the first look after that: within 2 × AUTO_MIN_INTERVAL_MS of the move at the front of the line,
+ * within a tenth of its wait (at most AUTO_MAX_INTERVAL_MS) further back. A number N: the whole line
  * hears every N seconds.
  */
 export class EstimatePublisher {
@@ -37,6 +56,12 @@ export class EstimatePublisher {
   private readonly pending = new Map<JobId, number>();
   private dirty = false;
   private lookedAt = -Infinity;
+  /**
+   * The earliest time in `pending`, or earlier: kept as entries are added and recomputed at every
+   * look, so `nextDue` is O(1) with a crowd waiting. One that is stale (its job left) only makes the
+   * next look early, which finds nothing due and recomputes it.
+   */
+  private pendingFrom = Infinity;
   /** Numeric rate: when the next broadcast is due; null while nobody waits. */
   private broadcastAt: number | null = null;
 
@@ -70,17 +95,21 @@ export class EstimatePublisher {
   ): Effect[] {
     const out: Effect[] = [];
     const broadcast = this.rate !== 'auto';
+    this.pendingFrom = Infinity;
     let rank = 0;
     for (const { jobId } of waiting) {
       const last = this.sent.get(jobId);
       let send = broadcast || !last || forced.has(jobId);
       if (!send && last) {
         // News that came too soon after the last estimate waits for its turn; news that went stale drops.
-        const allowedAt = last.sentAt + AUTO_MIN_INTERVAL_MS;
+        const allowedAt = last.sentAt + autoInterval(last.sentAt, last.completesAt);
         if (!isNews(last, rank, source.completion(rank), now)) {
           if (this.pending.size > 0) this.pending.delete(jobId);
         } else if (allowedAt <= now) send = true;
-        else this.pending.set(jobId, allowedAt);
+        else {
+          this.pending.set(jobId, allowedAt);
+          this.pendingFrom = Math.min(this.pendingFrom, allowedAt);
+        }
       }
       if (send) out.push(this.tell(now, jobId, source.estimation(rank), source.completion(rank)));
       rank++;
@@ -101,13 +130,14 @@ export class EstimatePublisher {
   idle(): void {
     this.broadcastAt = null;
     this.dirty = false;
+    this.pending.clear();
+    this.pendingFrom = Infinity;
   }
 
   /** Clock ms at which the whole line should next be looked at, or null. */
   nextDue(): number | null {
     if (this.rate !== 'auto') return this.broadcastAt;
-    let at = this.dirty ? -Infinity : Infinity;
-    for (const t of this.pending.values()) at = Math.min(at, t);
+    const at = this.dirty ? -Infinity : this.pending.size > 0 ? this.pendingFrom : Infinity;
     return at === Infinity ? null : Math.max(at, this.lookedAt + AUTO_MIN_INTERVAL_MS);
   }
 

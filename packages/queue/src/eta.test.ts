@@ -121,6 +121,18 @@ describe('simulateDispatch', () => {
     expect(result.completions).toEqual([500 + 2_000]);
   });
 
+  it('never tells a job it completes before the jobs ahead of it on its endpoint', () => {
+    // A full batch of 4 (400 ms) on the free slot; the fifth job alone on the other slot at 10 ms
+    // would be done at 110 ms, but is told 400 ms.
+    const result = simulate({
+      concurrencyCount: 2,
+      endpoints: [endpoint((b) => 100 * b, { maxBatchSize: 4 })],
+      busy: [{ fnIndex: 0, freeAt: 10 }],
+      waiting: waiting([0, 0, 0, 0, 0]),
+    });
+    expect(result.completions).toEqual([400, 400, 400, 400, 400]);
+  });
+
   it('never expects a slot to free before now', () => {
     const result = simulate({
       now: 5_000,

@@ -12,7 +12,15 @@ export {
 } from './service-time.js';
 export { simulateDispatch } from './eta.js';
 export type { BusySlot, EtaEndpoint, EtaInput, EtaResult } from './eta.js';
-export { AUTO_MIN_INTERVAL_MS, ETA_CHANGE_FRACTION, ETA_CHANGE_SECONDS } from './estimates.js';
+export {
+  AUTO_INTERVAL_FRACTION,
+  AUTO_MAX_INTERVAL_MS,
+  AUTO_MIN_INTERVAL_MS,
+  ETA_CHANGE_FRACTION,
+  ETA_CHANGE_SECONDS,
+  autoInterval,
+} from './estimates.js';
+export { ARRIVAL_WINDOW } from './arrivals.js';
 export type {
   BatchId,
   BatchOutcome,

@@ -1,0 +1,93 @@
+import { QueueEngine } from './engine.js';
+import type { Effect, Estimation, JobId, QueueOptions } from './types.js';
+
+/** An estimate as a client heard it: when, and what. */
+export interface Heard {
+  at: number;
+  estimation: Estimation;
+}
+
+/**
+ * Runs an engine on a fake clock the way a host would: clients send their data at once, a batch of
+ * `size` runs `runMs(size)`, ticks come when asked. Records what every job heard and when it ended.
+ */
+export class FakeHost {
+  now = 0;
+  readonly engine: QueueEngine;
+  readonly heard = new Map<JobId, Heard[]>();
+  readonly endedAt = new Map<JobId, number>();
+  /** The estimates of each event, in the order the engine gave them. */
+  readonly rounds: Extract<Effect, { type: 'estimate' }>[][] = [];
+  private readonly agenda: { at: number; seq: number; run: () => void }[] = [];
+  private seq = 0;
+
+  constructor(
+    options: Omit<QueueOptions, 'clock'>,
+    private readonly runMs: (size: number, fnIndex: number) => number,
+  ) {
+    this.engine = new QueueEngine({ ...options, clock: () => this.now });
+  }
+
+  /** A client joins endpoint `fnIndex` at clock ms `at`. */
+  joinAt(at: number, jobId: JobId, fnIndex = 0): void {
+    this.schedule(at, () => this.execute(this.engine.join(jobId, fnIndex)));
+  }
+
+  /** Runs every event due up to `until` (default: until nothing is left). */
+  run(until = Infinity, maxEvents = 200_000): void {
+    for (let n = 0; ; n++) {
+      if (n > maxEvents) throw new Error(`still running after ${maxEvents} events at ${this.now} ms`);
+      let k = -1;
+      for (let i = 0; i < this.agenda.length; i++) {
+        const a = this.agenda[i] as { at: number; seq: number };
+        const b = this.agenda[k] as { at: number; seq: number } | undefined;
+        if (!b || a.at < b.at || (a.at === b.at && a.seq < b.seq)) k = i;
+      }
+      const next = this.agenda[k];
+      if (!next || next.at > until) break;
+      this.agenda.splice(k, 1);
+      this.now = Math.max(this.now, next.at);
+      next.run();
+    }
+    if (until !== Infinity) this.now = Math.max(this.now, until);
+  }
+
+  private schedule(at: number, run: () => void): void {
+    this.agenda.push({ at, seq: this.seq++, run });
+  }
+
+  private execute(effects: Effect[]): void {
+    const round: Extract<Effect, { type: 'estimate' }>[] = [];
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'estimate': {
+          round.push(effect);
+          const list = this.heard.get(effect.jobId) ?? [];
+          list.push({ at: this.now, estimation: effect.estimation });
+          this.heard.set(effect.jobId, list);
+          break;
+        }
+        case 'requestData':
+          this.schedule(this.now, () => this.execute(this.engine.dataReceived(effect.jobId)));
+          break;
+        case 'startBatch': {
+          const results = effect.jobIds.map(() => null);
+          this.schedule(this.now + this.runMs(effect.jobIds.length, effect.fnIndex), () =>
+            this.execute(this.engine.batchFinished(effect.batchId, { ok: true, results })),
+          );
+          break;
+        }
+        case 'end':
+          this.endedAt.set(effect.jobId, this.now);
+          break;
+        case 'scheduleTick':
+          this.schedule(effect.at, () => this.execute(this.engine.tick()));
+          break;
+        case 'reject':
+        case 'abort':
+          break;
+      }
+    }
+    if (round.length > 0) this.rounds.push(round);
+  }
+}
