@@ -6,6 +6,13 @@ import type { JobSink, QueueHost } from './queue-host.js';
 export interface Channel {
   send(text: string): void;
   close(code: number, reason: string): void;
+  /**
+   * Optional: a status frame (a later `estimation`) that may be written a little later, rendered
+   * only then, and replaced by a newer one or dropped by the next `send` while still unwritten. A
+   * transport that writes to a crowd uses it to spread a round over several event-loop turns.
+   * Without it, statuses go through `send`.
+   */
+  sendStatus?(render: () => string): void;
 }
 
 /** Feeds a channel's incoming frames and its end into the conversation. */
@@ -29,10 +36,19 @@ export interface ConversationOptions {
 export function startConversation(channel: Channel, host: QueueHost, options: ConversationOptions): Conversation {
   let jobId: string | undefined;
   let ended = false;
+  let estimated = false;
 
   const sink: JobSink = {
     send: (message: ServerMessage) => {
-      if (!ended) channel.send(JSON.stringify(message));
+      if (ended) return;
+      // The first estimation (at join) goes at once, before anything else the job hears; later
+      // ones are rounds to the whole line, which the channel may spread out and coalesce.
+      if (message.msg === 'estimation' && estimated && channel.sendStatus !== undefined) {
+        channel.sendStatus(() => JSON.stringify(message));
+        return;
+      }
+      if (message.msg === 'estimation') estimated = true;
+      channel.send(JSON.stringify(message));
     },
     close: (code, reason) => {
       if (ended) return;
