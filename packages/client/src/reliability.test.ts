@@ -98,6 +98,17 @@ describe('server restarts', () => {
   });
 });
 
+/** The most of `times` that fall inside any window of `widthMs`. */
+function busiestWindow(times: number[], widthMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let busiest = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= widthMs) j++;
+    busiest = Math.max(busiest, i - j + 1);
+  }
+  return busiest;
+}
+
 describe('a crowd turned away together', () => {
   it('50 clients rejected by a full queue at once do not come back in lockstep', async () => {
     // One slot, held for the whole test, and no waiting places: every join is refused.
@@ -130,10 +141,12 @@ describe('a crowd turned away together', () => {
     expect(new Set(plannedDelays).size).toBeGreaterThan(40);
     const spread = Math.max(...cameBack) - Math.min(...cameBack);
     expect(spread).toBeGreaterThan(retry.baseDelayMs / 2);
-    // No moment sees the crowd return: at most a fifth of it inside any 50 ms.
-    const sorted = [...cameBack].sort((a, b) => a - b);
-    const busiest = Math.max(...sorted.map((t, i) => sorted.filter((u, j) => j >= i && u < t + 50).length));
-    expect(busiest).toBeLessThanOrEqual(10);
+    // No moment sees the crowd return. The planned waits (the client's own choice) put at most
+    // 15 of 50 in any 50 ms; uniform over 1 s that has odds far below one in a million to fail.
+    // The measured returns also pass through a possibly loaded event loop, which bunches them,
+    // so for those the bound is half the crowd (lockstep would be all 50 at once).
+    expect(busiestWindow(plannedDelays, 50)).toBeLessThanOrEqual(15);
+    expect(busiestWindow(cameBack, 50)).toBeLessThanOrEqual(25);
   });
 });
 
