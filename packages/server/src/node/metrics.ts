@@ -1,4 +1,5 @@
 import type { QueueStats } from '@crowdserve/queue';
+import type { WriterCounts } from './status-writer.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -10,8 +11,19 @@ export class Metrics {
   private readonly latency = new Map<string, { buckets: number[]; sum: number; count: number }>();
   private readonly refusals: Record<Refusal, number> = { origin: 0, connections_per_ip: 0 };
 
-  /** @param openSockets how many queue sockets are open now */
-  constructor(private readonly openSockets: () => number = () => 0) {}
+  /**
+   * @param openSockets how many queue sockets are open now
+   * @param writes what the status writer did (frames written, skipped, slow sockets terminated)
+   */
+  constructor(
+    private readonly openSockets: () => number = () => 0,
+    private readonly writes: Readonly<WriterCounts> = {
+      statusesWritten: 0,
+      statusesSkipped: 0,
+      statusesReplaced: 0,
+      terminated: 0,
+    },
+  ) {}
 
   recordRefusal(reason: Refusal): void {
     this.refusals[reason]++;
@@ -51,6 +63,22 @@ export class Metrics {
       stats.rejected,
     );
     gauge('crowdserve_queue_sockets', 'Open /queue/join WebSockets.', this.openSockets());
+    counter('crowdserve_status_frames_written_total', 'Estimation frames written.', this.writes.statusesWritten);
+    counter(
+      'crowdserve_status_frames_skipped_total',
+      'Estimation frames skipped: the socket had more than slowClientBytes waiting.',
+      this.writes.statusesSkipped,
+    );
+    counter(
+      'crowdserve_status_frames_replaced_total',
+      'Estimation frames replaced by a newer one before they were written.',
+      this.writes.statusesReplaced,
+    );
+    counter(
+      'crowdserve_slow_sockets_terminated_total',
+      'Queue sockets terminated with more than maxBufferedBytes waiting to go out.',
+      this.writes.terminated,
+    );
     lines.push(
       '# HELP crowdserve_refused_total Upgrades and predict requests refused before the queue, by reason.',
       '# TYPE crowdserve_refused_total counter',

@@ -1,7 +1,8 @@
 import type { EndpointDefinition } from '../endpoint.js';
+import { DEFAULT_SEND_LIMITS, resolveSendLimits, type SendLimits } from './send-limits.js';
 
 /** Options of {@link serve}. Gradio 3 names in brackets. */
-export interface ServeOptions {
+export interface ServeOptions extends SendLimits {
   /** Port to listen on; 0 picks a free one (see `server.url`). @default 7860 */
   port?: number;
   /** Interface to bind. @default '127.0.0.1' */
@@ -66,6 +67,7 @@ export const DEFAULT_SERVE_OPTIONS = {
   handshakeTimeoutMs: 5_000,
   dataTimeoutMs: 60_000,
   closeGraceMs: 10_000,
+  ...DEFAULT_SEND_LIMITS,
   staticDir: null,
   title: 'crowdserve',
 } as const satisfies Required<Omit<ServeOptions, 'endpoints'>>;
@@ -124,6 +126,7 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   int('handshakeTimeoutMs', o.handshakeTimeoutMs, 1);
   int('dataTimeoutMs', o.dataTimeoutMs, 1);
   int('closeGraceMs', o.closeGraceMs, 0);
+  resolveSendLimits(o);
   if (o.staticDir !== null && typeof o.staticDir !== 'string') {
     throw new TypeError(`staticDir: expected a folder path or null, got ${describe(o.staticDir)}`);
   }

@@ -20,7 +20,9 @@ import { Metrics } from './metrics.js';
 import { MAX_HEADERS_TIMEOUT_MS, resolveServeOptions, type ServeOptions } from './options.js';
 import { isOriginAllowed } from './origin.js';
 import { requestPath } from './request-path.js';
+import { resolveSendLimits } from './send-limits.js';
 import { limitMessages, MAX_FRAGMENTS_PER_MESSAGE, MAX_MESSAGES_PER_SOCKET } from './socket-guards.js';
+import { StatusWriter } from './status-writer.js';
 
 export interface Server {
   /** `http://host:port`, with the real port when `port` was 0. */
@@ -56,7 +58,8 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const endpoints = resolveEndpoints(o.endpoints);
   const reports = await setUpEndpoints(endpoints, o.concurrencyCount);
 
-  const metrics = new Metrics(() => wss.clients.size);
+  const writer = new StatusWriter(resolveSendLimits(o));
+  const metrics = new Metrics(() => wss.clients.size, writer.counts);
   const host = new QueueHost({
     endpoints,
     concurrencyCount: o.concurrencyCount,
@@ -128,7 +131,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     wss.handleUpgrade(request, socket, head, (ws) => {
       heartbeat.watch(ws);
       limitMessages(ws, MAX_MESSAGES_PER_SOCKET);
-      handleJoinSocket(ws, host, { handshakeTimeoutMs: o.handshakeTimeoutMs });
+      handleJoinSocket(ws, host, { handshakeTimeoutMs: o.handshakeTimeoutMs, writer });
     });
   };
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -179,6 +182,8 @@ export async function serve(options: ServeOptions): Promise<Server> {
       http.closeAllConnections();
       for (const socket of connections) socket.destroy();
     });
+    // Destroyed sockets say 'close' a turn later; a socket still in the set has not said it yet.
+    await Promise.all([...connections].map((socket) => new Promise((resolve) => socket.once('close', resolve))));
     await disposeEndpoints(endpoints);
   };
 
@@ -191,6 +196,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     internalSizes: () => ({
       ...host.internalSizes(),
       wsClients: wss.clients.size,
+      statusBacklog: writer.backlog,
       heartbeatSockets: heartbeat.size,
       ...limiter.sizes(),
       httpConnections: connections.size,

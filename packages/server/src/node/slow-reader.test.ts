@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EndpointDefinition } from '../endpoint.js';
-import { statusWriterFor } from './join-socket.js';
 import { serve, type Server } from './serve.js';
 import { RawJob } from './test-utils.js';
 
@@ -8,6 +7,14 @@ const servers: Server[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
+
+/** One unlabelled counter or gauge from the server's `/metrics`. */
+async function metric(server: Server, name: string): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  if (line === undefined) throw new Error(`no ${name} in /metrics`);
+  return Number(line.slice(name.length + 1));
+}
 
 /** A generator that streams 256 KB frames until its call is aborted; `aborted` tells when it was. */
 function firehose() {
@@ -34,11 +41,11 @@ describe('a client that stops reading', () => {
       host: '127.0.0.1',
       concurrencyCount: 2,
       closeGraceMs: 500,
+      slowClientBytes: 16 * 1024,
+      maxBufferedBytes: 512 * 1024,
       endpoints: { '/stream': stream.endpoint, '/echo': { fn: async ([x]) => [x] } },
     });
     servers.push(server);
-    // Before any socket: this server's sockets get small limits.
-    const writer = statusWriterFor(server.queue, { slowClientBytes: 16 * 1024, maxBufferedBytes: 512 * 1024 });
 
     // The slow one sends its data, then never reads again.
     const slow = new RawJob(server.url);
@@ -62,7 +69,7 @@ describe('a client that stops reading', () => {
 
     // The server stopped writing to the slow one once its backlog passed the limit, and its job ended.
     await vi.waitFor(() => expect(stream.state.aborted).toBe(true), { timeout: 10_000 });
-    expect(writer.counts.terminated).toBe(1);
+    expect(await metric(server, 'crowdserve_slow_sockets_terminated_total')).toBe(1);
     await vi.waitFor(() => expect(server.queue.stats()).toMatchObject({ waiting: 0, running: 0, cancelled: 1 }));
   });
 });
@@ -76,6 +83,7 @@ describe('an estimation round to a crowd', () => {
       concurrencyCount: 1,
       closeGraceMs: 500,
       maxConnectionsPerIp: null,
+      statusChunkSize: 16,
       endpoints: {
         '/hold': {
           // Short waits: each client may hear again 100 ms after its last estimate.
@@ -85,7 +93,6 @@ describe('an estimation round to a crowd', () => {
       },
     });
     servers.push(server);
-    const writer = statusWriterFor(server.queue, { statusChunkSize: 16 });
     const running = RawJob.auto(server.url, 0, []);
     await running.waitFor('send_data');
     const waiting: RawJob[] = [];
@@ -97,8 +104,8 @@ describe('an estimation round to a crowd', () => {
     await Promise.all(
       waiting.slice(1).map((job, i) => vi.waitFor(() => expect(ranks(job).at(-1)).toBe(i), { timeout: 10_000 })),
     );
-    expect(writer.counts.statusesWritten).toBeGreaterThanOrEqual(99);
-    expect(writer.backlog).toBe(0);
+    expect(await metric(server, 'crowdserve_status_frames_written_total')).toBeGreaterThanOrEqual(99);
+    expect(server.internalSizes().statusBacklog).toBe(0);
     release();
   });
 });

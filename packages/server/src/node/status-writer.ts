@@ -11,6 +11,18 @@ export interface WritableSocket {
 
 const OPEN = 1;
 
+/** What a writer did, for `/metrics` and tests. */
+export interface WriterCounts {
+  /** Status frames written. */
+  statusesWritten: number;
+  /** Status frames skipped because the socket had more than `slowClientBytes` waiting. */
+  statusesSkipped: number;
+  /** Status frames replaced by a newer one before their turn came (coalesced). */
+  statusesReplaced: number;
+  /** Sockets terminated with more than `maxBufferedBytes` waiting. */
+  terminated: number;
+}
+
 /**
  * Writes to a crowd of sockets without blocking the event loop and without letting one slow reader
  * hold the server's memory:
@@ -27,8 +39,7 @@ export class StatusWriter {
   private queue: SocketWriter[] = [];
   private head = 0;
   private scheduled = false;
-  /** Counts, for metrics and tests. */
-  readonly counts = { statusesWritten: 0, statusesSkipped: 0, statusesReplaced: 0, terminated: 0 };
+  readonly counts: WriterCounts = { statusesWritten: 0, statusesSkipped: 0, statusesReplaced: 0, terminated: 0 };
 
   constructor(
     readonly limits: ResolvedSendLimits,

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SERVE_OPTIONS, resolveServeOptions, type ServeOptions } from './options.js';
+
+const endpoints = { '/predict': { fn: async () => ['ok'] } };
+
+describe('resolveServeOptions', () => {
+  it('fills every default, the send limits included', () => {
+    expect(resolveServeOptions({ endpoints })).toEqual({ ...DEFAULT_SERVE_OPTIONS, endpoints });
+    expect(DEFAULT_SERVE_OPTIONS).toMatchObject({
+      statusChunkSize: 256,
+      slowClientBytes: 65_536,
+      maxBufferedBytes: 4_194_304,
+    });
+  });
+
+  it('keeps what was given and treats undefined as absent', () => {
+    const o = resolveServeOptions({ endpoints, port: 0, maxSize: 5, statusChunkSize: 16, title: undefined });
+    expect(o).toMatchObject({ port: 0, maxSize: 5, statusChunkSize: 16, title: 'crowdserve' });
+  });
+
+  it.each<[Partial<ServeOptions>, string]>([
+    [{ port: 70_000 }, 'port: expected an integer from 0 to 65535, got 70000'],
+    [{ concurrencyCount: 0 }, 'concurrencyCount: expected an integer from 1 to 1024, got 0'],
+    [{ maxSize: -1 }, 'maxSize: expected an integer from 0'],
+    [{ statusUpdateRate: 0 }, "statusUpdateRate: expected 'auto' or a number of seconds > 0, got 0"],
+    [{ allowedOrigins: ['https://my.app/path'] }, "allowedOrigins: expected origins like 'https://my.app'"],
+    [{ maxPayloadBytes: 10 }, 'maxPayloadBytes: expected an integer from 1024'],
+    [{ statusChunkSize: 0 }, 'statusChunkSize: expected an integer ≥ 1, got 0'],
+    [{ slowClientBytes: 1.5 }, 'slowClientBytes: expected an integer ≥ 1, got 1.5'],
+    [
+      { slowClientBytes: 2048, maxBufferedBytes: 1024 },
+      'slowClientBytes: expected at most maxBufferedBytes (1024), got 2048',
+    ],
+  ])('refuses %o with a message that says what was expected', (bad, message) => {
+    expect(() => resolveServeOptions({ endpoints, ...bad })).toThrow(message);
+  });
+
+  it('refuses options that are not an object', () => {
+    expect(() => resolveServeOptions(null as unknown as ServeOptions)).toThrow(
+      'serve(options): expected an object, got null',
+    );
+  });
+});
