@@ -14,10 +14,11 @@ function sentiment(text) {
 }
 
 /**
- * @param {{ models?: boolean }} [options] `models: false` leaves out the ONNX endpoints (quicker start, for tests of the text ones)
+ * @param {{ models?: boolean, predictMs?: number }} [options] `models: false` leaves out the ONNX endpoints
+ *   (quicker start, for tests of the text ones); `predictMs`: how long a /predict call takes
  * @returns {Promise<Record<string, import('@crowdserve/server/node').EndpointDefinition>>}
  */
-export async function demoEndpoints({ models = true } = {}) {
+export async function demoEndpoints({ models = true, predictMs = 400 } = {}) {
   /** @type {Record<string, import('@crowdserve/server/node').EndpointDefinition>} */
   const onnx = models
     ? {
@@ -32,10 +33,10 @@ export async function demoEndpoints({ models = true } = {}) {
     '/predict': {
       inputs: [{ label: 'text', type: 'string' }],
       outputs: [{ label: 'shout', type: 'string' }],
-      expectedDurationMs: 400,
+      expectedDurationMs: predictMs,
       fn: async ([text], { signal, progress }) => {
         for (let step = 1; step <= 4; step++) {
-          await sleep(100, undefined, { signal });
+          await sleep(predictMs / 4, undefined, { signal });
           progress({ index: step, length: 4, unit: 'steps' });
         }
         return [String(text).toUpperCase()];

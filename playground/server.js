@@ -17,7 +17,7 @@ const server = await serve({
   apiOpen: true,
   staticDir: existsSync(staticDir) ? staticDir : null,
   title: 'crowdserve playground',
-  endpoints: await demoEndpoints(),
+  endpoints: await demoEndpoints({ predictMs: Number(process.env.PREDICT_MS ?? 400) }),
 });
 console.log(`crowdserve playground: ${server.url}`);
 

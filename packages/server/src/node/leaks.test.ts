@@ -153,7 +153,9 @@ describe('leaks', () => {
     expect(stats.cancelled).toBeGreaterThan(1000);
     expect(resources()).toEqual(handlesBefore);
     const heapAfter = heapInUse();
-    expect(heapAfter - heapHalfway).toBeLessThan(1024 * 1024);
+    // A leak of 400 bytes a job would add 2 MB over the second half; noise (the test's own client
+    // objects, V8's code and feedback) was seen to reach 1.3 MB on a loaded machine.
+    expect(heapAfter - heapHalfway).toBeLessThan(2 * 1024 * 1024);
     expect(heapAfter - heapBefore).toBeLessThan(4 * 1024 * 1024);
   }, 90_000); // ~35–45 s on two busy cores: about 3 ms of CPU per job, client and server together
 });

@@ -152,7 +152,8 @@ describe('SIGTERM on the demo server (npm start)', () => {
   /** Starts `node playground/server.js` on a free port; resolves with its URL once it listens. */
   async function startDemo(): Promise<{ url: string; output: string[]; exit: Promise<number | null> }> {
     child = spawn(process.execPath, [script], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+      // /predict takes 2 s here (400 ms by default): the signal reaches the server while two run.
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PREDICT_MS: '2000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
@@ -172,7 +173,7 @@ describe('SIGTERM on the demo server (npm start)', () => {
 
   it('finishes the running job, tells the waiting one, closes with 1001 and exits 0', async () => {
     const demo = await startDemo();
-    // /predict takes about 400 ms; the demo runs two at once, so the third waits.
+    // The demo runs two at once, so the third waits.
     const jobs = ['one', 'two', 'three'].map((text) => RawJob.auto(demo.url, 0, [text]));
     await jobs[0]!.waitFor('process_starts');
     await jobs[1]!.waitFor('process_starts');
