@@ -4,6 +4,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { browserOverhead } from './browser-overhead.js';
 import { bundleSize } from './bundle-size.js';
+import { crowd } from './crowd.js';
+import { etaAccuracy } from './eta-accuracy.js';
 import { onnxBatching } from './onnx-batching.js';
 import { onnxConcurrency } from './onnx-concurrency.js';
 import { queueThroughput } from './queue-throughput.js';
@@ -21,6 +23,8 @@ const sections = {
   'onnx-batching': onnxBatching,
   'onnx-concurrency': onnxConcurrency,
   'bundle-size': bundleSize,
+  'eta-accuracy': etaAccuracy,
+  crowd,
   'browser-overhead': browserOverhead,
 };
 

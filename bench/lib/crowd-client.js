@@ -1,0 +1,137 @@
+// @ts-check
+// A child process holding a crowd of Gradio-3 clients on their own sockets, driven by IPC from
+// bench/crowd.js: it connects them, reports when each heard its first estimation, watches an
+// estimation round reach every waiting client, and waits for all of them to complete.
+import { WebSocket } from 'ws';
+
+const HASH = JSON.stringify({ fn_index: 0, session_hash: 'crowd' });
+const DATA = JSON.stringify({ data: ['x'], event_data: null, fn_index: 0, session_hash: 'crowd' });
+const epochMs = () => performance.timeOrigin + performance.now();
+
+/** @typedef {{ ws: WebSocket, estimations: number, lastAt: number, lastRank: number, picked: boolean, done: boolean, failed: boolean, left: boolean }} Client */
+/** @type {Client[]} */
+const clients = [];
+
+/**
+ * @param {string} url @param {number} n @param {number} inFlight connections opening at once
+ * @param {boolean} bare the floor server: no handshake, a client is ready once open
+ */
+async function connect(url, n, inFlight, bare) {
+  const wsUrl = `${url.replace(/^http/, 'ws')}/queue/join`;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < n) {
+        next++;
+        await new Promise((resolve) => {
+          /** @type {Client} */
+          const c = {
+            ws: new WebSocket(wsUrl, { perMessageDeflate: false }),
+            estimations: 0,
+            lastAt: 0,
+            lastRank: -1,
+            picked: false,
+            done: false,
+            failed: false,
+            left: false,
+          };
+          clients.push(c);
+          if (bare) c.ws.once('open', () => resolve(undefined));
+          c.ws.on('message', (raw) => {
+            const text = raw.toString();
+            if (text.includes('"estimation"')) {
+              const m = JSON.parse(text);
+              c.estimations++;
+              c.lastAt = epochMs();
+              c.lastRank = m.rank;
+              if (c.estimations === 1) resolve(undefined);
+            } else if (text.includes('"send_hash"')) c.ws.send(HASH);
+            else if (text.includes('"send_data"')) {
+              c.picked = true;
+              c.ws.send(DATA);
+              resolve(undefined);
+            } else if (text.includes('"process_completed"')) {
+              c.done = true;
+              c.failed = !text.includes('"success":true');
+              resolve(undefined);
+            } else if (text.includes('"queue_full"')) {
+              c.failed = true;
+              resolve(undefined);
+            }
+          });
+          c.ws.on('error', () => {
+            c.failed = true;
+            resolve(undefined);
+          });
+          c.ws.on('close', () => resolve(undefined));
+        });
+      }
+    }),
+  );
+}
+
+/**
+ * Waits until every client still waiting heard an estimation after `since`, or `timeoutMs`.
+ * @param {number} since @param {number} timeoutMs
+ */
+async function round(since, timeoutMs) {
+  const deadline = epochMs() + timeoutMs;
+  for (;;) {
+    const waiting = clients.filter((c) => !c.picked && !c.done && !c.left);
+    const heard = waiting.filter((c) => c.lastAt >= since);
+    if (heard.length === waiting.length || epochMs() > deadline) {
+      const ranks = new Set(heard.map((c) => c.lastRank));
+      const lastAt = Math.max(...heard.map((c) => c.lastAt));
+      const delays = heard.map((c) => c.lastAt - since).sort((a, b) => a - b);
+      const at = (/** @type {number} */ q) => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))] ?? NaN;
+      const spread = { p10: at(0.1), p50: at(0.5), p90: at(0.9) };
+      // Every waiting client told a different rank, 0 … n − 1: the round was one consistent picture.
+      const consistent = ranks.size === waiting.length && [...ranks].every((r) => r >= 0 && r < waiting.length);
+      return { waiting: waiting.length, heard: heard.length, lastAt, consistent, spread };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** @param {number} timeoutMs */
+async function drained(timeoutMs) {
+  const deadline = epochMs() + timeoutMs;
+  for (;;) {
+    const done = clients.filter((c) => c.done && !c.failed).length;
+    const failed = clients.filter((c) => c.failed && !c.left).length;
+    const left = clients.filter((c) => c.left).length;
+    if (done + failed + left === clients.length || epochMs() > deadline) {
+      const estimations = clients.reduce((sum, c) => sum + c.estimations, 0);
+      return { completed: done, failed, left, at: epochMs(), estimations };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The waiting client at the front of the line leaves (closes its socket): everyone behind moves up. */
+function leave() {
+  let front;
+  for (const c of clients)
+    if (!c.picked && !c.done && !c.left && (front === undefined || c.lastRank < front.lastRank)) front = c;
+  const at = epochMs();
+  if (front === undefined) return { at, left: false };
+  front.left = true;
+  front.ws.terminate();
+  return { at, left: true };
+}
+
+process.on('message', async (/** @type {any} */ m) => {
+  if (m.connect) {
+    const started = epochMs();
+    await connect(m.connect.url, m.connect.n, m.connect.inFlight ?? 200, m.connect.bare === true);
+    const failed = clients.filter((c) => c.failed).length;
+    process.send?.({ connected: clients.length, failed, seconds: (epochMs() - started) / 1000 });
+  } else if (m.round) process.send?.({ round: await round(m.round.since, m.round.timeoutMs ?? 10_000) });
+  else if (m.leave) process.send?.({ left: leave() });
+  else if (m.drain) process.send?.({ drained: await drained(m.drain.timeoutMs ?? 300_000) });
+  else if (m === 'stop') {
+    for (const c of clients) c.ws.terminate();
+    process.exit(0);
+  }
+});
+process.send?.({ ready: true });
