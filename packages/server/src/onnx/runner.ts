@@ -91,6 +91,9 @@ export function createRunner(deps: RunnerDependencies): RunnerApi {
     return session;
   };
 
+  const runOnce = async (current: OrtSession, feeds: Feeds): Promise<Feeds> =>
+    fromOrtFeeds(await current.run(toOrtFeeds(ort, feeds)));
+
   const runBatch = async (current: OrtSession, batch: Feeds[]): Promise<Feeds[]> => {
     const results: Feeds[] = new Array<Feeds>(batch.length);
     for (const group of groupByShape(batch, options.inputBatchAxes)) {
@@ -98,8 +101,7 @@ export function createRunner(deps: RunnerDependencies): RunnerApi {
         group.map((i) => batch[i] as Feeds),
         options.inputBatchAxes,
       );
-      const outputs = await current.run(toOrtFeeds(ort, feeds));
-      const split = splitOutputs(fromOrtFeeds(outputs), counts, options.outputBatchAxes);
+      const split = splitOutputs(await runOnce(current, feeds), counts, options.outputBatchAxes);
       group.forEach((index, k) => (results[index] = split[k] as Feeds));
     }
     return results;
@@ -130,7 +132,10 @@ export function createRunner(deps: RunnerDependencies): RunnerApi {
     runSteps: (batch, plan) =>
       serially(async () => {
         const current = loaded();
-        const results = await runSteps((step) => runBatch(current, step), batch, plan);
+        const results = await runSteps((feeds) => runOnce(current, feeds), batch, plan, {
+          inputs: options.inputBatchAxes,
+          outputs: options.outputBatchAxes,
+        });
         return transfer(results, transferablesOf(results));
       }),
 

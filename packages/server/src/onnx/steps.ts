@@ -1,5 +1,16 @@
 import { TensorError } from './errors.js';
-import type { Feeds, TensorArray, TensorData } from './tensors.js';
+import { stepMajor, stepView, unstackSteps } from './step-layout.js';
+import type { StepMajor } from './step-layout.js';
+import {
+  axisOf,
+  batchCounts,
+  checkOutputBatch,
+  groupByShape,
+  sliceAlong,
+  splitOutputs,
+  stackTensors,
+} from './tensors.js';
+import type { BatchAxes, Feeds, TensorData } from './tensors.js';
 
 /**
  * How to step a recurrent model through time inside the worker (Silero VAD: one run per 32 ms
@@ -13,44 +24,204 @@ export interface StepPlan {
   carry: Readonly<Record<string, string>>;
 }
 
+/** Batch axes of the model's inputs and outputs (see `BatchAxes`). */
+export interface StepAxes {
+  inputs?: BatchAxes;
+  outputs?: BatchAxes;
+}
+
 /**
  * Runs each request's steps in order, all requests side by side: at step t, every request that
  * still has a step t joins one batched `run` with its own carried state. Returns per request each
  * other output stacked along a new leading step axis (absent for a request of no steps), and each
  * carried output's final value.
+ *
+ * The batch is stacked once, not once per step: the step inputs are laid out step-major (each
+ * step's batch is a view), the carried outputs are fed back as they come out of `run`, still
+ * stacked, and the other outputs are split per request once, at the end. Requests run longest
+ * first, so the requests still stepping are always the first ones: only when one finishes are the
+ * carried and batched inputs cut to the rest. Requests whose tensors cannot stack (another shape)
+ * step in a batch of their own, after the others.
  */
 export async function runSteps(
-  run: (batch: Feeds[]) => Promise<Feeds[]>,
+  run: (feeds: Feeds) => Promise<Feeds>,
   batch: readonly Feeds[],
   plan: StepPlan,
+  axes: StepAxes = {},
 ): Promise<Feeds[]> {
   const counts = batch.map((feeds, i) => stepCount(feeds, plan.stepInputs, i));
-  const carried: Feeds[] = batch.map((feeds) => pick(feeds, Object.values(plan.carry)));
-  const collected: Record<string, TensorData[]>[] = batch.map(() => ({}));
-  const total = Math.max(0, ...counts);
-  for (let t = 0; t < total; t++) {
-    const active = counts.flatMap((count, i) => (t < count ? [i] : []));
-    const outputs = await run(
-      active.map((i) => ({ ...(batch[i] as Feeds), ...stepFeeds(batch[i] as Feeds, plan, t), ...carried[i] })),
+  // A request of no steps keeps its initial state; the others get theirs below.
+  const results = batch.map((feeds) => initialCarry(feeds, plan));
+  const stepping = counts.flatMap((count, i) => (count > 0 ? [i] : []));
+  const views = stepping.map((i) => firstStep(batch[i] as Feeds, plan));
+  for (const group of groupByShape(views, axes.inputs)) {
+    const members = group
+      .map((k) => stepping[k] as number)
+      .sort((a, b) => (counts[b] as number) - (counts[a] as number));
+    const outputs = await stepGroup(
+      run,
+      members.map((i) => batch[i] as Feeds),
+      members.map((i) => counts[i] as number),
+      plan,
+      axes,
     );
-    active.forEach((i, k) => {
-      for (const [name, value] of Object.entries(outputs[k] as Feeds)) {
-        const into = plan.carry[name];
-        if (into !== undefined) (carried[i] as Feeds)[into] = value;
-        else ((collected[i] as Record<string, TensorData[]>)[name] ??= []).push(value);
+    members.forEach((i, k) => (results[i] = outputs[k] as Feeds));
+  }
+  return results;
+}
+
+/** One group of requests that stack, `steps` (their step counts) in falling order. */
+async function stepGroup(
+  run: (feeds: Feeds) => Promise<Feeds>,
+  members: readonly Feeds[],
+  steps: readonly number[],
+  plan: StepPlan,
+  axes: StepAxes,
+): Promise<Feeds[]> {
+  const group = new SteppingGroup(members, steps, plan, axes);
+  for (let t = 0; t < (steps[0] as number); t++) group.took(await run(group.feedsAt(t)));
+  return group.results();
+}
+
+/** A group's tensors while it steps: laid out once, the carried state kept stacked between steps. */
+class SteppingGroup {
+  readonly #steps: readonly number[];
+  readonly #plan: StepPlan;
+  readonly #inputAxes: BatchAxes;
+  readonly #outputAxes: BatchAxes;
+  /** Batch entries each member brings, and where they start along the batch axis. */
+  readonly #counts: number[];
+  readonly #offsets: number[] = [0];
+  readonly #frames: (readonly [string, StepMajor])[];
+  /** Every input but the step inputs, stacked; the carried ones are each step's outputs. */
+  #held: Feeds = {};
+  /** Per non-carried output, each step's output as `run` gave it. */
+  readonly #collected: Record<string, TensorData[]> = {};
+  /** Each carried output at the last step, and each member's once it finished. */
+  readonly #carriedOut: Feeds = {};
+  readonly #finals: Feeds[];
+  /** Members still stepping: always the first ones. */
+  #active: number;
+
+  constructor(members: readonly Feeds[], steps: readonly number[], plan: StepPlan, axes: StepAxes) {
+    this.#steps = steps;
+    this.#plan = plan;
+    this.#inputAxes = axes.inputs ?? {};
+    this.#outputAxes = axes.outputs ?? {};
+    this.#counts = batchCounts(
+      members.map((feeds) => firstStep(feeds, plan)),
+      this.#inputAxes,
+    );
+    for (const count of this.#counts) this.#offsets.push((this.#offsets.at(-1) as number) + count);
+    const tensorsOf = (name: string) => members.map((feeds) => feeds[name] as TensorData);
+    this.#frames = plan.stepInputs.map(
+      (name) => [name, stepMajor(name, tensorsOf(name), steps, this.#offsets, axisOf(this.#inputAxes, name))] as const,
+    );
+    for (const name of Object.keys(members[0] as Feeds)) {
+      if (!plan.stepInputs.includes(name)) {
+        this.#held[name] = stackTensors(name, tensorsOf(name), axisOf(this.#inputAxes, name));
       }
+    }
+    this.#finals = members.map((feeds) => initialCarry(feeds, plan));
+    this.#active = members.length;
+  }
+
+  /** The feeds of step `t`; members that finished before it leave the batch first. */
+  feedsAt(t: number): Feeds {
+    let active = this.#active;
+    while ((this.#steps[active - 1] as number) <= t) active--;
+    if (active < this.#active) {
+      this.#finish(active, this.#active);
+      this.#held = cut(this.#held, this.#inputAxes, this.#offsets[active] as number);
+      this.#active = active;
+    }
+    const feeds: Feeds = { ...this.#held };
+    for (const [name, layout] of this.#frames) feeds[name] = layout.at(t);
+    return feeds;
+  }
+
+  /** One step's outputs: the carried ones become the next step's inputs, the others are kept. */
+  took(outputs: Feeds): void {
+    const active = this.#active;
+    for (const [name, value] of Object.entries(outputs)) {
+      const axis = axisOf(this.#outputAxes, name);
+      if (axis !== null) checkOutputBatch(name, value, axis, this.#offsets[active] as number);
+      const into = this.#plan.carry[name];
+      if (into === undefined) {
+        (this.#collected[name] ??= []).push(value);
+        continue;
+      }
+      this.#carriedOut[name] = value;
+      const intoAxis = axisOf(this.#inputAxes, into);
+      // Fed back as it is when it is batched along the same axis as its input, as a VAD state is.
+      if (axis === intoAxis) this.#held[into] = value;
+      else {
+        const pieces = splitOutputs({ [name]: value }, this.#counts.slice(0, active), this.#outputAxes);
+        this.#held[into] = stackTensors(
+          into,
+          pieces.map((piece) => piece[name] as TensorData),
+          intoAxis,
+        );
+      }
+    }
+  }
+
+  /** Per member: each non-carried output over its steps, then each carried output's final value. */
+  results(): Feeds[] {
+    this.#finish(0, this.#active);
+    return this.#finals.map((finals, k) => {
+      const result: Feeds = {};
+      for (const [name, outputs] of Object.entries(this.#collected)) {
+        const of = (list: readonly number[]) => list[k] as number;
+        const axis = axisOf(this.#outputAxes, name);
+        result[name] = unstackSteps(name, outputs, of(this.#steps), of(this.#offsets), of(this.#counts), axis);
+      }
+      return Object.assign(result, finals);
     });
   }
-  return batch.map((_, i) => {
-    const result: Feeds = {};
-    for (const [name, steps] of Object.entries(collected[i] as Record<string, TensorData[]>))
-      result[name] = stackSteps(name, steps);
-    for (const [output, input] of Object.entries(plan.carry)) {
-      const last = (carried[i] as Feeds)[input];
-      if (last) result[output] = last;
+
+  /** Members `from` to `to` have taken their last step: each keeps its share of the carried outputs. */
+  #finish(from: number, to: number): void {
+    for (const [name, last] of Object.entries(this.#carriedOut)) {
+      const axis = axisOf(this.#outputAxes, name);
+      for (let k = from; k < to; k++) {
+        const offset = this.#offsets[k] as number;
+        (this.#finals[k] as Feeds)[name] =
+          axis === null ? copy(last) : sliceAlong(last, axis, offset, this.#counts[k] as number);
+      }
     }
-    return result;
-  });
+  }
+}
+
+/** The batched inputs cut to the first `entries` entries along their batch axis (requests that finished leave). */
+function cut(held: Feeds, axes: BatchAxes, entries: number): Feeds {
+  const result: Feeds = {};
+  for (const [name, t] of Object.entries(held)) {
+    const axis = axisOf(axes, name);
+    result[name] = axis === null ? t : sliceAlong(t, axis, 0, entries);
+  }
+  return result;
+}
+
+/** A request's feeds at its first step: what decides whom it stacks with, and how many entries it brings. */
+function firstStep(feeds: Feeds, plan: StepPlan): Feeds {
+  const result: Feeds = { ...feeds };
+  for (const name of plan.stepInputs) result[name] = stepView(feeds[name] as TensorData, 0);
+  return result;
+}
+
+/** Each carried output as a request of no steps ends with it: its initial state. */
+function initialCarry(feeds: Feeds, plan: StepPlan): Feeds {
+  const result: Feeds = {};
+  for (const [output, input] of Object.entries(plan.carry)) {
+    const initial = feeds[input];
+    if (initial) result[output] = initial;
+  }
+  return result;
+}
+
+function copy(t: TensorData): TensorData {
+  return { type: t.type, data: t.data.slice(), dims: [...t.dims] };
 }
 
 function stepCount(feeds: Feeds, stepInputs: readonly string[], request: number): number {
@@ -66,35 +237,4 @@ function stepCount(feeds: Feeds, stepInputs: readonly string[], request: number)
   }
   if (count === null) throw new TensorError('TENSOR_MISMATCH', 'a step plan needs at least one step input');
   return count;
-}
-
-/** Step t of each step input: a view, without the step axis. */
-function stepFeeds(feeds: Feeds, plan: StepPlan, t: number): Feeds {
-  const result: Feeds = {};
-  for (const name of plan.stepInputs) {
-    const { type, data, dims } = feeds[name] as TensorData;
-    const size = dims.slice(1).reduce((a, b) => a * b, 1);
-    result[name] = { type, data: data.subarray(t * size, (t + 1) * size) as TensorArray, dims: dims.slice(1) };
-  }
-  return result;
-}
-
-function pick(feeds: Feeds, names: readonly string[]): Feeds {
-  const result: Feeds = {};
-  for (const name of names) if (feeds[name]) result[name] = feeds[name];
-  return result;
-}
-
-/** Per-step outputs stacked along a new leading axis. */
-function stackSteps(name: string, steps: TensorData[]): TensorData {
-  const first = steps[0] as TensorData;
-  const size = first.data.length;
-  const data = new (first.data.constructor as new (length: number) => TensorArray)(size * steps.length);
-  steps.forEach((step, t) => {
-    if (step.type !== first.type || step.dims.join() !== first.dims.join()) {
-      throw new TensorError('TENSOR_MISMATCH', `output ${name} changes shape from one step to the next`);
-    }
-    data.set(step.data as never, t * size);
-  });
-  return { type: first.type, data, dims: [steps.length, ...first.dims] };
 }

@@ -93,6 +93,23 @@ export interface Stacked {
  * because padding would change a request's result depending on who shares its batch.
  */
 export function stackFeeds(batch: readonly Feeds[], axes: BatchAxes = {}): Stacked {
+  const counts = batchCounts(batch, axes);
+  const feeds: Feeds = {};
+  for (const name of Object.keys(batch[0] as Feeds).sort()) {
+    feeds[name] = stackTensors(
+      name,
+      batch.map((f) => f[name] as TensorData),
+      axisOf(axes, name),
+    );
+  }
+  return { feeds, counts };
+}
+
+/**
+ * How many batch entries each request brings, checking that the requests have the same inputs and
+ * that their batched inputs agree on it (the checks of `stackFeeds`, without stacking anything).
+ */
+export function batchCounts(batch: readonly Feeds[], axes: BatchAxes = {}): number[] {
   const first = batch[0];
   if (first === undefined) throw new TensorError('TENSOR_MISMATCH', 'cannot stack an empty batch');
   const names = Object.keys(first).sort();
@@ -103,23 +120,25 @@ export function stackFeeds(batch: readonly Feeds[], axes: BatchAxes = {}): Stack
     }
   });
   let counts: number[] | null = null;
-  const feeds: Feeds = {};
   for (const name of names) {
     const axis = axisOf(axes, name);
-    const tensors = batch.map((f) => f[name] as TensorData);
-    if (axis === null) {
-      feeds[name] = shared(name, tensors);
-      continue;
-    }
-    const these = tensors.map((t) => countAlong(name, t, axis));
+    if (axis === null) continue;
+    const these = batch.map((f) => countAlong(name, f[name] as TensorData, axis));
     if (counts === null) counts = these;
     else if (these.some((c, i) => c !== counts?.[i])) {
       throw new TensorError('TENSOR_MISMATCH', `input ${name} disagrees with the other inputs on batch sizes`);
     }
-    feeds[name] = concat(name, tensors, axis);
   }
   if (counts === null) throw new TensorError('TENSOR_MISMATCH', 'every input is shared: nothing to batch along');
-  return { feeds, counts };
+  return counts;
+}
+
+/**
+ * One input of a batch as one tensor: concatenated along `axis` (a lone tensor is returned as it
+ * is), or, for `null`, checked identical across requests and passed once.
+ */
+export function stackTensors(name: string, tensors: TensorData[], axis: number | null): TensorData {
+  return axis === null ? shared(name, tensors) : concat(name, tensors, axis);
 }
 
 /**
@@ -136,27 +155,46 @@ export function splitOutputs(outputs: Feeds, counts: readonly number[], axes: Ba
       result.forEach((r) => (r[name] = { type: t.type, data: t.data.slice(), dims: [...t.dims] }));
       continue;
     }
-    if (axis >= t.dims.length || t.dims[axis] !== total) {
-      throw new TensorError(
-        'TENSOR_MISMATCH',
-        `output ${name} has dims [${t.dims.join(', ')}]; expected ${total} along axis ${axis} (the batch)`,
-      );
-    }
-    const { outer, inner } = around(t.dims, axis);
+    checkOutputBatch(name, t, axis, total);
     let offset = 0;
     counts.forEach((count, i) => {
-      const data = new ARRAY_TYPES[t.type](outer * count * inner);
-      for (let o = 0; o < outer; o++) {
-        const from = (o * total + offset) * inner;
-        data.set(t.data.subarray(from, from + count * inner) as never, o * count * inner);
-      }
-      const dims = [...t.dims];
-      dims[axis] = count;
-      (result[i] as Feeds)[name] = { type: t.type, data, dims };
+      (result[i] as Feeds)[name] = sliceAlong(t, axis, offset, count);
       offset += count;
     });
   }
   return result;
+}
+
+/** Checks that output `name` has `total` entries along its batch axis. */
+export function checkOutputBatch(name: string, t: TensorData, axis: number, total: number): void {
+  if (axis >= t.dims.length || t.dims[axis] !== total) {
+    throw new TensorError(
+      'TENSOR_MISMATCH',
+      `output ${name} has dims [${t.dims.join(', ')}]; expected ${total} along axis ${axis} (the batch)`,
+    );
+  }
+}
+
+/**
+ * Entries `[from, from + count)` along `axis` of `t`, in a buffer of their own (so that it can be
+ * transferred alone).
+ */
+export function sliceAlong(t: TensorData, axis: number, from: number, count: number): TensorData {
+  const total = t.dims[axis] as number;
+  const { outer, inner } = around(t.dims, axis);
+  const data = new ARRAY_TYPES[t.type](outer * count * inner);
+  for (let o = 0; o < outer; o++) {
+    const start = (o * total + from) * inner;
+    data.set(t.data.subarray(start, start + count * inner) as never, o * count * inner);
+  }
+  const dims = [...t.dims];
+  dims[axis] = count;
+  return { type: t.type, data, dims };
+}
+
+/** A zeroed array of `length` elements of `type`. */
+export function arrayOf(type: TensorType, length: number): TensorArray {
+  return new ARRAY_TYPES[type](length);
 }
 
 /**
@@ -202,16 +240,17 @@ export function transferablesOf(feeds: Feeds | readonly Feeds[]): ArrayBuffer[] 
 }
 
 /** Absent names batch along axis 0; `null` means shared. */
-function axisOf(axes: BatchAxes, name: string): number | null {
+export function axisOf(axes: BatchAxes, name: string): number | null {
   const axis = axes[name];
   return axis === undefined ? 0 : axis;
 }
 
-function product(dims: readonly number[]): number {
+export function product(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
-function around(dims: readonly number[], axis: number): { outer: number; inner: number } {
+/** Elements before one index of `axis` (outer) and within one (inner), row-major. */
+export function around(dims: readonly number[], axis: number): { outer: number; inner: number } {
   return { outer: product(dims.slice(0, axis)), inner: product(dims.slice(axis + 1)) };
 }
 
