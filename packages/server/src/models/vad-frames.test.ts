@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VAD_CONTEXT_SAMPLES, VAD_FRAME_SAMPLES, vadFrameCount, vadFrameInput } from './vad-frames.js';
+import { VAD_CONTEXT_SAMPLES, VAD_FRAME_SAMPLES, vadFrameCount, vadFrameInput, vadFrames } from './vad-frames.js';
 
 describe('vadFrameCount', () => {
   it('counts 512-sample frames, the last partial one included', () => {
@@ -25,5 +25,15 @@ describe('vadFrameInput', () => {
   it('pads the last frame with zeros', () => {
     const input = vadFrameInput(ramp, 2);
     expect([input[0], input[64], input[64 + 75], input[64 + 76], input[575]]).toEqual([961, 1025, 1100, 0, 0]);
+  });
+});
+
+describe('vadFrames', () => {
+  it('lays every frame input of a clip end to end', () => {
+    for (const length of [0, 1, 64, 512, 513, 1100, 2048]) {
+      const clip = Float32Array.from({ length }, (_, i) => i + 1);
+      const frames = Array.from({ length: vadFrameCount(length) }, (_, t) => [...vadFrameInput(clip, t)]);
+      expect([...vadFrames(clip)]).toEqual(frames.flat());
+    }
   });
 });

@@ -19,10 +19,7 @@ export function vadFrameCount(samples: number): number {
  */
 export function vadFrameInput(samples: Float32Array, index: number): Float32Array {
   const frame = new Float32Array(VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
-  const from = index * VAD_FRAME_SAMPLES - VAD_CONTEXT_SAMPLES;
-  const start = Math.max(0, from);
-  const end = Math.min(samples.length, from + frame.length);
-  if (end > start) frame.set(samples.subarray(start, end), start - from);
+  writeFrame(samples, index, frame, 0);
   return frame;
 }
 
@@ -31,6 +28,14 @@ export function vadFrames(samples: Float32Array): Float32Array {
   const size = VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES;
   const count = vadFrameCount(samples.length);
   const frames = new Float32Array(count * size);
-  for (let t = 0; t < count; t++) frames.set(vadFrameInput(samples, t), t * size);
+  for (let t = 0; t < count; t++) writeFrame(samples, t, frames, t * size);
   return frames;
+}
+
+/** Writes frame `index` (see `vadFrameInput`) into `target` at `at`, whose 576 elements are zeros. */
+function writeFrame(samples: Float32Array, index: number, target: Float32Array, at: number): void {
+  const from = index * VAD_FRAME_SAMPLES - VAD_CONTEXT_SAMPLES;
+  const start = Math.max(0, from);
+  const end = Math.min(samples.length, from + VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES);
+  if (end > start) target.set(samples.subarray(start, end), at + start - from);
 }

@@ -13,6 +13,13 @@ describe('parseVadSamples', () => {
     expect(fromNumbers).toEqual(clip);
   });
 
+  it('reads a Float32Array into a copy of its own, and a Float64Array to float32', () => {
+    const parsed = parseVadSamples([clip]);
+    expect(parsed).toEqual(clip);
+    expect(parsed).not.toBe(clip);
+    expect(parseVadSamples([Float64Array.from(clip)])).toEqual(clip);
+  });
+
   it('refuses a string that is not whole float32s in base64', () => {
     expect(() => parseVadSamples(['not base64!'])).toThrow(InputError);
     expect(() => parseVadSamples([encodeBase64(new Uint8Array(6))])).toThrow(/neither/);
@@ -21,6 +28,9 @@ describe('parseVadSamples', () => {
   it('refuses non-finite samples and too many samples in either form', () => {
     expect(() => parseVadSamples([encodeVadSamples(Float32Array.of(0, NaN))])).toThrow(
       'VAD: sample 1: expected a finite number, got NaN',
+    );
+    expect(() => parseVadSamples([Float32Array.of(0, 0, Infinity)])).toThrow(
+      'VAD: sample 2: expected a finite number, got a non-finite number',
     );
     expect(() => parseVadSamples([encodeVadSamples(new Float32Array(11))], 10)).toThrow('expected at most 10 samples');
     expect(() => parseVadSamples([[0, 'x']])).toThrow(InputError);

@@ -104,14 +104,28 @@ function decodeVadSamples(text: string, maxSamples: number): Float32Array {
       `VAD: expected at most ${maxSamples} samples (${maxSamples / VAD_SAMPLE_RATE} s), got ${bytes.length / 4}`,
     );
   }
-  const view = new DataView(bytes.buffer);
-  const result = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < result.length; i++) {
-    const value = view.getFloat32(i * 4, true);
-    if (!Number.isFinite(value)) throw new InputError(`VAD: sample ${i}: expected a finite number, got ${value}`);
-    result[i] = value;
+  let result: Float32Array;
+  if (LITTLE_ENDIAN) {
+    // The bytes are this machine's own float32s: one copy, no per-sample reads.
+    result = new Float32Array(bytes.length / 4);
+    new Uint8Array(result.buffer).set(bytes);
+  } else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    result = Float32Array.from({ length: bytes.length / 4 }, (_, i) => view.getFloat32(i * 4, true));
   }
+  checkFinite(result, String);
   return result;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+function checkFinite(samples: Float32Array, describe: (value: number) => string): void {
+  for (let i = 0; i < samples.length; i++) {
+    const value = samples[i] as number;
+    if (!Number.isFinite(value)) {
+      throw new InputError(`VAD: sample ${i}: expected a finite number, got ${describe(value)}`);
+    }
+  }
 }
 
 /**
@@ -131,6 +145,10 @@ export function parseVadSamples(data: unknown[], maxSamples: number = DEFAULT_VA
     throw new InputError(
       `VAD: expected at most ${maxSamples} samples (${maxSamples / VAD_SAMPLE_RATE} s), got ${samples.length}`,
     );
+  }
+  if (samples instanceof Float32Array) {
+    checkFinite(samples, describeValue);
+    return samples.slice();
   }
   const result = new Float32Array(samples.length);
   for (let i = 0; i < samples.length; i++) {
