@@ -5,7 +5,7 @@ import { ModelLoadError, WorkerError } from './errors.js';
 import { validateOnnxOptions } from './onnx-options.js';
 import type { ModelInput, OnnxEndpointOptions, OnnxSession } from './onnx-options.js';
 import type { LoadReport, ModelSource, RunnerApi, SessionOptions } from './runner.js';
-import { transferablesOf } from './tensors.js';
+import { packBatch } from './packed.js';
 import type { Feeds } from './tensors.js';
 import { WorkerPool } from './worker-pool.js';
 import type { SpawnWorker } from './worker-pool.js';
@@ -167,10 +167,14 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
   return { ...common, fn: async (data, { signal }) => (await runBatch([data], signal))[0] as unknown[] };
 }
 
-/** A worker's runner as `infer` sees it: inputs move to the worker (transferred, not copied). */
+/** A worker's runner as `infer` sees it: a batch crosses packed (see `packBatch`), its buffers transferred. */
 function sessionOf(api: Remote<RunnerApi>): OnnxSession {
+  const packed = (batch: Feeds[]) => {
+    const { batch: views, buffers } = packBatch(batch);
+    return transfer(views, buffers);
+  };
   return {
-    run: (batch) => api.run(transfer(batch, transferablesOf(batch))),
-    runSteps: (batch, plan) => api.runSteps(transfer(batch, transferablesOf(batch)), plan),
+    run: (batch) => api.run(packed(batch)),
+    runSteps: (batch, plan) => api.runSteps(packed(batch), plan),
   };
 }

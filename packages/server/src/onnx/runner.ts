@@ -2,7 +2,8 @@ import { transfer } from 'comlink';
 import { causeMessage } from './errors.js';
 import { runSteps } from './steps.js';
 import type { StepPlan } from './steps.js';
-import { groupByShape, splitOutputs, stackFeeds, transferablesOf } from './tensors.js';
+import { packBatch } from './packed.js';
+import { groupByShape, splitOutputs, stackFeeds } from './tensors.js';
 import type { BatchAxes, Feeds, TensorArray, TensorData, TensorType } from './tensors.js';
 
 /** The parts of an ONNX Runtime module (`onnxruntime-node` or `onnxruntime-web`) the runner uses. */
@@ -71,8 +72,8 @@ export interface RunnerApi {
 /**
  * Creates the runner a worker exposes. Requests of a batch are stacked into one `session.run`
  * (one per distinct shape, when shapes differ: padding would make a request's result depend on
- * its neighbours) and the outputs split back per request; the outputs' buffers are marked for
- * transfer, so they move to the caller's thread without a copy.
+ * its neighbours) and the outputs split back per request; the outputs are packed (see
+ * `packBatch`) and their buffers marked for transfer, so they move to the caller's thread.
  */
 export function createRunner(deps: RunnerDependencies): RunnerApi {
   const { ort, runtime } = deps;
@@ -123,20 +124,13 @@ export function createRunner(deps: RunnerDependencies): RunnerApi {
         };
       }),
 
-    run: (batch) =>
-      serially(async () => {
-        const results = await runBatch(loaded(), batch);
-        return transfer(results, transferablesOf(results));
-      }),
+    run: (batch) => serially(async () => packed(await runBatch(loaded(), batch))),
 
     runSteps: (batch, plan) =>
       serially(async () => {
         const current = loaded();
-        const results = await runSteps((feeds) => runOnce(current, feeds), batch, plan, {
-          inputs: options.inputBatchAxes,
-          outputs: options.outputBatchAxes,
-        });
-        return transfer(results, transferablesOf(results));
+        const axes = { inputs: options.inputBatchAxes, outputs: options.outputBatchAxes };
+        return packed(await runSteps((feeds) => runOnce(current, feeds), batch, plan, axes));
       }),
 
     dispose: () =>
@@ -177,6 +171,12 @@ async function createSession(
 /** onnxruntime-web runs its 'cpu' provider as WebAssembly: say so. */
 function reportedName(runtime: string, executionProvider: string): string {
   return runtime === 'onnxruntime-web' && executionProvider === 'cpu' ? 'wasm' : executionProvider;
+}
+
+/** Results packed, their buffers marked for transfer. */
+function packed(results: Feeds[]): Feeds[] {
+  const { batch, buffers } = packBatch(results);
+  return transfer(batch, buffers);
 }
 
 function toOrtModel(model: ModelSource): string | Uint8Array {
