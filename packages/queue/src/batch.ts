@@ -46,6 +46,12 @@ export function newBatch(id: BatchId, fnIndex: number, closeAt: number, pickedAt
   };
 }
 
+/**
+ * Where a job's data stands: not asked for yet; asked (`requestData`, when picked or prefetched while
+ * it waits) and not arrived; arrived.
+ */
+export type DataState = 'unasked' | 'asked' | 'received';
+
 /** A job the engine holds: waiting in the line (`batch` null) or in a slot. */
 export interface Job {
   readonly id: JobId;
@@ -53,7 +59,8 @@ export interface Job {
   /** Clock ms. */
   readonly joinedAt: number;
   batch: Batch | null;
-  /** Clock ms by which its data must arrive; null when not awaited. */
+  data: DataState;
+  /** Clock ms by which its data must arrive (counted from `requestData`); null when not awaited. */
   dataDeadline: number | null;
 }
 

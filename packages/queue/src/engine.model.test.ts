@@ -32,6 +32,7 @@ const optionsArb: fc.Arbitrary<Options> = fc.record({
   maxSize: fc.option(fc.integer({ min: 0, max: 6 }), { nil: null }),
   statusUpdateRate: fc.oneof(fc.constant('auto' as const), fc.constantFrom(0.1, 0.25, 1)),
   dataTimeoutMs: fc.integer({ min: 20, max: 500 }),
+  prefetchData: fc.boolean(),
   endpoints: fc.array(endpointArb, { minLength: 1, maxLength: 3 }),
 });
 
@@ -65,7 +66,12 @@ const stepArb: fc.Arbitrary<Step> = fc
 interface JobState {
   fn: number;
   seq: number;
+  /** Got `requestData`: when picked, or earlier while waiting (prefetch). */
+  asked: boolean;
+  /** Left the line for a slot (the engine no longer ranks it). */
   picked: boolean;
+  /** Was asked while it still waited. */
+  prefetched: boolean;
   dataSent: boolean;
   started: boolean;
   ends: number;
@@ -73,6 +79,8 @@ interface JobState {
   lastEstimateAt: number | null;
   /** Clock ms of the completion it was last told (`Infinity`: unknown). */
   lastCompletesAt: number;
+  /** The `apply` its last estimate came in; -Infinity for its first (hosts write that one at once). */
+  toldIn: number;
   /** When its rank first differed from the last one it was told; null when it knows its rank. */
   movedAt: number | null;
 }
@@ -89,6 +97,11 @@ const seen = {
   shutdown: 0,
   cancelledRunning: 0,
   heldBack: 0,
+  prefetchStarted: 0,
+  prefetchCancelled: 0,
+  prefetchDataTimeout: 0,
+  prefetchFull: 0,
+  prefetchWaiting: 0,
 };
 
 function check(condition: unknown, message: string): asserts condition {
@@ -108,6 +121,8 @@ class ModelHost {
   nextId = 0;
   rejected = 0;
   closing = false;
+  /** Counts `apply` calls: each engine event's effects come in one. */
+  applies = 0;
 
   constructor(readonly options: Options) {
     this.engine = new QueueEngine({ ...options, clock: () => this.now });
@@ -123,6 +138,13 @@ class ModelHost {
   private maxBatch(fn: number): number {
     const e = this.options.endpoints[fn] as Required<EndpointOptions>;
     return e.batch ? e.maxBatchSize : 1;
+  }
+
+  /** Most waiting jobs with their data asked for: a full batch of the largest endpoint per slot. */
+  private prefetchBound(): number {
+    if (!this.options.prefetchData) return 0;
+    const largest = Math.max(...this.options.endpoints.map((_, fn) => this.maxBatch(fn)));
+    return this.options.concurrencyCount * largest;
   }
 
   run(step: Step): void {
@@ -157,13 +179,16 @@ class ModelHost {
     const job: JobState = {
       fn,
       seq: this.nextId,
+      asked: false,
       picked: false,
+      prefetched: false,
       dataSent: false,
       started: false,
       ends: 0,
       lastRank: null,
       lastEstimateAt: null,
       lastCompletesAt: Infinity,
+      toldIn: -Infinity,
       movedAt: null,
     };
     this.jobs.set(id, job);
@@ -201,8 +226,11 @@ class ModelHost {
     const awaiting = this.awaitingData();
     const id = awaiting[pick % (awaiting.length + 1)];
     if (id === undefined) {
-      // Data nobody asked for (a waiting job, or an unknown id) is ignored.
-      check(this.engine.dataReceived(this.waitingIds()[0] ?? 'nobody').length === 0, 'unasked data had effects');
+      // Data nobody asked for (a waiting job not asked, or an unknown id) is ignored, and so is data that came already.
+      const unasked = this.waitingIds().find((w) => !(this.jobs.get(w) as JobState).asked);
+      check(this.engine.dataReceived(unasked ?? 'nobody').length === 0, 'unasked data had effects');
+      const answered = [...this.jobs.entries()].find(([, j]) => j.dataSent && !j.started && j.ends === 0);
+      if (answered) check(this.engine.dataReceived(answered[0]).length === 0, 'data twice had effects');
       return;
     }
     (this.jobs.get(id) as JobState).dataSent = true;
@@ -210,7 +238,7 @@ class ModelHost {
   }
 
   private awaitingData(): JobId[] {
-    return [...this.jobs.entries()].filter(([, j]) => j.picked && !j.dataSent && j.ends === 0).map(([id]) => id);
+    return [...this.jobs.entries()].filter(([, j]) => j.asked && !j.dataSent && j.ends === 0).map(([id]) => id);
   }
 
   cancel(pick: number): void {
@@ -254,6 +282,14 @@ class ModelHost {
   tick(): void {
     this.timerAt = null;
     this.apply(this.engine.tick());
+    // Prefetch happens: after an event (a tick always is one), the head of the line is asked unless the
+    // bound is reached or, with 'auto', it has not heard its current place before this event.
+    const waiting = this.waitingIds();
+    const head = waiting[0] === undefined ? undefined : (this.jobs.get(waiting[0]) as JobState);
+    const prefetched = waiting.filter((id) => (this.jobs.get(id) as JobState).asked).length;
+    const knowsPlace = this.options.statusUpdateRate !== 'auto' || (head?.lastRank === 0 && head.toldIn < this.applies);
+    if (this.options.prefetchData && head && knowsPlace && prefetched < this.prefetchBound())
+      check(head.asked, `head ${waiting[0]} not prefetched`);
     if (this.options.statusUpdateRate !== 'auto') return;
     // No news is held back long: a job whose rank moved hears of it within two looks (200 ms), or a
     // look after it may hear again (a tenth of the wait it was last told).
@@ -280,9 +316,27 @@ class ModelHost {
     throw new InvariantError('drain did not settle');
   }
 
+  /**
+   * A prefetched job leaves the line for a slot without an effect of its own: the model learns it from
+   * the engine's ranks. Picks happen before the estimates of an event, so they are synced first; a job
+   * asked or ended in this event is synced after (its estimate comes before its `requestData`).
+   */
   private apply(effects: Effect[]): void {
+    this.applies++;
+    // Jobs asked or ended in this event are known from their effects.
+    const known = new Set(effects.flatMap((e) => (e.type === 'requestData' || e.type === 'end' ? [e.jobId] : [])));
+    this.syncPicks(known);
     for (const effect of effects) this.applyOne(effect);
+    this.syncPicks(new Set());
     this.checkState();
+  }
+
+  private syncPicks(skip: ReadonlySet<JobId>): void {
+    for (const [id, job] of this.jobs) {
+      if (job.picked || job.ends > 0 || skip.has(id) || this.engine.rank(id) !== undefined) continue;
+      check(job.asked, `${id} left the line without being asked for its data`);
+      job.picked = true;
+    }
   }
 
   private applyOne(effect: Effect): void {
@@ -320,20 +374,30 @@ class ModelHost {
         }
         const { rankEta } = effect.estimation;
         job.lastCompletesAt = rankEta === null ? Infinity : this.now + rankEta * 1_000;
+        job.toldIn = job.lastRank === null ? -Infinity : this.applies;
         job.lastRank = rank;
         job.lastEstimateAt = this.now;
         return;
       }
       case 'requestData': {
-        check(!job.picked, `${effect.jobId} picked twice`);
-        // FIFO per endpoint: every older job of the endpoint was picked or has ended.
+        check(!job.asked, `${effect.jobId} asked for its data twice`);
+        // Asked in FIFO order per endpoint, whether picked or prefetched.
         for (const other of this.jobs.values()) {
-          if (other.fn === job.fn && other.seq < job.seq) check(other.picked || other.ends > 0, 'FIFO broken');
+          if (other.fn === job.fn && other.seq < job.seq) check(other.asked || other.ends > 0, 'asked out of order');
         }
-        job.picked = true;
+        job.asked = true;
+        // Asked while still in the line: prefetched. Else picked: a prefetch comes last in an event, never before a pick.
+        job.prefetched = this.engine.rank(effect.jobId) !== undefined;
+        check(!job.prefetched || this.options.prefetchData, `${effect.jobId} prefetched with prefetch off`);
+        if (!job.prefetched) job.picked = true;
         return;
       }
       case 'end':
+        if (job.prefetched && !job.picked && effect.outcome.status === 'cancelled') seen.prefetchCancelled++;
+        if (job.prefetched && !job.picked && effect.outcome.status === 'timeout') {
+          check(effect.outcome.phase === 'data' && !job.dataSent, `waiting ${effect.jobId} timed out with its data in`);
+          seen.prefetchDataTimeout++;
+        }
         if (effect.outcome.status === 'success') check(job.started, `${effect.jobId} succeeded without starting`);
         if (effect.outcome.status === 'shutdown') check(!job.picked, `${effect.jobId} in a slot ended shutdown`);
         if (effect.outcome.status === 'shutdown') seen.shutdown++;
@@ -349,8 +413,10 @@ class ModelHost {
     let lastSeq = -1;
     for (const id of effect.jobIds) {
       const job = this.jobs.get(id);
-      check(job && job.ends === 0 && job.picked && job.dataSent, `${id} started before its data or after its end`);
+      check(job && job.ends === 0 && job.asked && job.dataSent, `${id} started before its data or after its end`);
+      check(this.engine.rank(id) === undefined, `${id} started while still ranked as waiting`);
       check(!job.started, `${id} started twice`);
+      if (job.prefetched) seen.prefetchStarted++;
       check(job.fn === effect.fnIndex, 'batch mixes endpoints');
       check(job.seq > lastSeq, 'batch out of join order');
       lastSeq = job.seq;
@@ -369,8 +435,22 @@ class ModelHost {
       check(e.concurrencyLimit === null || running <= e.concurrencyLimit, 'concurrencyLimit exceeded');
     });
     check(stats.waiting === this.waitingIds().length, 'waiting count differs');
+    // Prefetch is bounded, and happens: the head of the line is asked unless the bound is reached.
+    const waiting = this.waitingIds();
+    const prefetched = waiting.filter((id) => (this.jobs.get(id) as JobState).asked).length;
+    check(prefetched <= this.prefetchBound(), `${prefetched} waiting jobs asked, bound ${this.prefetchBound()}`);
+    check(this.engine.internalSizes().prefetched === prefetched, 'prefetched count differs');
+    if (prefetched === this.prefetchBound() && prefetched > 0) seen.prefetchFull++;
+    if (this.options.prefetchData && prefetched > 0) seen.prefetchWaiting++;
     if (this.options.maxSize !== null) check(stats.waiting <= this.options.maxSize, 'waiting beyond maxSize');
     for (const [id, job] of this.jobs) check(job.ends <= 1, `${id} ended twice`);
+    // FIFO per endpoint: every job older than a picked one of its endpoint was picked too, or has ended.
+    for (const job of this.jobs.values()) {
+      if (!job.picked) continue;
+      for (const other of this.jobs.values()) {
+        if (other.fn === job.fn && other.seq < job.seq) check(other.picked || other.ends > 0, 'FIFO broken');
+      }
+    }
     this.waitingIds().forEach((id, rank) => {
       const job = this.jobs.get(id) as JobState;
       if (job.lastRank === rank) job.movedAt = null;

@@ -1,48 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { QueueEngine } from './engine.js';
+import { brief, fakeClockEngine, only } from './test-utils.js';
 import type { Effect, EndpointOptions, QueueOptions } from './types.js';
 
-type Of<T extends Effect['type']> = Extract<Effect, { type: T }>;
-
-/** An engine on a fake clock. */
+/**
+ * An engine on a fake clock. These tests pin the conversation of Gradio 3 itself, where a job is asked
+ * for its data when it is picked; data prefetch (on by default) is tested in engine.prefetch.test.ts.
+ */
 function setup(options: Omit<Partial<QueueOptions>, 'clock'> = {}) {
-  let now = 0;
-  const engine = new QueueEngine({ endpoints: [{}], ...options, clock: () => now });
-  return {
-    engine,
-    advance(ms: number): void {
-      now += ms;
-    },
-    get now(): number {
-      return now;
-    },
-  };
-}
-
-function only<T extends Effect['type']>(effects: Effect[], type: T): Of<T>[] {
-  return effects.filter((e): e is Of<T> => e.type === type);
-}
-
-/** Effects in a compact form: `requestData a`, `end a success`, `estimate b 0`, `startBatch 1 [a,b]`. */
-function brief(effects: Effect[]): string[] {
-  return effects.map((e) => {
-    switch (e.type) {
-      case 'reject':
-        return `reject ${e.jobId} ${e.reason}`;
-      case 'estimate':
-        return `estimate ${e.jobId} ${e.estimation.rank}`;
-      case 'requestData':
-        return `requestData ${e.jobId}`;
-      case 'startBatch':
-        return `startBatch ${e.batchId} [${e.jobIds.join(',')}]`;
-      case 'abort':
-        return `abort ${e.batchId} ${e.reason}`;
-      case 'end':
-        return `end ${e.jobId} ${e.outcome.status}`;
-      case 'scheduleTick':
-        return `scheduleTick ${e.at}`;
-    }
-  });
+  return fakeClockEngine({ prefetchData: false, ...options });
 }
 
 function allZero(sizes: Record<string, number>): boolean {

@@ -4,6 +4,7 @@ import type { EstimateSource } from './estimates.js';
 import { Forecast } from './forecast.js';
 import type { QueueView } from './forecast.js';
 import { resolveQueueOptions } from './options.js';
+import { Prefetch } from './prefetch.js';
 import type { ResolvedEndpoint, ResolvedQueueOptions } from './options.js';
 import { Slots } from './slots.js';
 import { Timings } from './timings.js';
@@ -42,6 +43,7 @@ export class QueueEngine {
   private readonly timings: Timings;
   private readonly forecast: Forecast;
   private readonly publisher: EstimatePublisher;
+  private readonly prefetch: Prefetch;
   /** Jobs that joined during this event and are owed their first estimate. */
   private readonly fresh = new Map<JobId, { entry: WaitingEntry; rank: number }>();
   private readonly counts = { completed: 0, failed: 0, cancelled: 0, rejected: 0 };
@@ -64,7 +66,19 @@ export class QueueEngine {
       emit: (effect) => this.out.push(effect),
       end: (job, outcome) => this.end(job, outcome),
       moved: () => this.touch(),
-      picked: (jobId) => this.publisher.forget(jobId),
+      picked: (jobId) => {
+        this.publisher.forget(jobId);
+        this.prefetch.forget(jobId);
+      },
+    });
+    this.prefetch = new Prefetch(this.options, this.line, this.jobs, {
+      now: () => this.now,
+      emit: (effect) => this.out.push(effect),
+      end: (job, outcome) => this.end(job, outcome),
+      // 'auto': a job is asked once it has heard its current place (the look that tells it is at most
+      // 200 ms away). A numeric rate tells every N s whatever happens: no waiting for it.
+      place: (jobId, rank) =>
+        this.options.statusUpdateRate === 'auto' ? this.publisher.heardPlace(jobId, rank) : 'heard',
     });
     this.forecast = new Forecast(this.endpoints, this.options.concurrencyCount, this.timings);
     this.publisher = new EstimatePublisher(this.options.statusUpdateRate);
@@ -82,7 +96,14 @@ export class QueueEngine {
       const takesSlotNow = this.slots.canTakeSlot(fnIndex);
       if (maxSize !== null && this.line.size >= maxSize && !takesSlotNow) return this.reject(jobId, 'queue_full');
       const entry: WaitingEntry = { jobId, fnIndex, joinedAt: this.now };
-      this.jobs.set(jobId, { id: jobId, fnIndex, joinedAt: this.now, batch: null, dataDeadline: null });
+      this.jobs.set(jobId, {
+        id: jobId,
+        fnIndex,
+        joinedAt: this.now,
+        batch: null,
+        data: 'unasked',
+        dataDeadline: null,
+      });
       this.line.enqueue(entry);
       this.timings.recordArrival(fnIndex, this.now);
       this.fresh.set(jobId, { entry, rank: this.line.size - 1 });
@@ -93,10 +114,12 @@ export class QueueEngine {
     });
   }
 
-  /** The data of a job that got `requestData` arrived. Ignored for any other job. */
+  /** The data of a job that got `requestData` arrived. Ignored for any other job, and when it came already. */
   dataReceived(jobId: JobId): Effect[] {
     const job = this.jobs.get(jobId);
-    if (!job?.batch?.awaitingData.has(jobId)) return [];
+    if (job?.data !== 'asked') return [];
+    // A prefetched job still waiting holds its data until it is picked.
+    if (job.batch === null) return this.step(() => this.prefetch.received(job));
     return this.step(() => this.slots.dataReceived(job));
   }
 
@@ -147,12 +170,13 @@ export class QueueEngine {
     this.scheduledAt = null;
     return this.step(() => {
       this.slots.expire();
+      this.prefetch.expire();
       // Time passing moved the ETAs behind an overrunning batch: look at them again.
       if (this.slots.overrun(OVERRUN_LOOK_MS).now) this.touch();
     });
   }
 
-  /** Refuse new joins and end every waiting job with `shutdown`; jobs in slots go on. */
+  /** Refuse new joins and end every waiting job with `shutdown` (prefetched ones too); jobs in slots go on. */
   shutdown(): Effect[] {
     return this.step(() => {
       if (this.closing) return;
@@ -175,6 +199,11 @@ export class QueueEngine {
     };
   }
 
+  /** The job's 0-based rank among waiting jobs; undefined when it is in a slot, has ended or is unknown. O(rank). */
+  rank(jobId: JobId): number | undefined {
+    return this.line.rank(jobId);
+  }
+
   /** The queue as a newcomer would see it, for `GET /queue/status`. */
   queueEstimation(): Omit<Estimation, 'rank'> & { rank: null } {
     this.now = Math.max(this.now, this.options.clock());
@@ -187,6 +216,7 @@ export class QueueEngine {
     return {
       jobs: this.jobs.size,
       fresh: this.fresh.size,
+      prefetched: this.prefetch.size,
       ...this.slots.internalSizes(),
       ...this.line.internalSizes(),
       ...this.publisher.internalSizes(),
@@ -197,9 +227,12 @@ export class QueueEngine {
 
   private step(body: () => void): Effect[] {
     this.now = Math.max(this.now, this.options.clock());
+    this.publisher.nextEvent();
     body();
     this.slots.fill();
     this.publishEstimates();
+    // After the estimates: a job that just joined hears where it stands before it is asked for data.
+    this.prefetch.fill();
     this.scheduleTick();
     const out = this.out;
     this.out = [];
@@ -231,6 +264,7 @@ export class QueueEngine {
   private end(job: Job, outcome: JobOutcome): void {
     this.jobs.delete(job.id);
     this.publisher.forget(job.id);
+    this.prefetch.forget(job.id);
     this.fresh.delete(job.id);
     if (outcome.status === 'success') this.counts.completed++;
     else if (outcome.status === 'cancelled') this.counts.cancelled++;
@@ -266,9 +300,9 @@ export class QueueEngine {
     return { now: this.now, version: this.version, moves: this.moves, line: this.line, batches: this.slots.all() };
   }
 
-  /** The earliest deadline of any batch or member (data, batch delay, run), estimate push or overrun look. */
+  /** The earliest deadline of any batch or member (data, batch delay, run), prefetched job, estimate push or overrun look. */
   private scheduleTick(): void {
-    let next = Math.min(this.publisher.nextDue() ?? Infinity, this.slots.nextDeadline());
+    let next = Math.min(this.publisher.nextDue() ?? Infinity, this.slots.nextDeadline(), this.prefetch.nextDeadline());
     if (this.options.statusUpdateRate === 'auto' && this.line.size > 0) {
       next = Math.min(next, this.slots.overrun(OVERRUN_LOOK_MS).lookAt);
     }

@@ -27,6 +27,11 @@ interface Sent {
   /** Clock ms of the expected completion we told; `Infinity` when we told `rankEta: null`. */
   completesAt: number;
   sentAt: number;
+  /**
+   * The engine event since which it has been told this rank; -Infinity for the rank of its first
+   * estimate, which hosts write at once.
+   */
+  rankSince: number;
 }
 
 /**
@@ -64,6 +69,8 @@ export class EstimatePublisher {
   private pendingFrom = Infinity;
   /** Numeric rate: when the next broadcast is due; null while nobody waits. */
   private broadcastAt: number | null = null;
+  /** Counts the engine's events. */
+  private event = 0;
 
   constructor(private readonly rate: 'auto' | number) {}
 
@@ -81,7 +88,10 @@ export class EstimatePublisher {
   /** Tells one job where it stands, whatever the rate (a job that just joined). */
   tell(now: number, jobId: JobId, estimation: Estimation, completesAt: number): Effect {
     this.pending.delete(jobId);
-    this.sent.set(jobId, { rank: estimation.rank, completesAt, sentAt: now });
+    const last = this.sent.get(jobId);
+    const rank = estimation.rank;
+    const rankSince = last === undefined ? -Infinity : last.rank === rank ? last.rankSince : this.event;
+    this.sent.set(jobId, { rank, completesAt, sentAt: now, rankSince });
     if (this.rate !== 'auto' && this.broadcastAt === null) this.broadcastAt = now + this.rate * 1000;
     return { type: 'estimate', jobId, estimation };
   }
@@ -118,6 +128,23 @@ export class EstimatePublisher {
     this.lookedAt = now;
     if (broadcast) this.broadcastAt = rank === 0 ? null : now + (this.rate as number) * 1000;
     return out;
+  }
+
+  /** The engine handles its next event. */
+  nextEvent(): void {
+    this.event++;
+  }
+
+  /**
+   * Whether the job has heard it stands at `rank`: told at its join or in an event before this one
+   * (`heard`), told in this event (`telling`), or not told. A host writes a job's first estimate at
+   * once, but may write a later one after the frames that follow it in the same event (a status round
+   * spread over event-loop turns).
+   */
+  heardPlace(jobId: JobId, rank: number): 'heard' | 'telling' | 'untold' {
+    const sent = this.sent.get(jobId);
+    if (sent === undefined || sent.rank !== rank) return 'untold';
+    return sent.rankSince < this.event ? 'heard' : 'telling';
   }
 
   /** The job left the line (picked, cancelled, ended): no more estimates for it. */

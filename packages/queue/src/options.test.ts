@@ -12,6 +12,7 @@ describe('resolveQueueOptions', () => {
       maxSize: null,
       statusUpdateRate: 'auto',
       dataTimeoutMs: 60_000,
+      prefetchData: true,
       clock,
       endpoints: [
         {
@@ -95,6 +96,12 @@ describe('resolveQueueOptions', () => {
       { endpoints: [], dataTimeoutMs: NaN },
       QueueOptionRangeError,
       'dataTimeoutMs: expected a finite number > 0, got NaN',
+    ],
+    [
+      'prefetchData',
+      { endpoints: [], prefetchData: 'yes' },
+      QueueOptionTypeError,
+      'prefetchData: expected a boolean, got "yes"',
     ],
     ['endpoint', { endpoints: [[]] }, QueueOptionTypeError, 'endpoints[0]: expected an object, got an array'],
     [

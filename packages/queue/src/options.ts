@@ -7,6 +7,7 @@ export const DEFAULT_QUEUE_OPTIONS = {
   maxSize: null,
   statusUpdateRate: 'auto',
   dataTimeoutMs: 60_000,
+  prefetchData: true,
 } as const satisfies Required<Omit<QueueOptions, 'endpoints' | 'clock'>>;
 
 /** Per-endpoint defaults. */
@@ -37,6 +38,7 @@ export interface ResolvedQueueOptions {
   maxSize: number | null;
   statusUpdateRate: 'auto' | number;
   dataTimeoutMs: number;
+  prefetchData: boolean;
   endpoints: ResolvedEndpoint[];
   clock: () => number;
 }
@@ -51,6 +53,8 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
   if (typeof clock !== 'function') throw new QueueOptionTypeError('clock', 'a function', clock);
   const statusUpdateRate = options.statusUpdateRate ?? DEFAULT_QUEUE_OPTIONS.statusUpdateRate;
   if (statusUpdateRate !== 'auto') positive('statusUpdateRate', statusUpdateRate, "'auto' or a number of seconds > 0");
+  const prefetchData = options.prefetchData ?? DEFAULT_QUEUE_OPTIONS.prefetchData;
+  if (typeof prefetchData !== 'boolean') throw new QueueOptionTypeError('prefetchData', 'a boolean', prefetchData);
   return {
     concurrencyCount: integer(
       'concurrencyCount',
@@ -60,6 +64,7 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
     maxSize: nullable(options.maxSize, DEFAULT_QUEUE_OPTIONS.maxSize, (v) => integer('maxSize', v, 0)),
     statusUpdateRate,
     dataTimeoutMs: positive('dataTimeoutMs', options.dataTimeoutMs ?? DEFAULT_QUEUE_OPTIONS.dataTimeoutMs),
+    prefetchData,
     endpoints: endpoints.map((endpoint: unknown, i) => resolveEndpoint(endpoint, `endpoints[${i}]`)),
     clock,
   };

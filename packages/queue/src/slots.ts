@@ -98,6 +98,7 @@ export class Slots {
   dataReceived(job: Job): void {
     const batch = job.batch;
     if (!batch?.awaitingData.delete(job.id)) return;
+    job.data = 'received';
     job.dataDeadline = null;
     this.maybeStart(batch);
   }
@@ -186,21 +187,29 @@ export class Slots {
     return (this.held[fnIndex] as number) < this.endpoint(fnIndex).concurrencyLimit;
   }
 
-  /** Moves the endpoint's oldest waiting jobs into the batch, up to its size, and asks for their data. */
+  /**
+   * Moves the endpoint's oldest waiting jobs into the batch, up to its size, and asks for the data of
+   * those not asked yet. A closed batch whose members' data is all in (prefetched) starts at once.
+   */
   private admit(batch: Batch): void {
     const max = this.endpoint(batch.fnIndex).maxBatchSize;
     const entries = this.line.take(batch.fnIndex, max - batch.members.size);
     for (const { jobId } of entries) {
       const job = this.jobs.get(jobId) as Job;
       job.batch = batch;
-      job.dataDeadline = this.context.now() + this.options.dataTimeoutMs;
       batch.members.add(jobId);
-      batch.awaitingData.add(jobId);
       this.context.picked(jobId);
+      if (job.data === 'received') continue;
+      batch.awaitingData.add(jobId);
+      // A prefetched job that has not answered keeps the deadline it got when it was asked.
+      if (job.data === 'asked') continue;
+      job.data = 'asked';
+      job.dataDeadline = this.context.now() + this.options.dataTimeoutMs;
       this.context.emit({ type: 'requestData', jobId });
     }
     if (entries.length > 0) this.context.moved();
     if (batch.open && batch.members.size >= max) this.close(batch);
+    else if (!batch.open) this.maybeStart(batch);
   }
 
   private close(batch: Batch): void {

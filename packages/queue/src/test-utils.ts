@@ -91,3 +91,46 @@ export class FakeHost {
     if (round.length > 0) this.rounds.push(round);
   }
 }
+
+export type Of<T extends Effect['type']> = Extract<Effect, { type: T }>;
+
+/** An engine on a fake clock that tests move by hand. */
+export function fakeClockEngine(options: Omit<Partial<QueueOptions>, 'clock'> = {}) {
+  let now = 0;
+  const engine = new QueueEngine({ endpoints: [{}], ...options, clock: () => now });
+  return {
+    engine,
+    advance(ms: number): void {
+      now += ms;
+    },
+    get now(): number {
+      return now;
+    },
+  };
+}
+
+export function only<T extends Effect['type']>(effects: Effect[], type: T): Of<T>[] {
+  return effects.filter((e): e is Of<T> => e.type === type);
+}
+
+/** Effects in a compact form: `requestData a`, `end a success`, `estimate b 0`, `startBatch 1 [a,b]`. */
+export function brief(effects: Effect[]): string[] {
+  return effects.map((e) => {
+    switch (e.type) {
+      case 'reject':
+        return `reject ${e.jobId} ${e.reason}`;
+      case 'estimate':
+        return `estimate ${e.jobId} ${e.estimation.rank}`;
+      case 'requestData':
+        return `requestData ${e.jobId}`;
+      case 'startBatch':
+        return `startBatch ${e.batchId} [${e.jobIds.join(',')}]`;
+      case 'abort':
+        return `abort ${e.batchId} ${e.reason}`;
+      case 'end':
+        return `end ${e.jobId} ${e.outcome.status}`;
+      case 'scheduleTick':
+        return `scheduleTick ${e.at}`;
+    }
+  });
+}

@@ -32,8 +32,14 @@ export interface QueueOptions {
   maxSize?: number | null;
   /** `'auto'`: push estimations when the queue moves, at most one per job per 100 ms; N: every N seconds. @default 'auto' */
   statusUpdateRate?: 'auto' | number;
-  /** How long a picked job may take to send its data. @default 60000 */
+  /** How long a job may take to send its data once asked (`requestData`). @default 60000 */
   dataTimeoutMs?: number;
+  /**
+   * Ask the jobs that would form the next batches for their data while they still wait, so a freed
+   * slot starts its next batch at once instead of after a data round trip. At most one full batch per
+   * slot waits with its data asked for. `false`: a job is asked only when picked (Gradio 3). @default true
+   */
+  prefetchData?: boolean;
   /** The endpoints, in `fn_index` order. */
   endpoints: EndpointOptions[];
   /** Milliseconds, monotonic. @default performance.now */
@@ -82,7 +88,12 @@ export type Effect =
     }
   /** Tell a waiting job where it stands. */
   | { type: 'estimate'; jobId: JobId; estimation: Estimation }
-  /** The job holds a slot now: ask its client for its data (`send_data`), then report `dataReceived`. */
+  /**
+   * Ask the job's client for its data (`send_data`), then report `dataReceived`. Once per job: when it
+   * is picked for a slot, or earlier, while it still waits, when it would be in the next batches
+   * (`prefetchData`). A prefetched job keeps waiting: it keeps its rank, hears estimates, and may still
+   * be cancelled or time out.
+   */
   | { type: 'requestData'; jobId: JobId }
   /**
    * Run the handler for these jobs (one batch; one job when the endpoint is not batched), then report
