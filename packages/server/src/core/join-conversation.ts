@@ -31,12 +31,15 @@ export interface ConversationOptions {
 
 /**
  * One job's Gradio 3.x conversation, whatever carries it: `send_hash` → join → estimations →
- * `send_data` → data → `process_starts` … `process_completed`, then close 1000. Closing is cancel.
+ * `send_data` → data → (estimations, while a prefetched job still waits) → `process_starts` …
+ * `process_completed`, then close 1000. Closing is cancel.
  */
 export function startConversation(channel: Channel, host: QueueHost, options: ConversationOptions): Conversation {
   let jobId: string | undefined;
   let ended = false;
   let estimated = false;
+  /** The status handed to `sendStatus` and not written yet (its render not called). */
+  let unwritten: (() => string) | null = null;
 
   const sink: JobSink = {
     send: (message: ServerMessage) => {
@@ -44,10 +47,20 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
       // The first estimation (at join) goes at once, before anything else the job hears; later
       // ones are rounds to the whole line, which the channel may spread out and coalesce.
       if (message.msg === 'estimation' && estimated && channel.sendStatus !== undefined) {
-        channel.sendStatus(() => JSON.stringify(message));
+        const render = (): string => {
+          if (unwritten === render) unwritten = null;
+          return JSON.stringify(message);
+        };
+        unwritten = render;
+        channel.sendStatus(render);
         return;
       }
       if (message.msg === 'estimation') estimated = true;
+      // `send` drops a status not written yet. A job asked for its data early (prefetch) still waits,
+      // so that status still holds: it goes first, and a client that stops showing the queue at
+      // `send_data` is left with its current place.
+      if (message.msg === 'send_data' && unwritten !== null) channel.send(unwritten());
+      unwritten = null;
       channel.send(JSON.stringify(message));
     },
     close: (code, reason) => {

@@ -19,6 +19,11 @@ export interface QueueHostOptions {
   maxSize: number | null;
   statusUpdateRate: 'auto' | number;
   dataTimeoutMs: number;
+  /**
+   * Ask the jobs that would form the next batches for their data (`send_data`) while they still wait,
+   * so a freed slot starts at once (see `@crowdserve/queue`'s `prefetchData`). @default true
+   */
+  prefetchData?: boolean;
   /** Milliseconds, monotonic. */
   clock?: () => number;
   /** Called after every batch ends (metrics). */
@@ -29,7 +34,7 @@ interface HostJob {
   id: JobId;
   fnIndex: number;
   sink: JobSink;
-  /** Data sent before the job was picked (HTTP predict), handed over at `requestData`. */
+  /** Data sent with the join (HTTP predict), handed over at `requestData`. */
   presetData: unknown[] | undefined;
   data: unknown[] | undefined;
   /** Set when the host itself ends the job with an error (bad data); sent instead of nothing. */
@@ -69,6 +74,7 @@ export class QueueHost {
       maxSize: options.maxSize,
       statusUpdateRate: options.statusUpdateRate,
       dataTimeoutMs: options.dataTimeoutMs,
+      ...(options.prefetchData === undefined ? {} : { prefetchData: options.prefetchData }),
       endpoints: options.endpoints.map((e) => e.queue),
       clock: this.clock,
     });
@@ -98,7 +104,11 @@ export class QueueHost {
     return this.jobs.get(id)?.awaitingData === true;
   }
 
-  /** The job's data arrived (after `send_data`). Bad data ends the job with a clear error. */
+  /**
+   * The job's data arrived (after `send_data`, which may come while it still waits: prefetch). It is
+   * held until the job's batch starts, and dropped if the job ends first. Bad data ends the job with a
+   * clear error.
+   */
   receiveData(id: JobId, data: unknown[]): void {
     const job = this.jobs.get(id);
     if (job === undefined || !job.awaitingData) return;

@@ -1,0 +1,83 @@
+import type { EstimationMessage, ServerMessage } from '@crowdserve/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startConversation, type Channel, type Conversation } from './join-conversation.js';
+import type { JobSink, QueueHost } from './queue-host.js';
+
+/** A channel that holds statuses until `flush()`, as a crowd writer does; a `send` drops a held one. */
+function deferringChannel() {
+  const written: string[] = [];
+  let held: (() => string) | null = null;
+  const channel: Channel = {
+    send: (text) => {
+      held = null;
+      written.push(text);
+    },
+    close: () => {},
+    sendStatus: (render) => {
+      held = render;
+    },
+  };
+  const flush = (): void => {
+    if (held !== null) written.push(held());
+    held = null;
+  };
+  return { channel, flush, types: () => written.map((t) => (JSON.parse(t) as ServerMessage).msg), written };
+}
+
+/** Starts a conversation with a stand-in host and joins; returns the job's sink as the host holds it. */
+function joined(channel: Channel): { sink: JobSink; conversation: Conversation } {
+  let sink: JobSink | undefined;
+  const host = {
+    join: (s: JobSink) => {
+      sink = s;
+      return '1';
+    },
+    leave: () => {},
+  } as unknown as QueueHost;
+  const conversation = startConversation(channel, host, { handshakeTimeoutMs: 1_000 });
+  conversation.receive(JSON.stringify({ fn_index: 0, session_hash: 'x' }));
+  return { sink: sink as JobSink, conversation };
+}
+
+const estimation = (rank: number): EstimationMessage => ({
+  msg: 'estimation',
+  rank,
+  queue_size: rank + 1,
+  avg_event_process_time: null,
+  avg_event_concurrent_process_time: null,
+  rank_eta: null,
+  queue_eta: 0,
+});
+
+let open: Conversation | undefined;
+afterEach(() => open?.closed());
+
+describe('the Gradio 3 conversation with data prefetch', () => {
+  it('writes a status not written yet before send_data: a prefetched job still waits, and hears its place first', () => {
+    const c = deferringChannel();
+    const { sink, conversation } = joined(c.channel);
+    open = conversation;
+    sink.send(estimation(3));
+    sink.send(estimation(0));
+    sink.send({ msg: 'send_data' });
+    expect(c.types()).toEqual(['send_hash', 'estimation', 'estimation', 'send_data']);
+    expect(JSON.parse(c.written[2] as string)).toMatchObject({ rank: 0 });
+    // Later statuses go through the writer again.
+    sink.send(estimation(0));
+    c.flush();
+    expect(c.types()).toEqual(['send_hash', 'estimation', 'estimation', 'send_data', 'estimation']);
+  });
+
+  it('does not repeat a status already written, and lets other frames drop a stale one', () => {
+    const c = deferringChannel();
+    const { sink, conversation } = joined(c.channel);
+    open = conversation;
+    sink.send(estimation(2));
+    sink.send(estimation(1));
+    c.flush();
+    sink.send({ msg: 'send_data' });
+    sink.send(estimation(0));
+    sink.send({ msg: 'process_starts', eta: null });
+    expect(c.types()).toEqual(['send_hash', 'estimation', 'estimation', 'send_data', 'process_starts']);
+  });
+});
