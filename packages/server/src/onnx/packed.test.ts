@@ -23,7 +23,7 @@ describe('packBatch', () => {
     expect(structuredClone(packed, { transfer: buffers })).toEqual(batch);
   });
 
-  it('keeps requests with other inputs, or another type under one name, apart, and leaves the originals alone', () => {
+  it('keeps requests with other inputs, or another type under one name, apart', () => {
     const batch: Feeds[] = [
       { x: f32([1], [1]) },
       { y: f32([2, 3], [2]) },
@@ -31,11 +31,38 @@ describe('packBatch', () => {
       {},
     ];
     const { batch: packed, buffers } = packBatch(batch);
+    expect(packed).toEqual(batch);
     expect(buffers.map((b) => b.byteLength)).toEqual([4, 12, 4]);
-    (packed[0]?.x?.data as Float32Array)[0] = 9;
-    expect(packed).not.toEqual(batch);
-    expect(batch[0]?.x?.data).toEqual(Float32Array.of(1));
     expect(packBatch([])).toEqual({ batch: [], buffers: [] });
+  });
+
+  it('copies views into a larger buffer, and leaves the originals alone', () => {
+    const pool = Float32Array.of(1, 2, 3, 4);
+    const batch: Feeds[] = [
+      { x: tensor('float32', pool.subarray(0, 2), [2]) },
+      { x: tensor('float32', pool.subarray(3), [1]) },
+    ];
+    const { batch: packed, buffers } = packBatch(batch);
+    expect(buffers).toHaveLength(1);
+    expect(buffers[0]).not.toBe(pool.buffer);
+    (packed[0]?.x?.data as Float32Array)[0] = 9;
+    expect([...pool]).toEqual([1, 2, 3, 4]);
+  });
+
+  it('copies nothing when the tensors already fill one buffer exactly, in any order', () => {
+    const whole = Float32Array.of(1, 2, 3, 4, 5);
+    const batch: Feeds[] = [
+      { x: tensor('float32', whole.subarray(3), [2]) },
+      { x: tensor('float32', whole.subarray(0, 3), [3]) },
+    ];
+    const { batch: packed, buffers } = packBatch(batch);
+    expect(buffers).toEqual([whole.buffer]);
+    expect(packed[0]?.x?.data).toBe(batch[0]?.x?.data);
+    // Overlapping views, or one tensor twice, are copied: transferring their buffer would lose data.
+    const twice = tensor('float32', Float32Array.of(7), [1]);
+    const repeated = packBatch([{ x: twice }, { x: twice }]);
+    expect(repeated.buffers[0]).not.toBe(twice.data.buffer);
+    expect(repeated.batch).toEqual([{ x: twice }, { x: twice }]);
   });
 
   it('leaves tensors on shared memory where they are', () => {

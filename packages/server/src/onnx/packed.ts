@@ -10,13 +10,15 @@ export interface PackedBatch {
 
 /**
  * A batch (or its results) made ready to cross between threads: every request's tensors of one
- * name and type copied end to end into one buffer, each tensor a view into it. Posting a batch
+ * name and type copied end to end into one buffer, each tensor a view into it (tensors that
+ * already fill one buffer exactly are left as they are). Posting a batch
  * costs per buffer as well as per object: 32 requests of three tensors are 96 buffers to transfer,
  * packed 3, which halves the time a post takes. Tensors on shared memory are left as they are
  * (they are not copied when posted).
  */
 export function packBatch(batch: readonly Feeds[]): PackedBatch {
-  const groups = new Map<string, { name: string; arrays: TensorArray[]; requests: number[] }>();
+  const groups: { name: string; type: string; kind: unknown; arrays: TensorArray[]; requests: number[] }[] = [];
+  const byName = new Map<string, typeof groups>();
   batch.forEach((feeds, i) => {
     for (const [name, t] of Object.entries(feeds)) {
       const size = t.dims.reduce((a, b) => a * b, 1);
@@ -27,17 +29,29 @@ export function packBatch(batch: readonly Feeds[]): PackedBatch {
         );
       }
       if (!(t.data.buffer instanceof ArrayBuffer)) continue;
-      // The array class is part of the key: a float16 tensor may come as a Uint16Array or a Float16Array.
-      const key = `${name}\0${t.type}\0${t.data.constructor.name}`;
-      let group = groups.get(key);
-      if (!group) groups.set(key, (group = { name, arrays: [], requests: [] }));
+      // The array class counts too: a float16 tensor may come as a Uint16Array or a Float16Array.
+      const kind = t.data.constructor;
+      let named = byName.get(name);
+      if (!named) byName.set(name, (named = []));
+      let group = named.find((g) => g.type === t.type && g.kind === kind);
+      if (!group) {
+        group = { name, type: t.type, kind, arrays: [], requests: [] };
+        named.push(group);
+        groups.push(group);
+      }
       group.arrays.push(t.data);
       group.requests.push(i);
     }
   });
   const packed = batch.map((feeds) => ({ ...feeds }));
-  const buffers: ArrayBuffer[] = [];
-  for (const { name, arrays, requests } of groups.values()) {
+  const buffers = new Set<ArrayBuffer>();
+  for (const { name, arrays, requests } of groups) {
+    const whole = wholeBuffer(arrays);
+    if (whole && !buffers.has(whole)) {
+      // Already one buffer of their own (the runner's results are): nothing to copy.
+      buffers.add(whole);
+      continue;
+    }
     const length = arrays.reduce((sum, a) => sum + a.length, 0);
     const data = new ((arrays[0] as TensorArray).constructor as new (length: number) => TensorArray)(length);
     let offset = 0;
@@ -48,7 +62,21 @@ export function packBatch(batch: readonly Feeds[]): PackedBatch {
       feeds[name] = { type, data: data.subarray(offset, offset + array.length) as TensorArray, dims };
       offset += array.length;
     });
-    buffers.push(data.buffer as ArrayBuffer);
+    buffers.add(data.buffer as ArrayBuffer);
   }
-  return { batch: packed, buffers };
+  return { batch: packed, buffers: [...buffers] };
+}
+
+/** The buffer these arrays fill exactly, side by side without overlap, if they do. */
+function wholeBuffer(arrays: readonly TensorArray[]): ArrayBuffer | null {
+  const buffer = (arrays[0] as TensorArray).buffer;
+  if (!(buffer instanceof ArrayBuffer)) return null;
+  if (arrays.some((a) => a.buffer !== buffer)) return null;
+  const spans = arrays.map((a) => [a.byteOffset, a.byteLength] as const).sort((a, b) => a[0] - b[0]);
+  let end = 0;
+  for (const [offset, length] of spans) {
+    if (offset !== end) return null;
+    end += length;
+  }
+  return end === buffer.byteLength ? buffer : null;
 }

@@ -1,6 +1,6 @@
 import { TensorError } from './errors.js';
 import { arrayOf, around, stackTensors } from './tensors.js';
-import type { TensorData } from './tensors.js';
+import type { TensorArray, TensorData } from './tensors.js';
 
 /** A step input of a batch, laid out once so that each step's stacked tensor is a view. */
 export interface StepMajor {
@@ -82,6 +82,7 @@ export function stepMajor(
  * One request's share of a non-carried output over its steps, stacked along a new leading step
  * axis: from each step's batched output, its `count` entries at `offset` along `axis` (the whole
  * output when `axis` is `null`). `outputs[t]` is step `t`'s output; the request had `steps` steps.
+ * Written into `into` when given (`unstackedSize` elements), else into an array of its own.
  */
 export function unstackSteps(
   name: string,
@@ -90,13 +91,14 @@ export function unstackSteps(
   offset: number,
   count: number,
   axis: number | null,
+  into?: TensorArray,
 ): TensorData {
   const first = outputs[0] as TensorData;
   const dims = [...first.dims];
   if (axis !== null) dims[axis] = count;
-  const { outer, inner } = axis === null ? { outer: 1, inner: first.data.length } : around(first.dims, axis);
-  const size = outer * (axis === null ? 1 : count) * inner;
-  const data = arrayOf(first.type, size * steps);
+  const size = unstackedSize(first, 1, count, axis);
+  const { outer, inner } = axis === null ? { outer: 1, inner: size } : around(first.dims, axis);
+  const data = into ?? arrayOf(first.type, size * steps);
   for (let t = 0; t < steps; t++) {
     const step = outputs[t] as TensorData;
     const same =
@@ -115,4 +117,11 @@ export function unstackSteps(
     }
   }
   return { type: first.type, data, dims: [steps, ...dims] };
+}
+
+/** How many elements `unstackSteps` gives a request of `steps` steps and `count` entries, `first` being step 0's output. */
+export function unstackedSize(first: TensorData, steps: number, count: number, axis: number | null): number {
+  if (axis === null) return steps * first.data.length;
+  const { outer, inner } = around(first.dims, axis);
+  return steps * outer * count * inner;
 }

@@ -168,8 +168,11 @@ describe('runSteps', () => {
       [base + 1, base + 1],
       [base + 2, base + 2],
     ];
-    await runSteps(fake.run, [sequence(rows(0)), sequence(rows(10)), sequence(rows(20))], plan);
+    const results = await runSteps(fake.run, [sequence(rows(0)), sequence(rows(10)), sequence(rows(20))], plan);
     expect(fake.calls).toHaveLength(3);
+    // The results of each output share one buffer, so that they cross back to the page as one.
+    expect(new Set(results.map((r) => r.y?.data.buffer)).size).toBe(1);
+    expect(new Set(results.map((r) => r.hN?.data.buffer)).size).toBe(1);
     const buffers = new Set(fake.calls.map((feeds) => feeds.x?.data.buffer));
     expect(buffers.size).toBe(1);
     expect([...(fake.calls[1]?.x?.data as Float32Array)]).toEqual([1, 1, 11, 11, 21, 21]);

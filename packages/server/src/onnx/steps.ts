@@ -1,7 +1,9 @@
 import { TensorError } from './errors.js';
-import { stepMajor, stepView, unstackSteps } from './step-layout.js';
+import { stepMajor, stepView, unstackSteps, unstackedSize } from './step-layout.js';
 import type { StepMajor } from './step-layout.js';
 import {
+  around,
+  arrayOf,
   axisOf,
   batchCounts,
   checkOutputBatch,
@@ -10,7 +12,7 @@ import {
   splitOutputs,
   stackTensors,
 } from './tensors.js';
-import type { BatchAxes, Feeds, TensorData } from './tensors.js';
+import type { BatchAxes, Feeds, TensorArray, TensorData } from './tensors.js';
 
 /**
  * How to step a recurrent model through time inside the worker (Silero VAD: one run per 32 ms
@@ -166,28 +168,53 @@ class SteppingGroup {
     }
   }
 
-  /** Per member: each non-carried output over its steps, then each carried output's final value. */
+  /**
+   * Per member: each non-carried output over its steps, then each carried output's final value.
+   * Each output of all members shares one buffer, so that the results cross threads as they are.
+   */
   results(): Feeds[] {
     this.#finish(0, this.#active);
-    return this.#finals.map((finals, k) => {
-      const result: Feeds = {};
-      for (const [name, outputs] of Object.entries(this.#collected)) {
-        const of = (list: readonly number[]) => list[k] as number;
-        const axis = axisOf(this.#outputAxes, name);
-        result[name] = unstackSteps(name, outputs, of(this.#steps), of(this.#offsets), of(this.#counts), axis);
-      }
-      return Object.assign(result, finals);
-    });
+    const results: Feeds[] = this.#finals.map(() => ({}));
+    for (const [name, outputs] of Object.entries(this.#collected)) {
+      const axis = axisOf(this.#outputAxes, name);
+      const first = outputs[0] as TensorData;
+      const sizes = this.#steps.map((steps, k) => unstackedSize(first, steps, this.#counts[k] as number, axis));
+      const data = arrayOf(
+        first.type,
+        sizes.reduce((a, b) => a + b, 0),
+      );
+      let at = 0;
+      results.forEach((result, k) => {
+        const [steps, offset, count] = [this.#steps[k], this.#offsets[k], this.#counts[k]] as [number, number, number];
+        const into = data.subarray(at, (at += sizes[k] as number)) as TensorArray;
+        result[name] = unstackSteps(name, outputs, steps, offset, count, axis, into);
+      });
+    }
+    return results.map((result, k) => Object.assign(result, this.#finals[k]));
   }
 
   /** Members `from` to `to` have taken their last step: each keeps its share of the carried outputs. */
   #finish(from: number, to: number): void {
     for (const [name, last] of Object.entries(this.#carriedOut)) {
       const axis = axisOf(this.#outputAxes, name);
+      if (axis === null) {
+        for (let k = from; k < to; k++) (this.#finals[k] as Feeds)[name] = copy(last);
+        continue;
+      }
+      // One buffer for the members finishing together, each a view into it.
+      const entries = (this.#offsets[to] as number) - (this.#offsets[from] as number);
+      const { outer, inner } = around(last.dims, axis);
+      const data = arrayOf(last.type, entries * outer * inner);
       for (let k = from; k < to; k++) {
-        const offset = this.#offsets[k] as number;
-        (this.#finals[k] as Feeds)[name] =
-          axis === null ? copy(last) : sliceAlong(last, axis, offset, this.#counts[k] as number);
+        const start = ((this.#offsets[k] as number) - (this.#offsets[from] as number)) * outer * inner;
+        const into = data.subarray(start, start + (this.#counts[k] as number) * outer * inner) as TensorArray;
+        (this.#finals[k] as Feeds)[name] = sliceAlong(
+          last,
+          axis,
+          this.#offsets[k] as number,
+          this.#counts[k] as number,
+          into,
+        );
       }
     }
   }

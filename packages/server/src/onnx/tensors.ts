@@ -177,12 +177,12 @@ export function checkOutputBatch(name: string, t: TensorData, axis: number, tota
 
 /**
  * Entries `[from, from + count)` along `axis` of `t`, in a buffer of their own (so that it can be
- * transferred alone).
+ * transferred alone), or written into `into`.
  */
-export function sliceAlong(t: TensorData, axis: number, from: number, count: number): TensorData {
+export function sliceAlong(t: TensorData, axis: number, from: number, count: number, into?: TensorArray): TensorData {
   const total = t.dims[axis] as number;
   const { outer, inner } = around(t.dims, axis);
-  const data = new ARRAY_TYPES[t.type](outer * count * inner);
+  const data = into ?? new ARRAY_TYPES[t.type](outer * count * inner);
   for (let o = 0; o < outer; o++) {
     const start = (o * total + from) * inner;
     data.set(t.data.subarray(start, start + count * inner) as never, o * count * inner);
@@ -202,22 +202,28 @@ export function arrayOf(type: TensorType, length: number): TensorArray {
  * axis. Usually one group; requests of another shape (a wider OCR line) get their own run.
  */
 export function groupByShape(batch: readonly Feeds[], axes: BatchAxes = {}): number[][] {
-  const groups = new Map<string, number[]>();
+  const groups: { first: Feeds; members: number[] }[] = [];
   batch.forEach((feeds, i) => {
-    const key = Object.keys(feeds)
-      .sort()
-      .map((name) => {
-        const t = feeds[name] as TensorData;
-        const axis = axisOf(axes, name);
-        const dims = t.dims.map((d, k) => (k === axis ? '*' : String(d)));
-        return `${name}:${t.type}[${dims.join(',')}]`;
-      })
-      .join(';');
-    const group = groups.get(key);
-    if (group) group.push(i);
-    else groups.set(key, [i]);
+    // Compared with each group's first request: usually one group, so one comparison per request.
+    const group = groups.find(({ first }) => stackable(first, feeds, axes));
+    if (group) group.members.push(i);
+    else groups.push({ first: feeds, members: [i] });
   });
-  return [...groups.values()];
+  return groups.map(({ members }) => members);
+}
+
+/** Same inputs, each of the same type and the same dims but along its batch axis. */
+function stackable(a: Feeds, b: Feeds, axes: BatchAxes): boolean {
+  const names = Object.keys(a);
+  if (names.length !== Object.keys(b).length) return false;
+  for (const name of names) {
+    const x = a[name] as TensorData;
+    const y = b[name];
+    if (y === undefined || x.type !== y.type || x.dims.length !== y.dims.length) return false;
+    const axis = axisOf(axes, name);
+    for (let k = 0; k < x.dims.length; k++) if (k !== axis && x.dims[k] !== y.dims[k]) return false;
+  }
+  return true;
 }
 
 /**
