@@ -128,7 +128,7 @@ export async function onnxBatching({ quick = false } = {}) {
   const pool = { clipsPerSecond: meanOf(rounds, (r) => r.pool.clipsPerSecond) };
 
   const transports = {
-    ws: 'queue socket (Gradio 3: data sent once picked)',
+    ws: 'queue socket (Gradio 3; data asked for while waiting)',
     http: 'POST /run/vad (data sent with the request)',
   };
   const onOff = Object.entries(queue).map(([transport, { off, on }]) => ({
@@ -191,7 +191,16 @@ export async function onnxBatching({ quick = false } = {}) {
 
   console.log('\n### Where the time goes (per job unless said; CPU in ms)\n');
   table(
-    ['run', 'server CPU', 'server cores', 'main thread busy', 'handler ms/batch', 'client CPU', 'p50/p99 ms'],
+    [
+      'run',
+      'server CPU',
+      'server cores',
+      'main thread busy',
+      'handler ms/batch',
+      'slot busy',
+      'client CPU',
+      'p50/p99 ms',
+    ],
     Object.entries(queue).flatMap(([transport, runs]) =>
       Object.entries(runs).map(([mode, r]) => [
         `${transport}, batching ${mode}`,
@@ -199,6 +208,8 @@ export async function onnxBatching({ quick = false } = {}) {
         fmt(r.server.cores),
         `${fmt(r.server.mainThreadBusy * 100, 0)}%`,
         fmt(r.server.handlerPerBatchMs, 1),
+        // The one slot's share of the time in its handler: the rest it waited (for data, for jobs).
+        `${fmt(((r.jobsPerSecond / r.server.meanBatchSize) * r.server.handlerPerBatchMs) / 10, 0)}%`,
         fmt(r.clientCpuPerJobMs),
         `${fmt(r.p50, 0)}/${fmt(r.p99, 0)}`,
       ]),

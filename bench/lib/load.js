@@ -2,7 +2,8 @@
 // Closed-loop load on a crowdserve server: `inFlight` clients, each running one job after another,
 // with the request serialized once up front so the load generator's own JSON work stays out of
 // the figures. Two transports: the Gradio-3 queue socket (a fresh socket per job, data sent when
-// the job is picked) and `POST /run/{api}` (kept-alive connections, data sent with the request).
+// the server asks, `send_data`: once the job is among the next batches) and `POST /run/{api}`
+// (kept-alive connections, data sent with the request).
 import { Agent, request } from 'node:http';
 import { WebSocket } from 'ws';
 import { quantile } from './stats.js';
