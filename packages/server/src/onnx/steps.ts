@@ -99,7 +99,7 @@ class SteppingGroup {
   #held: Feeds = {};
   /** Per non-carried output, each step's output as `run` gave it. */
   readonly #collected: Record<string, TensorData[]> = {};
-  /** Each carried output at the last step, and each member's once it finished. */
+  /** Each carried output as the last step gave it (still stacked). */
   readonly #carriedOut: Feeds = {};
   readonly #finals: Feeds[];
   /** Members still stepping: always the first ones. */

@@ -251,7 +251,7 @@ export function axisOf(axes: BatchAxes, name: string): number | null {
   return axis === undefined ? 0 : axis;
 }
 
-export function product(dims: readonly number[]): number {
+function product(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
