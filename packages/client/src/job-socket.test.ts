@@ -84,16 +84,30 @@ describe('runAttempt', () => {
     expect(statuses).toEqual([]);
   });
 
-  it('answers send_data once, and ignores estimations after it', async () => {
+  it('answers send_data once', async () => {
     const { duplex, statuses, outcome } = attempt();
     duplex.push({ msg: 'send_hash' });
     duplex.push({ msg: 'send_data' });
     duplex.push({ msg: 'send_data' });
-    duplex.push(estimation(0, 1));
     duplex.end(1011, 'crash');
     expect(duplex.sent).toHaveLength(2);
     expect(statuses).toEqual([]);
     expect(await outcome).toMatchObject({ type: 'lost', dataSent: true, code: 1011, reason: 'crash' });
+  });
+
+  it('keeps a job queued after send_data until process_starts (prefetch), and ignores estimations after it', async () => {
+    const { duplex, statuses } = attempt();
+    duplex.push({ msg: 'send_hash' });
+    duplex.push({ msg: 'send_data' });
+    duplex.push(estimation(2, 3));
+    duplex.push(estimation(1, 2));
+    duplex.push({ msg: 'process_starts', eta: 1 });
+    duplex.push(estimation(0, 1));
+    expect(statuses.map((s) => (s.type === 'queued' ? `queued ${s.position}` : s.type))).toEqual([
+      'queued 2',
+      'queued 1',
+      'running',
+    ]);
   });
 
   it('reports queue_full with its fields and closes', async () => {

@@ -48,6 +48,7 @@ export function runAttempt(
 
   return new Promise((resolve) => {
     let dataSent = false;
+    let started = false;
     let settled = false;
 
     const finish = (outcome: AttemptOutcome): void => {
@@ -102,8 +103,13 @@ export function runAttempt(
           finish({ type: 'queue_full', message });
           return;
         case 'estimation':
-          // A job that is running is no longer queued, whatever a late estimation says.
-          if (!dataSent) emitStatus();
+          // A job that is running is no longer queued, whatever a late estimation says. Between
+          // send_data and process_starts it still waits: servers that prefetch data ask early.
+          if (!started) emitStatus();
+          return;
+        case 'process_starts':
+          started = true;
+          emitStatus();
           return;
         default:
           emitStatus();
