@@ -25,6 +25,7 @@ describe('resolveServeOptions', () => {
     [{ statusUpdateRate: 0 }, "statusUpdateRate: expected 'auto' or a number of seconds > 0, got 0"],
     [{ allowedOrigins: ['https://my.app/path'] }, "allowedOrigins: expected origins like 'https://my.app'"],
     [{ maxPayloadBytes: 10 }, 'maxPayloadBytes: expected an integer from 1024'],
+    [{ prefetchData: 'yes' as unknown as boolean }, "prefetchData: expected a boolean, got 'yes'"],
     [{ statusChunkSize: 0 }, 'statusChunkSize: expected an integer ≥ 1, got 0'],
     [{ slowClientBytes: 1.5 }, 'slowClientBytes: expected an integer ≥ 1, got 1.5'],
     [

@@ -35,7 +35,13 @@ export interface ServeOptions extends SendLimits {
   heartbeatIntervalMs?: number;
   /** How long a new socket may take to say which endpoint it joins. @default 5000 */
   handshakeTimeoutMs?: number;
-  /** How long a picked job may take to send its data. @default 60000 */
+  /**
+   * Ask the jobs that would form the next batches for their data while they still wait (at most one
+   * full batch per slot), so a freed slot starts at once. `false`: a job is asked only when picked
+   * (Gradio 3). @default true
+   */
+  prefetchData?: boolean;
+  /** How long a job may take to send its data once asked (`send_data`). @default 60000 */
   dataTimeoutMs?: number;
   /** How long `close()` lets running jobs finish before failing them. @default 10000 */
   closeGraceMs?: number;
@@ -65,6 +71,7 @@ export const DEFAULT_SERVE_OPTIONS = {
   headersTimeoutMs: 10_000,
   heartbeatIntervalMs: 15_000,
   handshakeTimeoutMs: 5_000,
+  prefetchData: true,
   dataTimeoutMs: 60_000,
   closeGraceMs: 10_000,
   ...DEFAULT_SEND_LIMITS,
@@ -96,6 +103,9 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   int('concurrencyCount', o.concurrencyCount, 1, 1024);
   if (o.maxSize !== null) int('maxSize', o.maxSize, 0);
   if (typeof o.apiOpen !== 'boolean') throw new TypeError(`apiOpen: expected a boolean, got ${describe(o.apiOpen)}`);
+  if (typeof o.prefetchData !== 'boolean') {
+    throw new TypeError(`prefetchData: expected a boolean, got ${describe(o.prefetchData)}`);
+  }
   if (o.statusUpdateRate !== 'auto' && !(typeof o.statusUpdateRate === 'number' && o.statusUpdateRate > 0)) {
     throw new RangeError(
       `statusUpdateRate: expected 'auto' or a number of seconds > 0, got ${describe(o.statusUpdateRate)}`,

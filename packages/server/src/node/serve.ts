@@ -66,6 +66,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     maxSize: o.maxSize,
     statusUpdateRate: o.statusUpdateRate,
     dataTimeoutMs: o.dataTimeoutMs,
+    prefetchData: o.prefetchData,
     onBatchEnd: ({ fnIndex, seconds }) => metrics.recordBatch(endpoints[fnIndex]?.apiName ?? String(fnIndex), seconds),
   });
   const config = buildConfig(endpoints, {

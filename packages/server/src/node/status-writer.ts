@@ -30,8 +30,8 @@ export interface WriterCounts {
  * - Status frames (estimation rounds) are queued, one per socket (a newer one replaces one not yet
  *   written), and written `statusChunkSize` per event-loop turn. A round to 10,000 clients becomes
  *   ~40 short turns instead of one long one; the frame is rendered (JSON) only when written.
- * - Any other frame is written at once and drops a queued status, which is stale by then (the job
- *   was picked, or ended).
+ * - Any other frame is written at once and drops a queued status (the conversation writes a
+ *   status still unwritten before `send_data` itself, so a prefetched job keeps its place).
  * - A socket with more than `slowClientBytes` waiting is skipped for statuses; one with more than
  *   `maxBufferedBytes` waiting when it is written to again is terminated (its close cancels its job).
  */

@@ -23,7 +23,7 @@ export {
   type RunnerLoadOptions,
   type SessionOptions,
 } from './runner.js';
-export { runSteps, type StepPlan } from './steps.js';
+export { runSteps, type StepAxes, type StepPlan } from './steps.js';
 export {
   groupByShape,
   splitOutputs,
