@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM_ARGS, chromiumPath } from './e2e/browser.js';
+import { CHROMIUM_ARGS, CHROMIUM_ARGS_NO_WEBGPU, chromiumPath } from './e2e/browser.js';
 
 // The page, a real server and a real browser. Each spec file gets its own server (a worker-scoped
 // fixture, see e2e/fixtures.ts), so files with different queue settings run side by side.
@@ -29,7 +29,7 @@ export default defineConfig({
       // The same browser without `--enable-unsafe-webgpu`: no adapter, so the WASM fallback shows.
       name: 'chromium-no-webgpu',
       grep: /@no-webgpu/,
-      use: { launchOptions: { executablePath, args: CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu') } },
+      use: { launchOptions: { executablePath, args: CHROMIUM_ARGS_NO_WEBGPU } },
     },
   ],
 });

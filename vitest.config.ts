@@ -1,22 +1,13 @@
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { CHROMIUM_ARGS, CHROMIUM_ARGS_NO_WEBGPU, DEBIAN_CHROMIUM } from './e2e/chromium-args.js';
 
 /** Debian's chromium (`.ci/run` installs it); Playwright's own download does not work offline. */
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const chromiumPath = process.env.CHROMIUM_PATH ?? DEBIAN_CHROMIUM;
 
-/** DESIGN.md §7: no sandbox (containers), nothing that phones home, a WebGPU adapter without a GPU. */
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-  '--enable-unsafe-webgpu',
-];
-
-const noWebGpuArgs = [...chromiumArgs.filter((arg) => arg !== '--enable-unsafe-webgpu'), '--disable-gpu'];
+/** DESIGN.md §7 (e2e/chromium-args.js); the no-WebGPU instance also turns the GPU process off. */
+const chromiumArgs = CHROMIUM_ARGS;
+const noWebGpuArgs = [...CHROMIUM_ARGS_NO_WEBGPU, '--disable-gpu'];
 
 // One config, one project per concern: node unit + integration tests beside the code, and
 // browser tests (`*.browser.test.ts`) in real Chromium with real Web Workers.

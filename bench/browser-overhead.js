@@ -28,23 +28,16 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
+import { CHROMIUM_ARGS_NO_WEBGPU, DEBIAN_CHROMIUM } from '../e2e/chromium-args.js';
 import { machineLoad } from './lib/machine.js';
 import { fmt, table } from './lib/stats.js';
 
 const TARGET_MS = 0.3;
 /** The whole page's run, at most. */
 const LIMIT_MS = 10 * 60_000;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? DEBIAN_CHROMIUM;
 /** DESIGN.md §7's flags, minus WebGPU: this section is WASM only. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
+const CHROMIUM_ARGS = CHROMIUM_ARGS_NO_WEBGPU;
 
 /** The page, served by Vite from bench/lib/ on a free loopback port. */
 async function startPage() {

@@ -1,23 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chromium } from '@playwright/test';
+import { DEBIAN_CHROMIUM } from './chromium-args.js';
 
-/** Debian's chromium, where `.ci/run` installs it. */
-export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
-
-/**
- * Chromium's flags for these tests: no sandbox (containers), nothing that phones home, and
- * `--enable-unsafe-webgpu`, which gives a real WebGPU adapter on CPU (SwiftShader) without a GPU.
- */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-  '--enable-unsafe-webgpu',
-];
+export { CHROMIUM_ARGS, CHROMIUM_ARGS_NO_WEBGPU, DEBIAN_CHROMIUM } from './chromium-args.js';
 
 /**
  * Which browser to launch: `CHROMIUM_PATH`, else Debian's chromium, else Playwright's own
