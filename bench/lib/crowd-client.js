@@ -47,9 +47,11 @@ async function connect(url, n, inFlight, bare) {
               if (c.estimations === 1) resolve(undefined);
             } else if (text.includes('"send_hash"')) c.ws.send(HASH);
             else if (text.includes('"send_data"')) {
-              c.picked = true;
+              // Asked for its data: picked, or prefetched while it still waits (it keeps hearing its rank).
               c.ws.send(DATA);
               resolve(undefined);
+            } else if (text.includes('"process_starts"')) {
+              c.picked = true;
             } else if (text.includes('"process_completed"')) {
               c.done = true;
               c.failed = !text.includes('"success":true');
