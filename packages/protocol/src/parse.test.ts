@@ -50,6 +50,12 @@ describe('parseDataMessage', () => {
     expect(!r.ok && r.error.path).toBe('$.data[0].a[0].constructor');
   });
 
+  it('finds a forbidden key written with escapes', () => {
+    const r = parseDataMessage('{"data":[[1,{"\\u005f_proto__":{}}]],"fn_index":0,"session_hash":"s"}');
+    expect(!r.ok && r.error.code).toBe('FORBIDDEN_KEY');
+    expect(!r.ok && r.error.path).toBe('$.data[0][1].__proto__');
+  });
+
   it('accepts those words as values, not keys', () => {
     expect(parseDataMessage('{"data":["__proto__"],"fn_index":0,"session_hash":"s"}').ok).toBe(true);
   });

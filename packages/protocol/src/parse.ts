@@ -33,35 +33,57 @@ export function parseJson(text: string): ParseResult<unknown> {
   } catch (cause) {
     return { ok: false, error: new ProtocolError('INVALID_JSON', '$', 'expected JSON text', { cause }) };
   }
-  // Cheap pre-check: only frames that mention a forbidden key pay for the deep walk.
-  if (/"(__proto__|constructor|prototype)"/.test(text)) {
-    const path = findForbiddenKey(value, '$');
-    if (path !== null) {
-      return {
-        ok: false,
-        error: new ProtocolError('FORBIDDEN_KEY', path, 'expected no "__proto__", "constructor" or "prototype" key'),
-      };
-    }
+  const path = findForbiddenKey(value);
+  if (path !== null) {
+    return {
+      ok: false,
+      error: new ProtocolError('FORBIDDEN_KEY', path, 'expected no "__proto__", "constructor" or "prototype" key'),
+    };
   }
   return { ok: true, value };
 }
 
-function findForbiddenKey(value: unknown, path: string): string | null {
+/** An object or array met on the walk, and how it was reached (for the error's path). */
+interface Visit {
+  value: object;
+  parent: Visit | null;
+  /** The key or index under which `parent` holds it. */
+  step: string | number;
+}
+
+/**
+ * The path of the first forbidden key anywhere in a parsed value, or null. Every frame is walked
+ * (a text pre-check would miss keys written with escapes, like "\u005f_proto__"): it costs a visit
+ * per object or array, nothing per string or number, and paths are only spelled out on a hit.
+ */
+function findForbiddenKey(root: unknown): string | null {
+  if (typeof root !== 'object' || root === null) return null;
   // Iterative walk: a hostile frame may nest deeper than the call stack allows.
-  const stack: [unknown, string][] = [[value, path]];
-  while (stack.length > 0) {
-    const [v, p] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
+  const stack: Visit[] = [{ value: root, parent: null, step: '' }];
+  for (let visit = stack.pop(); visit !== undefined; visit = stack.pop()) {
+    const v = visit.value;
     if (Array.isArray(v)) {
-      v.forEach((item, i) => stack.push([item, `${p}[${i}]`]));
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        if (typeof item === 'object' && item !== null) stack.push({ value: item, parent: visit, step: i });
+      }
       continue;
     }
     for (const key of Object.keys(v)) {
-      if (FORBIDDEN_KEYS.has(key)) return `${p}.${key}`;
-      stack.push([(v as Obj)[key], `${p}.${key}`]);
+      if (FORBIDDEN_KEYS.has(key)) return pathOf({ value: v, parent: visit, step: key });
+      const item = (v as Obj)[key];
+      if (typeof item === 'object' && item !== null) stack.push({ value: item, parent: visit, step: key });
     }
   }
   return null;
+}
+
+function pathOf(visit: Visit): string {
+  let path = '';
+  for (let at: Visit | null = visit; at?.parent != null; at = at.parent) {
+    path = (typeof at.step === 'number' ? `[${at.step}]` : `.${at.step}`) + path;
+  }
+  return `$${path}`;
 }
 
 function guard<T>(text: string | unknown, check: (value: unknown) => T): ParseResult<T> {
