@@ -6,6 +6,12 @@ export interface HandlerContext {
   signal: AbortSignal;
   /** Reports progress to the clients of this call (`progress` messages). */
   progress: (update: ProgressUpdate) => void;
+  /**
+   * What the endpoint's `prepare` made of each request's data, in the order of `requests` (one entry
+   * for a plain handler). Set by the host when the endpoint has `prepare`; absent otherwise, and when
+   * a caller runs `fn` itself.
+   */
+  prepared?: readonly unknown[];
 }
 
 /** A progress report: a fraction, or a count of `length` with an optional unit and description. */
@@ -40,6 +46,14 @@ interface EndpointCommon {
   expectedDurationMs?: number | null;
   /** A call running longer fails with a timeout and frees its slot. @default null (no limit) */
   timeoutMs?: number | null;
+  /**
+   * Checks and converts one request's data as soon as it arrives, while its job still waits: with
+   * data prefetch that is while an earlier batch runs, so the work leaves the slot's critical path.
+   * What it returns (or resolves to) reaches `fn` as `context.prepared[i]`. A throw or rejection fails
+   * that job alone, with the error's message, before it joins a batch; its neighbours never see it.
+   * Its time counts toward `dataTimeoutMs`. ONNX endpoints run their `preprocess` here.
+   */
+  prepare?: (data: unknown[]) => unknown;
   /**
    * Called once by the host before it accepts jobs (ONNX endpoints start their workers here).
    * A rejection fails `serve()` / `createLocalServer()` with the endpoint named.

@@ -45,6 +45,9 @@ export function resolveEndpoints(endpoints: Record<string, EndpointDefinition>):
     if (typeof definition?.fn !== 'function') {
       throw new TypeError(`endpoints['${apiName}'].fn: expected a function, got ${typeof definition?.fn}`);
     }
+    if (definition.prepare !== undefined && typeof definition.prepare !== 'function') {
+      throw new TypeError(`endpoints['${apiName}'].prepare: expected a function, got ${typeof definition.prepare}`);
+    }
     checkIo(apiName, 'inputs', definition.inputs);
     checkIo(apiName, 'outputs', definition.outputs);
     const batch = definition.batch === true;

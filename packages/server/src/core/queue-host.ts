@@ -4,6 +4,7 @@ import { CallAbortedError } from '../endpoint.js';
 import type { ResolvedEndpoint } from './endpoints.js';
 import { estimationMessage, failedMessage, outcomeMessage, rejectMessage } from './gradio3.js';
 import { runBatch, type RunningBatch } from './run-batch.js';
+import { errorMessage } from './handler-output.js';
 import { checkData } from './validate-data.js';
 
 /** Where one job's messages go: a WebSocket, an HTTP response, a MessagePort. */
@@ -11,6 +12,12 @@ export interface JobSink {
   send(message: ServerMessage): void;
   /** Ends the conversation; called once, after the terminal message. */
   close(code: number, reason: string): void;
+  /**
+   * The job's data was refused (it failed the inputs check or the endpoint's `prepare`): called
+   * instead of `send` with the failed `process_completed`, for transports that answer bad input their
+   * own way (HTTP: 422). Without it, the sink gets that `process_completed`.
+   */
+  refused?(error: string): void;
 }
 
 export interface QueueHostOptions {
@@ -37,9 +44,13 @@ interface HostJob {
   /** Data sent with the join (HTTP predict), handed over at `requestData`. */
   presetData: unknown[] | undefined;
   data: unknown[] | undefined;
+  /** What the endpoint's `prepare` made of `data` (set before the engine hears the data arrived). */
+  prepared: unknown;
   /** Set when the host itself ends the job with an error (bad data); sent instead of nothing. */
   failure: string | undefined;
   awaitingData: boolean;
+  /** The failure is a refusal of the job's data (bad input), not the server's doing. */
+  refused: boolean;
 }
 
 const CLOSE_NORMAL = 1000;
@@ -92,8 +103,10 @@ export class QueueHost {
       sink,
       presetData: data,
       data: undefined,
+      prepared: undefined,
       failure: undefined,
       awaitingData: false,
+      refused: false,
     });
     this.dispatch(this.engine.join(id, fnIndex));
     return id;
@@ -116,18 +129,48 @@ export class QueueHost {
     const endpoint = this.endpoints[job.fnIndex];
     const problem = endpoint === undefined ? null : checkData(data, endpoint.definition.inputs);
     if (problem !== null) {
-      this.fail(id, problem);
+      this.fail(id, problem, true);
       return;
     }
     job.data = data;
-    this.dispatch(this.engine.dataReceived(id));
+    const prepare = endpoint?.definition.prepare;
+    if (prepare === undefined) {
+      this.dispatch(this.engine.dataReceived(id));
+      return;
+    }
+    // The engine hears of the data only once it is prepared, so a job never joins a batch unprepared
+    // and a request that fails to prepare ends alone (this.fail), before any batch sees it.
+    let prepared: unknown;
+    try {
+      prepared = prepare(data);
+    } catch (error) {
+      this.fail(id, errorMessage(error), true);
+      return;
+    }
+    if (!isPromiseLike(prepared)) {
+      job.prepared = prepared;
+      this.dispatch(this.engine.dataReceived(id));
+      return;
+    }
+    Promise.resolve(prepared).then(
+      (value) => {
+        // The job may have ended meanwhile (its client left, its data timed out, shutdown).
+        if (this.jobs.get(id) !== job) return;
+        job.prepared = value;
+        this.dispatch(this.engine.dataReceived(id));
+      },
+      (error: unknown) => {
+        if (this.jobs.get(id) === job) this.fail(id, errorMessage(error), true);
+      },
+    );
   }
 
-  /** Ends a job with an error message of the host's own (bad input). */
-  fail(id: JobId, message: string): void {
+  /** Ends a job with an error message of the host's own; `refused`: because its data is bad. */
+  fail(id: JobId, message: string, refused = false): void {
     const job = this.jobs.get(id);
     if (job === undefined) return;
     job.failure = message;
+    job.refused = refused;
     this.dispatch(this.engine.cancel(id));
   }
 
@@ -249,7 +292,8 @@ export class QueueHost {
           job.failure !== undefined
             ? failedMessage(job.failure)
             : outcomeMessage(effect.outcome, { dataMs: this.dataTimeoutMs, runMs: endpoint?.queue.timeoutMs ?? null });
-        if (message !== null) job.sink.send(message);
+        if (job.failure !== undefined && job.refused && job.sink.refused !== undefined) job.sink.refused(job.failure);
+        else if (message !== null) job.sink.send(message);
         job.sink.close(
           effect.outcome.status === 'shutdown' || this.closing ? CLOSE_GOING_AWAY : CLOSE_NORMAL,
           effect.outcome.status,
@@ -272,6 +316,7 @@ export class QueueHost {
     const batch = runBatch({
       endpoint,
       requests: members.map((job) => job?.data ?? []),
+      ...(endpoint.definition.prepare === undefined ? {} : { prepared: members.map((job) => job?.prepared) }),
       expectedDuration,
       send: (index, message) => {
         const job = this.jobs.get(jobIds[index] ?? '');
@@ -308,6 +353,14 @@ export class QueueHost {
     this.tickTimer = undefined;
     this.tickAt = Infinity;
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 function assertNever(value: never): never {

@@ -12,6 +12,8 @@ export interface RunBatchOptions {
   endpoint: ResolvedEndpoint;
   /** Each member's `data`, in batch order. */
   requests: unknown[][];
+  /** What the endpoint's `prepare` made of each member's data, in batch order; absent without `prepare`. */
+  prepared?: unknown[];
   expectedDuration: number | null;
   /** Sends a message to the member at `index` (if it is still there). */
   send: (index: number, message: ServerMessage) => void;
@@ -34,6 +36,7 @@ export function runBatch(options: RunBatchOptions): RunningBatch {
       if (!controller.signal.aborted) each({ msg: 'progress', progress_data: toProgressData(update) });
     },
   };
+  if (options.prepared !== undefined) context.prepared = options.prepared;
   each({ msg: 'process_starts', eta: options.expectedDuration });
   call(endpoint, requests, context, send).then(
     (results) => options.done({ ok: true, results }),

@@ -192,6 +192,11 @@ async function predictRoute(
     const id = host.join(
       {
         send: answer,
+        // Data the endpoint's `prepare` refused: bad input, like a failed inputs check above.
+        refused: (error) => {
+          answered = true;
+          json(response, 422, { detail: error, error });
+        },
         close: () => {
           if (!answered) json(response, 500, { error: 'the job ended without a result' });
           resolve();

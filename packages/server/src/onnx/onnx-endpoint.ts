@@ -34,9 +34,10 @@ export interface OnnxEndpointReport extends EndpointReport {
 /**
  * An endpoint whose calls run an ONNX model in a pool of workers, one `InferenceSession` each.
  * `setup(host)` starts `min(concurrencyCount, concurrencyLimit)` workers, loads the model in each
- * and warms it up; a call preprocesses each request, runs the batch on a free worker and
- * postprocesses each result. The handler's `signal`, on a timeout or shutdown, terminates the busy
- * worker, which is replaced; when the clients merely left, the run finishes and its result is dropped.
+ * and warms it up; each request is preprocessed as its data arrives (`prepare`), a call runs the
+ * batch on a free worker and postprocesses each result. The handler's `signal`, on a timeout or
+ * shutdown, terminates the busy worker, which is replaced; when the clients merely left, the run
+ * finishes and its result is dropped.
  */
 /**
  * The part of a call's signal that should stop its worker: a timeout or a shutdown. When every
@@ -69,9 +70,18 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
   let pool: WorkerPool<Remote<RunnerApi>> | null = null;
   let settingUp = false;
 
-  const runBatch = async (requests: unknown[][], signal: AbortSignal): Promise<unknown[][]> => {
+  const runBatch = async (
+    requests: unknown[][],
+    signal: AbortSignal,
+    prepared: readonly unknown[] | undefined,
+  ): Promise<unknown[][]> => {
     if (!pool) throw new WorkerError('POOL_NOT_STARTED', `ONNX model ${modelName}: the endpoint was not set up`);
-    const items = await Promise.all(requests.map((data) => preprocess(data)));
+    // Under a host, each request was preprocessed when its data arrived (`prepare`); a caller that
+    // runs `fn` itself gets it done here.
+    const items =
+      prepared?.length === requests.length
+        ? (prepared as Prepared[])
+        : await Promise.all(requests.map((data) => preprocess(data)));
     const stop = terminatingSignal(signal);
     const results = await pool.run((api) => infer(items, sessionOf(api)), stop.signal).finally(stop.release);
     if (results.length !== items.length) {
@@ -152,6 +162,7 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
     concurrencyLimit: resolved.concurrencyLimit,
     expectedDurationMs: resolved.expectedDurationMs,
     timeoutMs: resolved.timeoutMs,
+    prepare: (data: unknown[]) => preprocess(data),
     setup,
     dispose,
   };
@@ -161,10 +172,13 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
       batch: true,
       maxBatchSize: resolved.maxBatchSize,
       maxBatchDelayMs: resolved.maxBatchDelayMs,
-      fn: (requests, { signal }) => runBatch(requests, signal),
+      fn: (requests, { signal, prepared }) => runBatch(requests, signal, prepared),
     };
   }
-  return { ...common, fn: async (data, { signal }) => (await runBatch([data], signal))[0] as unknown[] };
+  return {
+    ...common,
+    fn: async (data, { signal, prepared }) => (await runBatch([data], signal, prepared))[0] as unknown[],
+  };
 }
 
 /** A worker's runner as `infer` sees it: a batch crosses packed (see `packBatch`), its buffers transferred. */
