@@ -1,16 +1,32 @@
+import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { startConversation, type ConversationOptions } from '../core/join-conversation.js';
 import type { QueueHost } from '../core/queue-host.js';
-import type { StatusWriter } from './status-writer.js';
+import type { StatusWriter, WritableSocket } from './status-writer.js';
+import { encodeTextFrame } from './text-frame.js';
 
 export interface JoinSocketOptions extends ConversationOptions {
   /** The writer shared by every socket of a server, so an estimation round to all of them is spread out as one. */
   writer: StatusWriter;
 }
 
-/** Carries one `/queue/join` conversation on a `ws` socket. */
-export function handleJoinSocket(socket: WebSocket, host: QueueHost, options: JoinSocketOptions): void {
-  const out = options.writer.attach(socket);
+/**
+ * Carries one `/queue/join` conversation on a `ws` socket. `raw` is the connection under it (the
+ * server's `upgrade` socket): frames are written to it directly, each in one buffer (see
+ * `encodeTextFrame`); `ws` still reads, pings and closes.
+ */
+export function handleJoinSocket(socket: WebSocket, raw: Duplex, host: QueueHost, options: JoinSocketOptions): void {
+  const writable: WritableSocket = {
+    get bufferedAmount() {
+      return socket.bufferedAmount;
+    },
+    get readyState() {
+      return socket.readyState;
+    },
+    send: (text) => raw.write(encodeTextFrame(text)),
+    terminate: () => socket.terminate(),
+  };
+  const out = options.writer.attach(writable);
   const conversation = startConversation(
     {
       send: (text) => out.send(text),

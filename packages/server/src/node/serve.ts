@@ -132,7 +132,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     wss.handleUpgrade(request, socket, head, (ws) => {
       heartbeat.watch(ws);
       limitMessages(ws, MAX_MESSAGES_PER_SOCKET);
-      handleJoinSocket(ws, host, { handshakeTimeoutMs: o.handshakeTimeoutMs, writer });
+      handleJoinSocket(ws, socket, host, { handshakeTimeoutMs: o.handshakeTimeoutMs, writer });
     });
   };
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {

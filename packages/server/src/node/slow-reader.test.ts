@@ -104,7 +104,9 @@ describe('an estimation round to a crowd', () => {
     await Promise.all(
       waiting.slice(1).map((job, i) => vi.waitFor(() => expect(ranks(job).at(-1)).toBe(i), { timeout: 10_000 })),
     );
-    expect(await metric(server, 'crowdserve_status_frames_written_total')).toBeGreaterThanOrEqual(99);
+    // Through the status writer: all but perhaps the new front of the line, which prefetch asks for
+    // its data and which may hear its rank just before `send_data`, written at once.
+    expect(await metric(server, 'crowdserve_status_frames_written_total')).toBeGreaterThanOrEqual(98);
     expect(server.internalSizes().statusBacklog).toBe(0);
     release();
   });
