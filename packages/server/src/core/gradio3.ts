@@ -21,6 +21,22 @@ export function estimationMessage(e: Estimation | (Omit<Estimation, 'rank'> & { 
   };
 }
 
+const jsonNumber = (value: number | null): string =>
+  value !== null && Number.isFinite(value) ? String(value) : 'null';
+
+/**
+ * `JSON.stringify(message)` for an estimation, written out field by field: the same text, without
+ * walking the object. A round to 10,000 waiting clients renders 10,000 of them.
+ */
+export function estimationJson(m: EstimationMessage): string {
+  return (
+    `{"msg":"estimation","rank":${jsonNumber(m.rank)},"queue_size":${jsonNumber(m.queue_size)}` +
+    `,"avg_event_process_time":${jsonNumber(m.avg_event_process_time)}` +
+    `,"avg_event_concurrent_process_time":${jsonNumber(m.avg_event_concurrent_process_time)}` +
+    `,"rank_eta":${jsonNumber(m.rank_eta)},"queue_eta":${jsonNumber(m.queue_eta)}}`
+  );
+}
+
 /** The answer to a refused join. Only `queue_full` and `shutting_down` are worth a retry. */
 export function rejectMessage(
   reason: RejectReason,

@@ -1,5 +1,5 @@
 import { parseDataMessage, parseJoinMessage, type ServerMessage } from '@crowdserve/protocol';
-import { failedMessage } from './gradio3.js';
+import { estimationJson, failedMessage } from './gradio3.js';
 import type { JobSink, QueueHost } from './queue-host.js';
 
 /** A transport carrying one job's conversation: a WebSocket, a MessagePort, anything with text frames. */
@@ -49,7 +49,7 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
       if (message.msg === 'estimation' && estimated && channel.sendStatus !== undefined) {
         const render = (): string => {
           if (unwritten === render) unwritten = null;
-          return JSON.stringify(message);
+          return estimationJson(message);
         };
         unwritten = render;
         channel.sendStatus(render);
