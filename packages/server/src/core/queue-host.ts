@@ -230,14 +230,16 @@ export class QueueHost {
 
   /** Executes effects in order; effects produced while executing queue behind (no re-entrant engine calls). */
   private dispatch(effects: Effect[]): void {
-    this.pending.push(...effects);
+    // One by one, not push(...effects): a round to a very long line is more effects than a call takes arguments.
+    for (const effect of effects) this.pending.push(effect);
     if (this.draining) return;
     this.draining = true;
+    let done = 0;
     try {
-      for (let effect = this.pending.shift(); effect !== undefined; effect = this.pending.shift()) {
-        this.execute(effect);
-      }
+      // By index, not shift(): a round is one effect per waiting job, and each shift would move the rest.
+      while (done < this.pending.length) this.execute(this.pending[done++] as Effect);
     } finally {
+      this.pending.splice(0, done);
       this.draining = false;
     }
     if (this.idleWaiters.length > 0 && this.batches.size === 0 && !this.hasJobsInSlots()) {

@@ -1,0 +1,37 @@
+// The host carrying a round to a very long line: 200,000 estimate effects at once, more than a
+// function call takes as arguments, and each executed once, in order.
+import type { ServerMessage } from '@crowdserve/protocol';
+import { expect, it } from 'vitest';
+import { resolveEndpoints } from './endpoints.js';
+import { QueueHost, type JobSink } from './queue-host.js';
+
+it('tells 200,000 waiting jobs their new rank when one near the front leaves', () => {
+  let now = 0;
+  const host = new QueueHost({
+    endpoints: resolveEndpoints({ '/hold': { expectedDurationMs: 1000, fn: () => new Promise<unknown[]>(() => {}) } }),
+    concurrencyCount: 1,
+    maxSize: null,
+    statusUpdateRate: 'auto',
+    dataTimeoutMs: 600_000,
+    prefetchData: false,
+    clock: () => now,
+  });
+  const count = 200_000;
+  const lastRank: (number | null | undefined)[] = new Array<number | null | undefined>(count);
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const sink: JobSink = {
+      send: (m: ServerMessage) => {
+        if (m.msg === 'estimation') lastRank[i] = m.rank;
+      },
+      close: () => {},
+    };
+    ids.push(host.join(sink, 0, []));
+  }
+  now += 60_000;
+  expect(() => host.leave(ids[1] as string)).not.toThrow();
+  // Job 0 runs, job 1 left: job k (k ≥ 2) is now at rank k − 2.
+  for (let i = 2; i < count; i++) if (lastRank[i] !== i - 2) expect(lastRank[i]).toBe(i - 2);
+  expect(host.stats().waiting).toBe(count - 2);
+  void host.shutdown(0);
+}, 60_000);
