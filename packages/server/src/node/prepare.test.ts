@@ -164,3 +164,21 @@ it('drops the preparation of a job whose client left before it finished', async 
     expect(server.internalSizes()).toEqual(Object.fromEntries(Object.keys(server.internalSizes()).map((k) => [k, 0]))),
   );
 });
+
+it('hands a plain (unbatched) handler its one prepared value', async () => {
+  const server = await serve({
+    port: 0,
+    host: '127.0.0.1',
+    closeGraceMs: 200,
+    endpoints: {
+      '/shout': {
+        prepare: ([text]) => String(text).toUpperCase(),
+        fn: (data, { prepared }) => [data[0], prepared],
+      },
+    },
+  });
+  servers.push(server);
+  const job = RawJob.auto(server.url, 0, ['hi']);
+  await job.waitClosed();
+  expect(job.last()).toMatchObject({ msg: 'process_completed', success: true, output: { data: ['hi', ['HI']] } });
+});
