@@ -8,6 +8,7 @@ import { expose } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import * as ort from 'onnxruntime-node';
 import { createRunner } from '../dist/onnx/runner.js';
+import { decodeBatch } from '../dist/onnx/packed.js';
 
 const runner = createRunner({ ort, runtime: 'onnxruntime-node' });
 const hog = [];
@@ -29,13 +30,14 @@ expose(
     load: (model, options) => runner.load(model, options),
     dispose: () => runner.dispose(),
     runSteps: (batch, plan) => runner.runSteps(batch, plan),
+    // Batches come encoded (a WireBatch): one column per input name, request 0's data first.
     run: async (batch) => {
-      const barrier = batch[0]?.barrier;
+      const barrier = decodeBatch(batch)[0]?.barrier;
       if (barrier) {
         waitAtBarrier(barrier.data);
-        batch = batch.map(({ barrier: _, ...feeds }) => feeds);
+        batch = { ...batch, columns: batch.columns.filter((column) => column.name !== 'barrier') };
       }
-      switch (batch[0]?.x?.data[0]) {
+      switch (decodeBatch(batch)[0]?.x?.data[0]) {
         case 1001:
           process.exit(3);
           break;

@@ -1,11 +1,10 @@
-import { transfer } from 'comlink';
 import type { Remote } from 'comlink';
 import { CallAbortedError, type EndpointDefinition, type EndpointHost, type EndpointReport } from '../endpoint.js';
 import { ModelLoadError, WorkerError } from './errors.js';
 import { validateOnnxOptions } from './onnx-options.js';
 import type { ModelInput, OnnxEndpointOptions, OnnxSession } from './onnx-options.js';
 import type { LoadReport, ModelSource, RunnerApi, SessionOptions } from './runner.js';
-import { packBatch } from './packed.js';
+import { feedsRunner } from './packed.js';
 import type { Feeds } from './tensors.js';
 import { WorkerPool } from './worker-pool.js';
 import type { SpawnWorker } from './worker-pool.js';
@@ -81,13 +80,13 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
     const items =
       prepared?.length === requests.length
         ? (prepared as Prepared[])
-        : await Promise.all(requests.map((data) => preprocess(data)));
+        : await whenAll(requests.map((data) => preprocess(data)));
     const stop = terminatingSignal(signal);
     const results = await pool.run((api) => infer(items, sessionOf(api)), stop.signal).finally(stop.release);
     if (results.length !== items.length) {
       throw new Error(`ONNX model ${modelName}: infer returned ${results.length} results for ${items.length} requests`);
     }
-    return Promise.all(results.map((result, i) => postprocess(result, requests[i] as unknown[])));
+    return whenAll(results.map((result, i) => postprocess(result, requests[i] as unknown[])));
   };
 
   const setup = async (host: EndpointHost): Promise<OnnxEndpointReport> => {
@@ -181,14 +180,13 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
   };
 }
 
-/** A worker's runner as `infer` sees it: a batch crosses packed (see `packBatch`), its buffers transferred. */
+/** The values, through `Promise.all` only when one is a promise: synchronous pre- and postprocessing costs no promise per request. */
+export function whenAll<T>(values: (T | PromiseLike<T>)[]): T[] | Promise<T[]> {
+  const pending = values.some((v) => typeof (v as { then?: unknown } | null)?.then === 'function');
+  return pending ? Promise.all(values) : (values as T[]);
+}
+
+/** A worker's runner as `infer` sees it: a batch crosses encoded (see `encodeBatch`), its buffers transferred. */
 function sessionOf(api: Remote<RunnerApi>): OnnxSession {
-  const packed = (batch: Feeds[]) => {
-    const { batch: views, buffers } = packBatch(batch);
-    return transfer(views, buffers);
-  };
-  return {
-    run: (batch) => api.run(packed(batch)),
-    runSteps: (batch, plan) => api.runSteps(packed(batch), plan),
-  };
+  return feedsRunner(api);
 }

@@ -39,7 +39,7 @@ describe('validateOnnxOptions', () => {
       ],
       [
         { steps: { stepInputs: [], carry: {} } },
-        'steps: expected { stepInputs: [names…], carry: { output: input } } or null',
+        'steps: expected { stepInputs: [names…], carry: { output: input }, returnCarried? } or null',
       ],
       [{ batch: 'yes' as never }, 'batch: expected a boolean, got "yes"'],
     ];

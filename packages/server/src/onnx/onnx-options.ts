@@ -173,8 +173,9 @@ function checkSteps(steps: StepPlan): void {
     steps.stepInputs.every((name) => typeof name === 'string') &&
     typeof steps.carry === 'object' &&
     steps.carry !== null &&
-    Object.values(steps.carry).every((name) => typeof name === 'string');
-  if (!valid) fail('steps', '{ stepInputs: [names…], carry: { output: input } } or null', steps);
+    Object.values(steps.carry).every((name) => typeof name === 'string') &&
+    (steps.returnCarried === undefined || typeof steps.returnCarried === 'boolean');
+  if (!valid) fail('steps', '{ stepInputs: [names…], carry: { output: input }, returnCarried? } or null', steps);
 }
 
 function isNonNegative(value: unknown): value is number {

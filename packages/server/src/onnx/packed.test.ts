@@ -1,39 +1,53 @@
 import { describe, expect, it } from 'vitest';
-import { packBatch } from './packed.js';
+import { SEND_WHOLE_BYTES, decodeBatch, encodeBatch, feedsRunner } from './packed.js';
+import type { WireBatch } from './packed.js';
 import { tensor } from './tensors.js';
 import type { Feeds } from './tensors.js';
 
 const f32 = (values: number[], dims: number[]) => tensor('float32', Float32Array.from(values), dims);
 const sr = () => tensor('int64', BigInt64Array.of(16000n), []);
 
-describe('packBatch', () => {
-  it('copies each input of every request into one buffer, each tensor a view into it', () => {
+/** Encoded, posted (structured clone, buffers transferred) and decoded, as a batch crosses threads. */
+function crossed(batch: readonly Feeds[]): Feeds[] {
+  const { wire, buffers } = encodeBatch(batch);
+  return decodeBatch(structuredClone(wire, { transfer: buffers }));
+}
+
+describe('encodeBatch', () => {
+  it('puts each input of every request in one column: one buffer, the dims in one array', () => {
     const batch: Feeds[] = [
       { input: f32([1, 2, 3, 4], [2, 1, 2]), sr: sr() },
       { input: f32([], [0, 1, 2]), sr: sr() },
       { input: f32([5, 6], [1, 1, 2]), sr: sr() },
     ];
-    const { batch: packed, buffers } = packBatch(batch);
-    expect(packed).toEqual(batch);
-    expect(buffers).toHaveLength(2);
-    expect(new Set(packed.map((feeds) => feeds.input?.data.buffer))).toEqual(new Set([buffers[0]]));
-    expect([...new Float32Array(buffers[0] as ArrayBuffer)]).toEqual([1, 2, 3, 4, 5, 6]);
-    expect([...new BigInt64Array(buffers[1] as ArrayBuffer)]).toEqual([16000n, 16000n, 16000n]);
-    // Posted with its buffers transferred, the batch arrives whole.
-    expect(structuredClone(packed, { transfer: buffers })).toEqual(batch);
+    const { wire, buffers } = encodeBatch(batch);
+    expect(wire.size).toBe(3);
+    expect(wire.columns.map(({ name, type, shapes }) => ({ name, type, shapes }))).toEqual([
+      { name: 'input', type: 'float32', shapes: [3, 2, 1, 2, 3, 0, 1, 2, 3, 1, 1, 2] },
+      { name: 'sr', type: 'int64', shapes: [0, 0, 0] },
+    ]);
+    expect(buffers).toEqual(wire.columns.map((c) => c.data.buffer));
+    expect([...(wire.columns[0]?.data as Float32Array)]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...(wire.columns[1]?.data as BigInt64Array)]).toEqual([16000n, 16000n, 16000n]);
+    expect(crossed(batch)).toEqual(batch);
   });
 
   it('keeps requests with other inputs, or another type under one name, apart', () => {
-    const batch: Feeds[] = [
+    const batch = (): Feeds[] => [
       { x: f32([1], [1]) },
       { y: f32([2, 3], [2]) },
       { x: tensor('int32', Int32Array.of(4), [1]), y: f32([5], [1]) },
       {},
     ];
-    const { batch: packed, buffers } = packBatch(batch);
-    expect(packed).toEqual(batch);
-    expect(buffers.map((b) => b.byteLength)).toEqual([4, 12, 4]);
-    expect(packBatch([])).toEqual({ batch: [], buffers: [] });
+    const { wire } = encodeBatch(batch());
+    expect(wire.columns.map(({ name, type, shapes }) => [name, type, shapes])).toEqual([
+      ['x', 'float32', [1, 1, -1, -1, -1]],
+      ['y', 'float32', [-1, 1, 2, 1, 1, -1]],
+      ['x', 'int32', [-1, -1, 1, 1, -1]],
+    ]);
+    // A lone tensor fills its buffer: it is transferred as it is, so compare with a fresh batch.
+    expect(crossed(batch())).toEqual(batch());
+    expect(crossed([])).toEqual([]);
   });
 
   it('copies views into a larger buffer, and leaves the originals alone', () => {
@@ -42,39 +56,103 @@ describe('packBatch', () => {
       { x: tensor('float32', pool.subarray(0, 2), [2]) },
       { x: tensor('float32', pool.subarray(3), [1]) },
     ];
-    const { batch: packed, buffers } = packBatch(batch);
+    const { wire, buffers } = encodeBatch(batch);
     expect(buffers).toHaveLength(1);
     expect(buffers[0]).not.toBe(pool.buffer);
-    (packed[0]?.x?.data as Float32Array)[0] = 9;
+    (wire.columns[0]?.data as Float32Array)[0] = 9;
     expect([...pool]).toEqual([1, 2, 3, 4]);
   });
 
-  it('copies nothing when the tensors already fill one buffer exactly, in any order', () => {
+  it('copies nothing when the tensors already fill one buffer exactly, in request order', () => {
     const whole = Float32Array.of(1, 2, 3, 4, 5);
     const batch: Feeds[] = [
-      { x: tensor('float32', whole.subarray(3), [2]) },
       { x: tensor('float32', whole.subarray(0, 3), [3]) },
+      { x: tensor('float32', whole.subarray(3), [2]) },
     ];
-    const { batch: packed, buffers } = packBatch(batch);
+    const { wire, buffers } = encodeBatch(batch);
     expect(buffers).toEqual([whole.buffer]);
-    expect(packed[0]?.x?.data).toBe(batch[0]?.x?.data);
-    // Overlapping views, or one tensor twice, are copied: transferring their buffer would lose data.
+    expect(wire.columns[0]?.data.buffer).toBe(whole.buffer);
+    // Out of order, overlapping, or one tensor twice: copied (transferring the buffer would lose data).
+    expect(encodeBatch([...batch].reverse()).buffers[0]).not.toBe(whole.buffer);
     const twice = tensor('float32', Float32Array.of(7), [1]);
-    const repeated = packBatch([{ x: twice }, { x: twice }]);
+    const repeated = encodeBatch([{ x: twice }, { x: twice }]);
     expect(repeated.buffers[0]).not.toBe(twice.data.buffer);
-    expect(repeated.batch).toEqual([{ x: twice }, { x: twice }]);
+    expect(decodeBatch(repeated.wire)).toEqual([{ x: twice }, { x: twice }]);
   });
 
-  it('leaves tensors on shared memory where they are', () => {
+  it('leaves tensors on shared memory where they are, each in a column of its own', () => {
     const shared = new Int32Array(new SharedArrayBuffer(4));
-    const { batch, buffers } = packBatch([{ barrier: tensor('int32', shared, [1]), x: f32([1], [1]) }]);
-    expect(batch[0]?.barrier?.data).toBe(shared);
+    const { wire, buffers } = encodeBatch([
+      { barrier: tensor('int32', shared, [1]), x: f32([1], [1]) },
+      { barrier: tensor('int32', shared, [1]) },
+    ]);
+    expect(wire.columns.map((c) => [c.name, c.shapes])).toEqual([
+      ['barrier', [1, 1, -1]],
+      ['x', [1, 1, -1]],
+      ['barrier', [-1, 1, 1]],
+    ]);
+    expect(wire.columns[0]?.data).toBe(shared);
     expect(buffers).toHaveLength(1);
   });
 
+  it('sends a large tensor that fills its buffer as it is, in a column of its own', () => {
+    const large = () => new Float32Array(SEND_WHOLE_BYTES / 4);
+    const [a, b] = [large(), large()];
+    const view = large().subarray(1);
+    const batch = [
+      { x: tensor('float32', a, [a.length]) },
+      { x: tensor('float32', b, [b.length]) },
+      { x: tensor('float32', view, [view.length]) },
+    ];
+    const { wire, buffers } = encodeBatch(batch);
+    expect(wire.columns.map((c) => c.shapes)).toEqual([
+      [1, a.length, -1, -1],
+      [-1, 1, b.length, -1],
+      [-1, -1, 1, view.length],
+    ]);
+    expect(wire.columns[0]?.data).toBe(a);
+    expect(wire.columns[1]?.data).toBe(b);
+    expect(buffers).toEqual([a.buffer, b.buffer, wire.columns[2]?.data.buffer]);
+    expect(wire.columns[2]?.data.buffer).not.toBe(view.buffer);
+  });
+
   it('refuses a tensor whose data does not fill its dims', () => {
-    expect(() => packBatch([{ x: { type: 'float32', data: new Float32Array(5), dims: [2, 3] } }])).toThrow(
+    expect(() => encodeBatch([{ x: { type: 'float32', data: new Float32Array(5), dims: [2, 3] } }])).toThrow(
       'x: a tensor of dims [2, 3] needs 6 elements, got 5',
     );
+  });
+});
+
+describe('decodeBatch', () => {
+  const column = (shapes: number[], length: number): WireBatch => ({
+    size: 2,
+    columns: [{ name: 'x', type: 'float32', shapes, data: new Float32Array(length) }],
+  });
+
+  it('gives each tensor as a view into its column', () => {
+    const [a, b] = decodeBatch(column([1, 2, 2, 1, 3], 5));
+    expect(a?.x?.dims).toEqual([2]);
+    expect(b?.x?.dims).toEqual([1, 3]);
+    expect(a?.x?.data.buffer).toBe(b?.x?.data.buffer);
+  });
+
+  it('refuses shapes that do not match the data', () => {
+    const message = "x: the batch's shapes do not match its";
+    expect(() => decodeBatch(column([1, 2, 1, 2], 5))).toThrow(message);
+    expect(() => decodeBatch(column([1, 2, 1, 4], 5))).toThrow(message);
+    expect(() => decodeBatch(column([1, 2, 1], 2))).toThrow(message);
+    expect(() => decodeBatch(column([1, 2, -1, 7], 2))).toThrow(message);
+  });
+});
+
+describe('feedsRunner', () => {
+  it('sends batches encoded and hands back the results decoded', async () => {
+    const seen: WireBatch[] = [];
+    const echo = async (batch: WireBatch) => (seen.push(batch), batch);
+    const runner = feedsRunner({ run: echo, runSteps: echo });
+    const batch = [{ x: f32([1, 2], [2]) }, { x: f32([3], [1]) }];
+    expect(await runner.run(batch)).toEqual(batch);
+    expect(await runner.runSteps(batch, { stepInputs: ['x'], carry: {} })).toEqual(batch);
+    expect(seen.map((wire) => wire.columns.length)).toEqual([1, 1]);
   });
 });

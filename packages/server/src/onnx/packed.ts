@@ -1,82 +1,194 @@
+import { transfer } from 'comlink';
 import { TensorError } from './errors.js';
-import type { Feeds, TensorArray, TensorData } from './tensors.js';
+import type { Feeds, TensorArray, TensorType } from './tensors.js';
+import type { StepPlan } from './steps.js';
 
-/** A batch whose tensors are views into a few buffers of its own, and those buffers. */
-export interface PackedBatch {
-  batch: Feeds[];
-  /** One per input name and type: whole, referenced by nothing but `batch`, so they can be transferred. */
+/**
+ * A batch (or its results) as it crosses between threads: a few columns instead of one object
+ * per request and tensor. Posting costs per object as well as per byte (a 32-request VAD batch
+ * posted as 96 tensors took ~1 ms each way in Chromium), so each column holds every request's
+ * tensor of one name and type end to end in one array, with their dims in one plain array.
+ */
+export interface WireBatch {
+  /** How many requests (or results) the batch holds. */
+  size: number;
+  columns: WireColumn[];
+}
+
+export interface WireColumn {
+  name: string;
+  type: TensorType;
+  /** Per request, in order: its tensor's rank, then its dims; `-1` for a request without a tensor here. */
+  shapes: number[];
+  /** The present requests' data, end to end. */
+  data: TensorArray;
+}
+
+/** A batch encoded, and the buffers to transfer with it (whole, referenced by nothing but the batch). */
+export interface EncodedBatch {
+  wire: WireBatch;
   buffers: ArrayBuffer[];
 }
 
+/** A runner's batch calls, on wire batches (see `RunnerApi`). */
+export interface WireRunner {
+  run(batch: WireBatch): Promise<WireBatch>;
+  runSteps(batch: WireBatch, plan: StepPlan): Promise<WireBatch>;
+}
+
 /**
- * A batch (or its results) made ready to cross between threads: every request's tensors of one
- * name and type copied end to end into one buffer, each tensor a view into it (tensors that
- * already fill one buffer exactly are left as they are). Posting a batch
- * costs per buffer as well as per object: 32 requests of three tensors are 96 buffers to transfer,
- * packed 3, which halves the time a post takes. Tensors on shared memory are left as they are
- * (they are not copied when posted).
+ * A tensor at least this large that fills its buffer alone is sent as it is, its buffer
+ * transferred, instead of copied into its column: a fresh buffer is slow to fill (a long VAD
+ * clip's 74 kB of frames took longer to copy than transferring a buffer costs).
  */
-export function packBatch(batch: readonly Feeds[]): PackedBatch {
-  const groups: { name: string; type: string; kind: unknown; arrays: TensorArray[]; requests: number[] }[] = [];
-  const byName = new Map<string, typeof groups>();
-  batch.forEach((feeds, i) => {
-    for (const [name, t] of Object.entries(feeds)) {
-      const size = t.dims.reduce((a, b) => a * b, 1);
+export const SEND_WHOLE_BYTES = 32 * 1024;
+
+/**
+ * Encodes a batch: per tensor name and type (and array class: a float16 tensor may come as a
+ * Uint16Array or a Float16Array), every request's data copied end to end into one buffer. A
+ * column whose tensors already fill one buffer exactly, in request order (the runner's results
+ * do), is not copied. A tensor of `SEND_WHOLE_BYTES` or more that fills its buffer alone gets a
+ * column of its own and is not copied (its buffer is transferred), nor is a tensor on shared
+ * memory (posting it shares it).
+ */
+export function encodeBatch(batch: readonly Feeds[]): EncodedBatch {
+  const columns: Gathering[] = [];
+  const byName = new Map<string, Gathering[]>();
+  batch.forEach((feeds, request) => {
+    for (const name in feeds) {
+      const t = feeds[name];
+      if (t === undefined) continue;
+      const size = sizeOf(t.dims);
       if (t.data.length !== size) {
         throw new TensorError(
           'BAD_TENSOR',
           `${name}: a tensor of dims [${t.dims.join(', ')}] needs ${size} elements, got ${t.data.length}`,
         );
       }
-      if (!(t.data.buffer instanceof ArrayBuffer)) continue;
-      // The array class counts too: a float16 tensor may come as a Uint16Array or a Float16Array.
-      const kind = t.data.constructor;
+      const alone =
+        !(t.data.buffer instanceof ArrayBuffer) ||
+        (t.data.byteLength >= SEND_WHOLE_BYTES && t.data.byteLength === t.data.buffer.byteLength);
+      const kind = alone ? null : t.data.constructor;
       let named = byName.get(name);
       if (!named) byName.set(name, (named = []));
-      let group = named.find((g) => g.type === t.type && g.kind === kind);
-      if (!group) {
-        group = { name, type: t.type, kind, arrays: [], requests: [] };
-        named.push(group);
-        groups.push(group);
+      let column = kind === null ? undefined : named.find((c) => c.type === t.type && c.kind === kind);
+      if (!column) {
+        column = { name, type: t.type, kind, requests: [], arrays: [], dims: [], length: 0 };
+        named.push(column);
+        columns.push(column);
       }
-      group.arrays.push(t.data);
-      group.requests.push(i);
+      column.requests.push(request);
+      column.arrays.push(t.data);
+      column.dims.push(t.dims);
+      column.length += size;
     }
   });
-  const packed = batch.map((feeds) => ({ ...feeds }));
   const buffers = new Set<ArrayBuffer>();
-  for (const { name, arrays, requests } of groups) {
-    const whole = wholeBuffer(arrays);
-    if (whole && !buffers.has(whole)) {
-      // Already one buffer of their own (the runner's results are): nothing to copy.
-      buffers.add(whole);
-      continue;
-    }
-    const length = arrays.reduce((sum, a) => sum + a.length, 0);
-    const data = new ((arrays[0] as TensorArray).constructor as new (length: number) => TensorArray)(length);
-    let offset = 0;
-    arrays.forEach((array, k) => {
-      data.set(array as never, offset);
-      const feeds = packed[requests[k] as number] as Feeds;
-      const { type, dims } = feeds[name] as TensorData;
-      feeds[name] = { type, data: data.subarray(offset, offset + array.length) as TensorArray, dims };
-      offset += array.length;
-    });
-    buffers.add(data.buffer as ArrayBuffer);
+  const wire: WireBatch = { size: batch.length, columns: [] };
+  for (const column of columns) {
+    const data = columnData(column);
+    if (data.buffer instanceof ArrayBuffer) buffers.add(data.buffer);
+    wire.columns.push({ name: column.name, type: column.type, shapes: shapesOf(column, batch.length), data });
   }
-  return { batch: packed, buffers: [...buffers] };
+  return { wire, buffers: [...buffers] };
 }
 
-/** The buffer these arrays fill exactly, side by side without overlap, if they do. */
-function wholeBuffer(arrays: readonly TensorArray[]): ArrayBuffer | null {
-  const buffer = (arrays[0] as TensorArray).buffer;
-  if (!(buffer instanceof ArrayBuffer)) return null;
-  if (arrays.some((a) => a.buffer !== buffer)) return null;
-  const spans = arrays.map((a) => [a.byteOffset, a.byteLength] as const).sort((a, b) => a[0] - b[0]);
-  let end = 0;
-  for (const [offset, length] of spans) {
-    if (offset !== end) return null;
-    end += length;
+/** The batch again: per request its feeds, each tensor a view into its column. */
+export function decodeBatch(wire: WireBatch): Feeds[] {
+  const batch: Feeds[] = [];
+  for (let i = 0; i < wire.size; i++) batch.push({});
+  for (const { name, type, shapes, data } of wire.columns) {
+    let at = 0;
+    let offset = 0;
+    let fits = true;
+    for (let i = 0; i < wire.size && fits; i++) {
+      const rank = shapes[at++] as number;
+      if (rank === -1) continue;
+      const dims = shapes.slice(at, (at += rank));
+      const size = sizeOf(dims);
+      fits = dims.length === rank && offset + size <= data.length;
+      if (fits)
+        (batch[i] as Feeds)[name] = { type, data: data.subarray(offset, (offset += size)) as TensorArray, dims };
+    }
+    if (!fits || at !== shapes.length || offset !== data.length) {
+      throw new TensorError('BAD_TENSOR', `${name}: the batch's shapes do not match its ${data.length} elements`);
+    }
   }
-  return end === buffer.byteLength ? buffer : null;
+  return batch;
+}
+
+/** A batch encoded and marked for transfer (Comlink), the way both sides post one. */
+export function transferBatch(batch: readonly Feeds[]): WireBatch {
+  const { wire, buffers } = encodeBatch(batch);
+  return transfer(wire, buffers);
+}
+
+/** A runner's calls on feeds: each batch crosses encoded, its buffers transferred, the results decoded. */
+export function feedsRunner(runner: WireRunner): {
+  run(batch: Feeds[]): Promise<Feeds[]>;
+  runSteps(batch: Feeds[], plan: StepPlan): Promise<Feeds[]>;
+} {
+  return {
+    run: async (batch) => decodeBatch(await runner.run(transferBatch(batch))),
+    runSteps: async (batch, plan) => decodeBatch(await runner.runSteps(transferBatch(batch), plan)),
+  };
+}
+
+interface Gathering {
+  name: string;
+  type: TensorType;
+  /** The array class, or `null` for a tensor sent as it is (a column of its own). */
+  kind: unknown;
+  requests: number[];
+  arrays: TensorArray[];
+  dims: (readonly number[])[];
+  length: number;
+}
+
+function columnData({ kind, arrays, length }: Gathering): TensorArray {
+  if (kind === null) return arrays[0] as TensorArray;
+  const whole = wholeBuffer(arrays, length);
+  if (whole) return whole;
+  const data = new (kind as new (length: number) => TensorArray)(length);
+  let offset = 0;
+  for (const array of arrays) {
+    data.set(array as never, offset);
+    offset += array.length;
+  }
+  return data;
+}
+
+/** One view over the buffer these arrays fill exactly, end to end in this order, if they do. */
+function wholeBuffer(arrays: readonly TensorArray[], length: number): TensorArray | null {
+  const first = arrays[0] as TensorArray;
+  const buffer = first.buffer;
+  if (first.byteOffset !== 0) return null;
+  let end = 0;
+  for (const array of arrays) {
+    if (array.buffer !== buffer || array.byteOffset !== end) return null;
+    end += array.byteLength;
+  }
+  if (end !== buffer.byteLength) return null;
+  const Kind = first.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => TensorArray;
+  return new Kind(buffer, 0, length);
+}
+
+function shapesOf({ requests, dims }: Gathering, size: number): number[] {
+  const shapes: number[] = [];
+  let k = 0;
+  for (let i = 0; i < size; i++) {
+    if (requests[k] !== i) {
+      shapes.push(-1);
+      continue;
+    }
+    const these = dims[k++] as readonly number[];
+    shapes.push(these.length, ...these);
+  }
+  return shapes;
+}
+
+function sizeOf(dims: readonly number[]): number {
+  let size = 1;
+  for (const d of dims) size *= d;
+  return size;
 }

@@ -1,9 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as ortNode from 'onnxruntime-node';
 import { doubleModel, scaleModel } from '../../test-fixtures/tiny-models.js';
-import { createRunner } from './runner.js';
-import type { OrtModule, OrtSession, OrtTensor } from './runner.js';
+import { feedsRunner } from './packed.js';
+import { createRunner as createWireRunner } from './runner.js';
+import type { OrtModule, OrtSession, OrtTensor, RunnerDependencies } from './runner.js';
 import { tensor } from './tensors.js';
+
+/** The runner a worker exposes, called with feeds the way the endpoint calls it (batches encoded both ways). */
+function createRunner(deps: RunnerDependencies) {
+  const api = createWireRunner(deps);
+  return { ...api, ...feedsRunner(api) };
+}
 
 const ort = ortNode as unknown as OrtModule;
 const f32 = (values: number[], dims: number[]) => tensor('float32', Float32Array.from(values), dims);

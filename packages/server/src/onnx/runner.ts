@@ -1,8 +1,9 @@
-import { transfer } from 'comlink';
 import { causeMessage } from './errors.js';
+import { LayoutScratch } from './step-layout.js';
 import { runSteps } from './steps.js';
 import type { StepPlan } from './steps.js';
-import { packBatch } from './packed.js';
+import { decodeBatch, transferBatch } from './packed.js';
+import type { WireBatch } from './packed.js';
 import { groupByShape, splitOutputs, stackFeeds } from './tensors.js';
 import type { BatchAxes, Feeds, TensorArray, TensorData, TensorType } from './tensors.js';
 
@@ -59,21 +60,24 @@ export interface LoadReport {
   outputNames: string[];
 }
 
-/** The API a worker exposes over Comlink: one `InferenceSession`, one run at a time. */
+/**
+ * The API a worker exposes over Comlink: one `InferenceSession`, one run at a time. Batches cross
+ * encoded (`WireBatch`, see `encodeBatch`); `feedsRunner` gives the same calls on feeds.
+ */
 export interface RunnerApi {
   load(model: ModelSource, options: RunnerLoadOptions): Promise<LoadReport>;
   /** Runs a batch: one request's feeds per entry in, one request's outputs per entry out, same order. */
-  run(batch: Feeds[]): Promise<Feeds[]>;
+  run(batch: WireBatch): Promise<WireBatch>;
   /** Steps a batch of sequences through a recurrent model, all in this worker (see `StepPlan`). */
-  runSteps(batch: Feeds[], plan: StepPlan): Promise<Feeds[]>;
+  runSteps(batch: WireBatch, plan: StepPlan): Promise<WireBatch>;
   dispose(): Promise<void>;
 }
 
 /**
  * Creates the runner a worker exposes. Requests of a batch are stacked into one `session.run`
  * (one per distinct shape, when shapes differ: padding would make a request's result depend on
- * its neighbours) and the outputs split back per request; the outputs are packed (see
- * `packBatch`) and their buffers marked for transfer, so they move to the caller's thread.
+ * its neighbours) and the outputs split back per request; the results are encoded (see
+ * `encodeBatch`) and their buffers marked for transfer, so they move to the caller's thread.
  */
 export function createRunner(deps: RunnerDependencies): RunnerApi {
   const { ort, runtime } = deps;
@@ -92,8 +96,13 @@ export function createRunner(deps: RunnerDependencies): RunnerApi {
     return session;
   };
 
+  // A step's outputs come back as its next step's inputs (a carried state), and a shared input
+  // (VAD's sample rate) is fed at every step: each keeps the ORT tensor it already has.
+  const ortTensors = new WeakMap<TensorData, OrtTensor>();
+  // Runs are serial: one batch's step layout at a time, in memory kept for the next.
+  const scratch = new LayoutScratch();
   const runOnce = async (current: OrtSession, feeds: Feeds): Promise<Feeds> =>
-    fromOrtFeeds(await current.run(toOrtFeeds(ort, feeds)));
+    fromOrtFeeds(await current.run(toOrtFeeds(ort, feeds, ortTensors)), ortTensors);
 
   const runBatch = async (current: OrtSession, batch: Feeds[]): Promise<Feeds[]> => {
     const results: Feeds[] = new Array<Feeds>(batch.length);
@@ -124,13 +133,14 @@ export function createRunner(deps: RunnerDependencies): RunnerApi {
         };
       }),
 
-    run: (batch) => serially(async () => packed(await runBatch(loaded(), batch))),
+    run: (batch) => serially(async () => transferBatch(await runBatch(loaded(), decodeBatch(batch)))),
 
     runSteps: (batch, plan) =>
       serially(async () => {
         const current = loaded();
-        const axes = { inputs: options.inputBatchAxes, outputs: options.outputBatchAxes };
-        return packed(await runSteps((feeds) => runOnce(current, feeds), batch, plan, axes));
+        const axes = { inputs: options.inputBatchAxes, outputs: options.outputBatchAxes, scratch };
+        scratch.reset();
+        return transferBatch(await runSteps((feeds) => runOnce(current, feeds), decodeBatch(batch), plan, axes));
       }),
 
     dispose: () =>
@@ -173,27 +183,30 @@ function reportedName(runtime: string, executionProvider: string): string {
   return runtime === 'onnxruntime-web' && executionProvider === 'cpu' ? 'wasm' : executionProvider;
 }
 
-/** Results packed, their buffers marked for transfer. */
-function packed(results: Feeds[]): Feeds[] {
-  const { batch, buffers } = packBatch(results);
-  return transfer(batch, buffers);
-}
-
 function toOrtModel(model: ModelSource): string | Uint8Array {
   return model instanceof ArrayBuffer ? new Uint8Array(model) : model;
 }
 
-function toOrtFeeds(ort: OrtModule, feeds: Feeds): Record<string, OrtTensor> {
+function toOrtFeeds(ort: OrtModule, feeds: Feeds, known: WeakMap<TensorData, OrtTensor>): Record<string, OrtTensor> {
   const result: Record<string, OrtTensor> = {};
-  for (const [name, t] of Object.entries(feeds)) result[name] = new ort.Tensor(t.type, t.data, t.dims);
+  for (const name in feeds) {
+    const t = feeds[name] as TensorData;
+    let tensor = known.get(t);
+    if (!tensor) known.set(t, (tensor = new ort.Tensor(t.type, t.data, t.dims)));
+    result[name] = tensor;
+  }
   return result;
 }
 
-function fromOrtFeeds(outputs: Record<string, OrtTensor>): Feeds {
+function fromOrtFeeds(outputs: Record<string, OrtTensor>, known: WeakMap<TensorData, OrtTensor>): Feeds {
   const result: Feeds = {};
-  for (const [name, t] of Object.entries(outputs)) {
+  for (const name in outputs) {
+    const t = outputs[name] as OrtTensor;
     if (!ArrayBuffer.isView(t.data)) throw new Error(`output ${name} is not a numeric tensor on the CPU`);
-    result[name] = { type: t.type as TensorType, data: t.data as TensorArray, dims: [...t.dims] } satisfies TensorData;
+    // ORT's dims as they are: nothing writes to a tensor's dims.
+    const data: TensorData = { type: t.type as TensorType, data: t.data as TensorArray, dims: t.dims };
+    known.set(data, t);
+    result[name] = data;
   }
   return result;
 }

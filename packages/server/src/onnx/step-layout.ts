@@ -1,6 +1,42 @@
 import { TensorError } from './errors.js';
-import { arrayOf, around, stackTensors } from './tensors.js';
-import type { TensorArray, TensorData } from './tensors.js';
+import { arrayOf, around, bytesPerElement, copyElements, stackTensors, viewOf } from './tensors.js';
+import type { TensorArray, TensorData, TensorType } from './tensors.js';
+
+/** Layouts up to this size are written into memory kept from batch to batch; larger ones get their own. */
+export const SCRATCH_MAX_BYTES = 16 * 1024 * 1024;
+/** The scratch memory a runner starts with (it doubles when outgrown). */
+export const SCRATCH_MIN_BYTES = 64 * 1024;
+
+/**
+ * Memory a runner keeps for its batches' step-major layouts, which never leave the worker: fresh
+ * memory is slow to fill (a 590 kB layout took ~0.8 ms in Chromium, far more than the copy), so
+ * each batch writes over the last one's. `reset()` when a batch starts; what earlier batches
+ * took is then written over.
+ */
+export class LayoutScratch {
+  #buffer = new ArrayBuffer(0);
+  #used = 0;
+
+  reset(): void {
+    this.#used = 0;
+  }
+
+  /** Room for `length` elements of `type`, not zeroed. */
+  take(type: TensorType, length: number): TensorArray {
+    const bytes = length * bytesPerElement(type);
+    if (bytes > SCRATCH_MAX_BYTES) return arrayOf(type, length);
+    // Aligned for any element type.
+    let at = Math.ceil(this.#used / 8) * 8;
+    if (at + bytes > this.#buffer.byteLength) {
+      // Outgrown: a larger one from here on; what this batch took stays where it is.
+      const size = Math.max(bytes, SCRATCH_MIN_BYTES, 2 * this.#buffer.byteLength);
+      this.#buffer = new ArrayBuffer(Math.min(SCRATCH_MAX_BYTES, size));
+      at = 0;
+    }
+    this.#used = at + bytes;
+    return viewOf(type, this.#buffer, at, length);
+  }
+}
 
 /** A step input of a batch, laid out once so that each step's stacked tensor is a view. */
 export interface StepMajor {
@@ -21,7 +57,7 @@ export function stepView(t: TensorData, step: number): TensorData {
  * `tensors` are `[steps, …]` per request, `steps` their step counts in falling order (the
  * requests that still have a step `t` are always the first ones), `offsets` where each request's
  * entries start along the batch axis of a step (prefix sums of its entry counts). All requests
- * must stack at one step (same type, same dims but along `axis`).
+ * must stack at one step (same type, same dims but along `axis`). Written into `scratch` when given.
  */
 export function stepMajor(
   name: string,
@@ -29,6 +65,7 @@ export function stepMajor(
   steps: readonly number[],
   offsets: readonly number[],
   axis: number | null,
+  scratch?: LayoutScratch,
 ): StepMajor {
   const first = tensors[0] as TensorData;
   if (tensors.length === 1) return { at: (t) => stepView(first, t) };
@@ -48,7 +85,7 @@ export function stepMajor(
   const counts = offsets.slice(1).map((end, k) => end - (offsets[k] as number));
   const total = (active: number) => offsets[active] as number;
   const length = tensors.reduce((sum, tensor) => sum + tensor.data.length, 0);
-  const data = arrayOf(first.type, length);
+  const data = scratch ? scratch.take(first.type, length) : arrayOf(first.type, length);
   const starts: number[] = [];
   let base = 0;
   for (let t = 0, active = tensors.length; t < (steps[0] as number); t++) {
@@ -60,8 +97,7 @@ export function stepMajor(
       const chunk = (counts[k] as number) * inner;
       const from = t * outer * chunk;
       for (let o = 0; o < outer; o++) {
-        const at = base + (o * width + (offsets[k] as number)) * inner;
-        data.set(source.subarray(from + o * chunk, from + (o + 1) * chunk) as never, at);
+        copyElements(source, from + o * chunk, chunk, data, base + (o * width + (offsets[k] as number)) * inner);
       }
     }
     base += outer * width * inner;
@@ -112,8 +148,7 @@ export function unstackSteps(
     }
     const width = step.dims[axis] as number;
     for (let o = 0; o < outer; o++) {
-      const from = (o * width + offset) * inner;
-      data.set(step.data.subarray(from, from + count * inner) as never, t * size + o * count * inner);
+      copyElements(step.data, (o * width + offset) * inner, count * inner, data, t * size + o * count * inner);
     }
   }
   return { type: first.type, data, dims: [steps, ...dims] };

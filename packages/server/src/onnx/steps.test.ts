@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as ortNode from 'onnxruntime-node';
 import { accumulateModel } from '../../test-fixtures/tiny-models.js';
+import { feedsRunner } from './packed.js';
+import { LayoutScratch } from './step-layout.js';
 import { createRunner } from './runner.js';
 import type { OrtModule } from './runner.js';
 import { runSteps } from './steps.js';
@@ -161,6 +163,42 @@ describe('runSteps', () => {
     expect(c).toEqual({ hN: f32([0, 0], [1, 2]) });
   });
 
+  it('gives the same results with its layout in scratch memory, batch after batch', async () => {
+    const scratch = new LayoutScratch();
+    const batch = () => [
+      vadRequest([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+      vadRequest([[7, 8]]),
+      vadRequest([
+        [9, 9],
+        [1, 1],
+      ]),
+    ];
+    const fresh = await runSteps(vadFake, batch(), vadLike, vadAxes);
+    for (let round = 0; round < 2; round++) {
+      scratch.reset();
+      expect(await runSteps(vadFake, batch(), vadLike, { ...vadAxes, scratch })).toEqual(fresh);
+    }
+  });
+
+  it('hands back no carried outputs when the plan says nobody reads them, the other outputs unchanged', async () => {
+    const batch = () => [
+      sequence([
+        [1, 1],
+        [2, 2],
+      ]),
+      sequence([[5, 5]]),
+      sequence([]),
+    ];
+    const all = await runSteps(accumulate().run, batch(), plan);
+    const lean = await runSteps(accumulate().run, batch(), { ...plan, returnCarried: false });
+    expect(lean).toEqual(all.map(({ hN: _, ...rest }) => rest));
+    expect(lean[2]).toEqual({});
+  });
+
   it('stacks the batch once: each step gets a view of one buffer and the state the step before returned', async () => {
     const fake = accumulate();
     const rows = (base: number) => [
@@ -316,9 +354,10 @@ describe('runSteps', () => {
       ]),
       sequence([]),
     ];
-    const batched = await runner.runSteps(requests(), plan);
+    const { runSteps: stepped } = feedsRunner(runner);
+    const batched = await stepped(requests(), plan);
     const alone = [];
-    for (const request of requests()) alone.push((await runner.runSteps([request], plan))[0]);
+    for (const request of requests()) alone.push((await stepped([request], plan))[0]);
     expect(batched).toEqual(alone);
     expect([...(batched[0]?.y?.data as Float32Array)]).toEqual([1, 2, 4, 6, 9, 12]);
     expect([...(batched[1]?.hN?.data as Float32Array)]).toEqual([1.5, 1.5]);

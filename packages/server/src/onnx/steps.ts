@@ -1,6 +1,6 @@
 import { TensorError } from './errors.js';
 import { stepMajor, stepView, unstackSteps, unstackedSize } from './step-layout.js';
-import type { StepMajor } from './step-layout.js';
+import type { LayoutScratch, StepMajor } from './step-layout.js';
 import {
   around,
   arrayOf,
@@ -24,19 +24,30 @@ export interface StepPlan {
   stepInputs: readonly string[];
   /** Output name → the input it feeds at the next step (the recurrent state). */
   carry: Readonly<Record<string, string>>;
+  /**
+   * Whether each request gets its carried outputs' final values back. `false` when nobody reads
+   * them (a VAD's final state): they are then neither split per request nor sent back.
+   * @default true
+   */
+  returnCarried?: boolean;
 }
 
 /** Batch axes of the model's inputs and outputs (see `BatchAxes`). */
 export interface StepAxes {
   inputs?: BatchAxes;
   outputs?: BatchAxes;
+  /**
+   * Memory for the step inputs' layout, kept from batch to batch (a runner's); the feeds handed
+   * to `run` are then only good until it is reset. @default fresh memory per batch
+   */
+  scratch?: LayoutScratch;
 }
 
 /**
  * Runs each request's steps in order, all requests side by side: at step t, every request that
  * still has a step t joins one batched `run` with its own carried state. Returns per request each
  * other output stacked along a new leading step axis (absent for a request of no steps), and each
- * carried output's final value.
+ * carried output's final value (unless `plan.returnCarried` is `false`).
  *
  * The batch is stacked once, not once per step: the step inputs are laid out step-major (each
  * step's batch is a view), the carried outputs are fed back as they come out of `run`, still
@@ -53,7 +64,7 @@ export async function runSteps(
 ): Promise<Feeds[]> {
   const counts = batch.map((feeds, i) => stepCount(feeds, plan.stepInputs, i));
   // A request of no steps keeps its initial state; the others get theirs below.
-  const results = batch.map((feeds) => initialCarry(feeds, plan));
+  const results = batch.map((feeds) => (plan.returnCarried === false ? {} : initialCarry(feeds, plan)));
   const stepping = counts.flatMap((count, i) => (count > 0 ? [i] : []));
   const views = stepping.map((i) => firstStep(batch[i] as Feeds, plan));
   for (const group of groupByShape(views, axes.inputs)) {
@@ -117,14 +128,18 @@ class SteppingGroup {
     for (const count of this.#counts) this.#offsets.push((this.#offsets.at(-1) as number) + count);
     const tensorsOf = (name: string) => members.map((feeds) => feeds[name] as TensorData);
     this.#frames = plan.stepInputs.map(
-      (name) => [name, stepMajor(name, tensorsOf(name), steps, this.#offsets, axisOf(this.#inputAxes, name))] as const,
+      (name) =>
+        [
+          name,
+          stepMajor(name, tensorsOf(name), steps, this.#offsets, axisOf(this.#inputAxes, name), axes.scratch),
+        ] as const,
     );
     for (const name of Object.keys(members[0] as Feeds)) {
       if (!plan.stepInputs.includes(name)) {
         this.#held[name] = stackTensors(name, tensorsOf(name), axisOf(this.#inputAxes, name));
       }
     }
-    this.#finals = members.map((feeds) => initialCarry(feeds, plan));
+    this.#finals = members.map((feeds) => (plan.returnCarried === false ? {} : initialCarry(feeds, plan)));
     this.#active = members.length;
   }
 
@@ -195,6 +210,7 @@ class SteppingGroup {
 
   /** Members `from` to `to` have taken their last step: each keeps its share of the carried outputs. */
   #finish(from: number, to: number): void {
+    if (this.#plan.returnCarried === false) return;
     for (const [name, last] of Object.entries(this.#carriedOut)) {
       const axis = axisOf(this.#outputAxes, name);
       if (axis === null) {

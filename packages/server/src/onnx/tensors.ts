@@ -183,18 +183,42 @@ export function sliceAlong(t: TensorData, axis: number, from: number, count: num
   const total = t.dims[axis] as number;
   const { outer, inner } = around(t.dims, axis);
   const data = into ?? new ARRAY_TYPES[t.type](outer * count * inner);
-  for (let o = 0; o < outer; o++) {
-    const start = (o * total + from) * inner;
-    data.set(t.data.subarray(start, start + count * inner) as never, o * count * inner);
-  }
+  for (let o = 0; o < outer; o++)
+    copyElements(t.data, (o * total + from) * inner, count * inner, data, o * count * inner);
   const dims = [...t.dims];
   dims[axis] = count;
   return { type: t.type, data, dims };
 }
 
+/**
+ * Copies `length` elements of `source` from `from` into `target` (of the same type) at `at`.
+ * Element by element when short: a VAD probability is one element, and a subarray per copy
+ * cost more than the copy.
+ */
+export function copyElements(source: TensorArray, from: number, length: number, target: TensorArray, at: number): void {
+  if (length > 16) {
+    target.set(source.subarray(from, from + length) as never, at);
+    return;
+  }
+  const read = source as unknown as number[];
+  const write = target as unknown as number[];
+  for (let i = 0; i < length; i++) write[at + i] = read[from + i] as number;
+}
+
 /** A zeroed array of `length` elements of `type`. */
 export function arrayOf(type: TensorType, length: number): TensorArray {
   return new ARRAY_TYPES[type](length);
+}
+
+/** An array of `length` elements of `type` over `buffer` from byte `offset`; how many bytes one element takes. */
+export function viewOf(type: TensorType, buffer: ArrayBuffer, offset: number, length: number): TensorArray {
+  const Kind = ARRAY_TYPES[type] as unknown as new (buffer: ArrayBuffer, offset: number, length: number) => TensorArray;
+  return new Kind(buffer, offset, length);
+}
+
+/** How many bytes one element of `type` takes. */
+export function bytesPerElement(type: TensorType): number {
+  return (ARRAY_TYPES[type] as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
 }
 
 /**
@@ -290,10 +314,8 @@ function concat(name: string, tensors: TensorData[], axis: number): TensorData {
   let offset = 0;
   tensors.forEach((t, i) => {
     const count = counts[i] as number;
-    for (let o = 0; o < outer; o++) {
-      const from = o * count * inner;
-      data.set(t.data.subarray(from, from + count * inner) as never, (o * total + offset) * inner);
-    }
+    for (let o = 0; o < outer; o++)
+      copyElements(t.data, o * count * inner, count * inner, data, (o * total + offset) * inner);
     offset += count;
   });
   const dims = [...first.dims];
