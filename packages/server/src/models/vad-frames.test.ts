@@ -36,4 +36,12 @@ describe('vadFrames', () => {
       expect([...vadFrames(clip)]).toEqual(frames.flat());
     }
   });
+
+  it('writes into the array given, and refuses one of the wrong size', () => {
+    const clip = Float32Array.from({ length: 600 }, (_, i) => i + 1);
+    const into = new Float32Array(2 * 576);
+    expect(vadFrames(clip, into)).toBe(into);
+    expect(into).toEqual(vadFrames(clip));
+    expect(() => vadFrames(clip, new Float32Array(576))).toThrow('expected room for 1152 samples, got 576');
+  });
 });

@@ -23,11 +23,17 @@ export function vadFrameInput(samples: Float32Array, index: number): Float32Arra
   return frame;
 }
 
-/** Every frame of a clip as the model's inputs, one after another: `vadFrameCount × 576` samples. */
-export function vadFrames(samples: Float32Array): Float32Array {
+/**
+ * Every frame of a clip as the model's inputs, one after another: `vadFrameCount × 576` samples,
+ * written into `into` (zeros, that many elements) when given.
+ */
+export function vadFrames(samples: Float32Array, into?: Float32Array): Float32Array {
   const size = VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES;
   const count = vadFrameCount(samples.length);
-  const frames = new Float32Array(count * size);
+  const frames = into ?? new Float32Array(count * size);
+  if (frames.length !== count * size) {
+    throw new RangeError(`vadFrames: expected room for ${count * size} samples, got ${frames.length}`);
+  }
   for (let t = 0; t < count; t++) writeFrame(samples, t, frames, t * size);
   return frames;
 }
