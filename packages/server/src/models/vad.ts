@@ -1,6 +1,7 @@
 import { InputError, OnnxOptionsError, describeValue } from '../onnx/errors.js';
 import type { OnnxEndpointOptions } from '../onnx/onnx-options.js';
-import { SEND_WHOLE_BYTES } from '../onnx/packed.js';
+import { decodeBatch } from '../onnx/packed.js';
+import type { StepPlan } from '../onnx/steps.js';
 import { tensor } from '../onnx/tensors.js';
 import type { Feeds } from '../onnx/tensors.js';
 import {
@@ -16,6 +17,7 @@ import { DEFAULT_SPEECH_SEGMENT_OPTIONS, speechSegments } from './vad-segments.j
 import type { SpeechSegmentOptions } from './vad-segments.js';
 import { withoutUndefined } from './model-endpoint.js';
 import { encodeBase64, decodeBase64 } from './base64.js';
+import { vadBatch } from './vad-batch.js';
 
 /** Options of `vadEndpoint()` besides the endpoint's own (batch, maxBatchSize, timeoutMs, …). */
 export interface VadOptions extends SpeechSegmentOptions {
@@ -40,12 +42,18 @@ export const DEFAULT_VAD_ENDPOINT_OPTIONS = {
 export const VAD_OPTION_KEYS = ['threshold', 'negativeThreshold', 'minSpeechMs', 'minSilenceMs', 'maxSamples'] as const;
 
 /**
+ * A clip's frames step through the model inside the worker, its state carried from frame to
+ * frame. Only the probabilities are read: the final state stays in the worker.
+ */
+const VAD_STEPS: StepPlan = { stepInputs: ['input'], carry: { stateN: 'state' }, returnCarried: false };
+
+/**
  * Silero VAD v6 as an endpoint, minus where the model file is. Request `data`:
  * `[samples]` (16 kHz mono, numbers in [-1, 1]; a Float32Array in the browser). Output `data`:
  * `[probabilities, segments]`: one speech probability per 32 ms frame, and the speech segments
  * (`{ start, end }` in seconds) found in them.
  */
-export function vadModel(options: VadOptions = {}): Omit<OnnxEndpointOptions, 'model'> {
+export function vadModel(options: VadOptions = {}): Omit<OnnxEndpointOptions<Float32Array>, 'model'> {
   const resolved = validateVadOptions(options);
   return {
     ...DEFAULT_VAD_ENDPOINT_OPTIONS,
@@ -58,12 +66,15 @@ export function vadModel(options: VadOptions = {}): Omit<OnnxEndpointOptions, 'm
     // The recurrent state is [2, batch, 128]; the sample rate is one scalar for everyone.
     inputBatchAxes: { state: 1, sr: null },
     outputBatchAxes: { stateN: 1 },
-    // A clip's frames step through the model inside the worker, its state carried from frame to frame.
-    // Only the probabilities are read: the final state stays in the worker.
-    steps: { stepInputs: ['input'], carry: { stateN: 'state' }, returnCarried: false },
+    steps: VAD_STEPS,
     warmup: [new Array<number>(VAD_FRAME_SAMPLES).fill(0)],
-    // The frames are a copy: the samples need not be one.
-    preprocess: (data) => vadFeeds(checkedVadSamples(data, resolved.maxSamples)),
+    // A request becomes its clip's frames (a copy: the samples need not be one); the batch is
+    // encoded whole, its state and sample rate made once (see `vadBatch`).
+    preprocess: (data) => vadFrames(checkedVadSamples(data, resolved.maxSamples)),
+    infer: async (frames, session) => {
+      const { wire, buffers } = vadBatch(frames);
+      return decodeBatch(await session.runStepsEncoded(wire, VAD_STEPS, buffers));
+    },
     postprocess: (outputs) => {
       const probabilities = outputs.output ? Array.from(outputs.output.data as Float32Array) : [];
       return [probabilities, speechSegments(probabilities, resolved)];
@@ -73,28 +84,15 @@ export function vadModel(options: VadOptions = {}): Omit<OnnxEndpointOptions, 'm
 
 /**
  * A clip as the model's feeds for `runSteps`: its frames (`[frames, 1, 576]`, a step axis in
- * front), a zero initial state `[2, 1, 128]`, and the sample rate. A short clip's three share one
- * buffer (one allocation per clip: a batch of 32 short clips spent more time allocating than
- * copying); a long clip's frames fill a buffer of their own, so that they cross to the worker
- * without a copy (see `SEND_WHOLE_BYTES`).
+ * front), a zero initial state `[2, 1, 128]`, and the sample rate. (The endpoint encodes a batch
+ * of clips whole instead, see `vadBatch`.)
  */
 export function vadFeeds(samples: Float32Array): Feeds {
   const frameSize = VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES;
-  const count = vadFrameCount(samples.length);
-  const frameBytes = 4 * count * frameSize;
-  // The int64 first: it needs 8-byte alignment.
-  const smallBytes = 8 + 4 * VAD_STATE_SIZE;
-  const alone = frameBytes >= SEND_WHOLE_BYTES;
-  const buffer = new ArrayBuffer(alone ? smallBytes : smallBytes + frameBytes);
-  const sr = new BigInt64Array(buffer, 0, 1);
-  sr[0] = BigInt(VAD_SAMPLE_RATE);
-  const frames = alone
-    ? vadFrames(samples)
-    : vadFrames(samples, new Float32Array(buffer, smallBytes, count * frameSize));
   return {
-    input: tensor('float32', frames, [count, 1, frameSize]),
-    state: tensor('float32', new Float32Array(buffer, 8, VAD_STATE_SIZE), VAD_STATE_DIMS),
-    sr: tensor('int64', sr, []),
+    input: tensor('float32', vadFrames(samples), [vadFrameCount(samples.length), 1, frameSize]),
+    state: tensor('float32', new Float32Array(VAD_STATE_SIZE), VAD_STATE_DIMS),
+    sr: tensor('int64', BigInt64Array.of(BigInt(VAD_SAMPLE_RATE)), []),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { IoSpec } from '@crowdserve/protocol';
 import { OnnxOptionsError, describeValue } from './errors.js';
+import type { WireBatch } from './packed.js';
 import type { SessionOptions } from './runner.js';
 import type { StepPlan } from './steps.js';
 import type { BatchAxes, Feeds } from './tensors.js';
@@ -13,6 +14,12 @@ export interface OnnxSession {
   run(batch: Feeds[]): Promise<Feeds[]>;
   /** A recurrent model stepped through each request's sequence inside the worker (see `StepPlan`). */
   runSteps(batch: Feeds[], plan: StepPlan): Promise<Feeds[]>;
+  /**
+   * `runSteps` on a batch the caller encoded itself (see `WireBatch`, `encodeBatch`), e.g. with one
+   * buffer per input for the whole batch; `buffers` are transferred with it. The results come
+   * back encoded (`decodeBatch` reads them).
+   */
+  runStepsEncoded(batch: WireBatch, plan: StepPlan, buffers?: readonly ArrayBuffer[]): Promise<WireBatch>;
 }
 
 /** Options of `onnxEndpoint()`, in Node and in the browser. */

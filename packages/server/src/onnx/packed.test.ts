@@ -154,5 +154,8 @@ describe('feedsRunner', () => {
     expect(await runner.run(batch)).toEqual(batch);
     expect(await runner.runSteps(batch, { stepInputs: ['x'], carry: {} })).toEqual(batch);
     expect(seen.map((wire) => wire.columns.length)).toEqual([1, 1]);
+    // Encoded by the caller: sent as it is, and handed back as it came.
+    const { wire, buffers } = encodeBatch(batch);
+    expect(await runner.runStepsEncoded(wire, { stepInputs: ['x'], carry: {} }, buffers)).toBe(wire);
   });
 });

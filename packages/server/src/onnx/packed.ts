@@ -123,14 +123,19 @@ export function transferBatch(batch: readonly Feeds[]): WireBatch {
   return transfer(wire, buffers);
 }
 
-/** A runner's calls on feeds: each batch crosses encoded, its buffers transferred, the results decoded. */
+/**
+ * A runner's calls on feeds (an `OnnxSession`): each batch crosses encoded, its buffers
+ * transferred, the results decoded; or, already encoded, as it is.
+ */
 export function feedsRunner(runner: WireRunner): {
   run(batch: Feeds[]): Promise<Feeds[]>;
   runSteps(batch: Feeds[], plan: StepPlan): Promise<Feeds[]>;
+  runStepsEncoded(batch: WireBatch, plan: StepPlan, buffers?: readonly ArrayBuffer[]): Promise<WireBatch>;
 } {
   return {
     run: async (batch) => decodeBatch(await runner.run(transferBatch(batch))),
     runSteps: async (batch, plan) => decodeBatch(await runner.runSteps(transferBatch(batch), plan)),
+    runStepsEncoded: (batch, plan, buffers = []) => runner.runSteps(transfer(batch, [...buffers]), plan),
   };
 }
 

@@ -192,11 +192,11 @@ export function sliceAlong(t: TensorData, axis: number, from: number, count: num
 
 /**
  * Copies `length` elements of `source` from `from` into `target` (of the same type) at `at`.
- * Element by element when short: a VAD probability is one element, and a subarray per copy
- * cost more than the copy.
+ * Element by element when short: a subarray per copy costs more than copying a few dozen
+ * elements (a VAD probability is one).
  */
 export function copyElements(source: TensorArray, from: number, length: number, target: TensorArray, at: number): void {
-  if (length > 16) {
+  if (length > 64) {
     target.set(source.subarray(from, from + length) as never, at);
     return;
   }
