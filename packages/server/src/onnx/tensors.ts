@@ -114,8 +114,10 @@ export function batchCounts(batch: readonly Feeds[], axes: BatchAxes = {}): numb
   if (first === undefined) throw new TensorError('TENSOR_MISMATCH', 'cannot stack an empty batch');
   const names = Object.keys(first).sort();
   batch.forEach((feeds, i) => {
-    const these = Object.keys(feeds).sort();
-    if (these.join('\0') !== names.join('\0')) {
+    // Same names, without sorting each request's: as many, and each of the first's present.
+    const count = Object.keys(feeds).length;
+    if (count !== names.length || names.some((name) => feeds[name] === undefined)) {
+      const these = Object.keys(feeds).sort();
       throw new TensorError('TENSOR_MISMATCH', `request ${i} has inputs [${these}], request 0 has [${names}]`);
     }
   });
