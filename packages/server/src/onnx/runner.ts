@@ -96,13 +96,12 @@ export function createRunner(deps: RunnerDependencies): RunnerApi {
     return session;
   };
 
-  // A step's outputs come back as its next step's inputs (a carried state), and a shared input
-  // (VAD's sample rate) is fed at every step: each keeps the ORT tensor it already has.
-  const ortTensors = new WeakMap<TensorData, OrtTensor>();
   // Runs are serial: one batch's step layout at a time, in memory kept for the next.
   const scratch = new LayoutScratch();
-  const runOnce = async (current: OrtSession, feeds: Feeds): Promise<Feeds> =>
-    fromOrtFeeds(await current.run(toOrtFeeds(ort, feeds, ortTensors)), ortTensors);
+  // `made`: the ORT tensors made for this batch's inputs, so that one fed at every step (VAD's
+  // sample rate) is made once. A step's outputs are ORT's own tensors, fed back as they are.
+  const runOnce = async (current: OrtSession, feeds: Feeds, made: Map<TensorData, OrtTensor>): Promise<Feeds> =>
+    fromOrtFeeds(await current.run(toOrtFeeds(ort, feeds, made)));
 
   const runBatch = async (current: OrtSession, batch: Feeds[]): Promise<Feeds[]> => {
     const results: Feeds[] = new Array<Feeds>(batch.length);
@@ -111,7 +110,7 @@ export function createRunner(deps: RunnerDependencies): RunnerApi {
         group.map((i) => batch[i] as Feeds),
         options.inputBatchAxes,
       );
-      const split = splitOutputs(await runOnce(current, feeds), counts, options.outputBatchAxes);
+      const split = splitOutputs(await runOnce(current, feeds, new Map()), counts, options.outputBatchAxes);
       group.forEach((index, k) => (results[index] = split[k] as Feeds));
     }
     return results;
@@ -140,7 +139,8 @@ export function createRunner(deps: RunnerDependencies): RunnerApi {
         const current = loaded();
         const axes = { inputs: options.inputBatchAxes, outputs: options.outputBatchAxes, scratch };
         scratch.reset();
-        return transferBatch(await runSteps((feeds) => runOnce(current, feeds), decodeBatch(batch), plan, axes));
+        const made = new Map<TensorData, OrtTensor>();
+        return transferBatch(await runSteps((feeds) => runOnce(current, feeds, made), decodeBatch(batch), plan, axes));
       }),
 
     dispose: () =>
@@ -187,26 +187,26 @@ function toOrtModel(model: ModelSource): string | Uint8Array {
   return model instanceof ArrayBuffer ? new Uint8Array(model) : model;
 }
 
-function toOrtFeeds(ort: OrtModule, feeds: Feeds, known: WeakMap<TensorData, OrtTensor>): Record<string, OrtTensor> {
+function toOrtFeeds(ort: OrtModule, feeds: Feeds, made: Map<TensorData, OrtTensor>): Record<string, OrtTensor> {
   const result: Record<string, OrtTensor> = {};
   for (const name in feeds) {
     const t = feeds[name] as TensorData;
-    let tensor = known.get(t);
-    if (!tensor) known.set(t, (tensor = new ort.Tensor(t.type, t.data, t.dims)));
+    if (t instanceof ort.Tensor) {
+      result[name] = t;
+      continue;
+    }
+    let tensor = made.get(t);
+    if (!tensor) made.set(t, (tensor = new ort.Tensor(t.type, t.data, t.dims)));
     result[name] = tensor;
   }
   return result;
 }
 
-function fromOrtFeeds(outputs: Record<string, OrtTensor>, known: WeakMap<TensorData, OrtTensor>): Feeds {
-  const result: Feeds = {};
+/** ORT's output tensors as they are: each has a numeric `data` on the CPU, its `type` and `dims`, as a `TensorData`. */
+function fromOrtFeeds(outputs: Record<string, OrtTensor>): Feeds {
   for (const name in outputs) {
     const t = outputs[name] as OrtTensor;
     if (!ArrayBuffer.isView(t.data)) throw new Error(`output ${name} is not a numeric tensor on the CPU`);
-    // ORT's dims as they are: nothing writes to a tensor's dims.
-    const data: TensorData = { type: t.type as TensorType, data: t.data as TensorArray, dims: t.dims };
-    known.set(data, t);
-    result[name] = data;
   }
-  return result;
+  return outputs as unknown as Feeds;
 }
