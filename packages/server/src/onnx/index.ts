@@ -24,6 +24,17 @@ export {
   type SessionOptions,
 } from './runner.js';
 export { runSteps, type StepAxes, type StepPlan } from './steps.js';
+export { LayoutScratch } from './step-layout.js';
+export {
+  SEND_WHOLE_BYTES,
+  decodeBatch,
+  encodeBatch,
+  feedsRunner,
+  type EncodedBatch,
+  type WireBatch,
+  type WireColumn,
+  type WireRunner,
+} from './packed.js';
 export {
   groupByShape,
   splitOutputs,
