@@ -5,9 +5,9 @@ import { tensor } from './tensors.js';
 describe('LayoutScratch', () => {
   it('gives one batch regions that do not overlap, and the next batch the same memory again', () => {
     const scratch = new LayoutScratch();
-    const a = scratch.take('float32', 3);
+    const a = scratch.take('float32', 3) as Float32Array;
     const b = scratch.take('int64', 2);
-    const c = scratch.take('uint8', 5);
+    const c = scratch.take('uint8', 5) as Uint8Array;
     a.fill(1);
     (b as BigInt64Array).fill(7n);
     c.fill(9);
@@ -22,7 +22,7 @@ describe('LayoutScratch', () => {
 
   it('grows when outgrown, leaving what the batch took where it is', () => {
     const scratch = new LayoutScratch();
-    const small = scratch.take('float32', 4).fill(5);
+    const small = (scratch.take('float32', 4) as Float32Array).fill(5);
     const large = scratch.take('float32', SCRATCH_MIN_BYTES / 4);
     expect(large.buffer).not.toBe(small.buffer);
     expect([...small]).toEqual([5, 5, 5, 5]);
@@ -40,7 +40,7 @@ describe('stepMajor', () => {
       );
     const tensors = [seq(0, 3), seq(100, 2), seq(200, 1)];
     const scratch = new LayoutScratch();
-    scratch.take('float32', 1).fill(-1);
+    (scratch.take('float32', 1) as Float32Array).fill(-1);
     const fresh = stepMajor('x', tensors, [3, 2, 1], [0, 1, 2, 3], 0);
     const reused = stepMajor('x', tensors, [3, 2, 1], [0, 1, 2, 3], 0, scratch);
     for (let t = 0; t < 3; t++) expect(reused.at(t)).toEqual(fresh.at(t));
