@@ -3,6 +3,7 @@ import type { RawData, WebSocket } from 'ws';
 import { startConversation, type ConversationOptions } from '../core/join-conversation.js';
 import type { QueueHost } from '../core/queue-host.js';
 import type { StatusWriter, WritableSocket } from './status-writer.js';
+import { corkForTick } from './cork.js';
 import { encodeTextFrame } from './text-frame.js';
 
 export interface JoinSocketOptions extends ConversationOptions {
@@ -27,12 +28,17 @@ export function handleJoinSocket(socket: WebSocket, raw: Duplex, host: QueueHost
     terminate: () => socket.terminate(),
   };
   const out = options.writer.attach(writable);
+  // Conversation frames come in bursts of one tick (see corkForTick); statuses of a round do not.
   const conversation = startConversation(
     {
-      send: (text) => out.send(text),
+      send: (text) => {
+        corkForTick(raw);
+        out.send(text);
+      },
       sendStatus: (render) => out.status(render),
       close: (code, reason) => {
         out.close();
+        corkForTick(raw);
         socket.close(code, reason);
       },
     },

@@ -13,6 +13,7 @@ import {
   TOO_MANY_CONNECTIONS_RETRY_AFTER_S,
   tooManyConnectionsReason,
 } from './connection-limits.js';
+import { corkForTick } from './cork.js';
 import { Heartbeat } from './heartbeat.js';
 import { createHttpHandler } from './http-api.js';
 import { handleJoinSocket } from './join-socket.js';
@@ -129,6 +130,8 @@ export async function serve(options: ServeOptions): Promise<Server> {
     }
     // Released however the socket ends, also when the upgrade itself fails.
     socket.once('close', release);
+    // The 101 answer and `send_hash` leave together.
+    corkForTick(socket);
     wss.handleUpgrade(request, socket, head, (ws) => {
       heartbeat.watch(ws);
       limitMessages(ws, MAX_MESSAGES_PER_SOCKET);
