@@ -6,14 +6,17 @@
 // (dev server, nothing built to disk; COOP/COEP, so timers are 5 µs fine). The page runs VAD
 // batches on WASM, one batch in flight at a time, over the same clips, three ways
 // (lib/browser-overhead-page.js):
-//   bare   a hand-written worker calling session.run directly. Per batch: copy the batch's
-//          frames, postMessage (transferred), the session.run loop (one call per 32 ms frame,
-//          state carried), the probabilities posted back.
+//   bare   a hand-written worker calling session.run directly. Per batch: postMessage of the
+//          batch's frames (a copy made beforehand, transferred), the session.run loop (one call
+//          per 32 ms frame, state carried), the probabilities posted back.
 //   pool   crowdserve's pool path without the queue: vadEndpoint()'s batch handler called from
-//          the page. Per batch: parse and frame each clip, WorkerPool.run → a Comlink call
-//          (transferred), in the worker the runner stacks the clips, steps the frames through
+//          the page, as the queue calls it: each clip framed beforehand by the endpoint's
+//          `prepare` (the queue does it when the data arrives) and handed over as `prepared`.
+//          Per batch: the clips packed into one wire batch, WorkerPool.run → a Comlink call
+//          (transferred), in the worker the runner lays the clips out, steps the frames through
 //          session.run, splits the outputs; back in the page, probabilities and speech segments
-//          per clip.
+//          per clip. Neither path's untimed preparation counts: only what runs once the batch
+//          starts. In both workers "session.run" is the time inside the session.run calls alone.
 //   local  the whole in-page server: createLocalServer + connect(local), one job per clip
 //          (samples as base64 float32), the batch's jobs sent at once and batched by the queue.
 // Every batch is one message to a worker and one answer back, on every path. Both sides note

@@ -116,7 +116,12 @@ async function measure({ samples, batch, rounds, perRound, warmup }) {
     createWorker: timedWorker('pool'),
   });
   await endpoint.setup?.({ concurrencyCount: 1, apiName: '/vad' });
-  const handler = /** @type {(requests: unknown[][], c: typeof context) => Promise<unknown[][]>} */ (endpoint.fn);
+  const handler =
+    /** @type {(requests: unknown[][], c: typeof context & { prepared: unknown[] }) => Promise<unknown[][]>} */ (
+      endpoint.fn
+    );
+  const prepare = /** @type {(data: unknown[]) => unknown} */ (endpoint.prepare);
+  const requests = Array.from({ length: batch }, () => [audio]);
   // A batch closes when full: `batch` jobs sent together run together, however they trickle in.
   const local = createLocalServer({
     endpoints: {
@@ -134,43 +139,60 @@ async function measure({ samples, batch, rounds, perRound, warmup }) {
 
   /** @type {BatchTimes[]} the bare batches of the current round */
   let bareTimes = [];
-  /** Each path runs one batch and gives the first clip's probabilities. */
+  /**
+   * Each path runs one batch and gives the first clip's probabilities. What a path's requests are
+   * before their batch starts is made by its `ready`, untimed: the bare worker's frames (a copy, as
+   * the transfer empties it), and for the pool each request's preprocessed frames, which the queue
+   * makes when the request's data arrives (`prepare`) and hands the batch handler as `prepared`.
+   */
   const paths = {
-    bare: async () => {
-      // Copy the frames (the transfer empties the copy), post, session.run loop, probabilities back.
-      const called = now();
-      const copy = frames.slice();
-      const reply = await bare.ask({ type: 'run', frames: copy, steps, batch }, [copy.buffer]);
-      const first = Array.from({ length: steps }, (_, t) => /** @type {number} */ (reply.probabilities[t * batch]));
-      bareTimes.push({
-        wall: now() - called,
-        run: reply.runMs,
-        hopIn: reply.received - reply.sent,
-        hopOut: reply.back - reply.answered,
-        inWorker: reply.answered - reply.received,
-      });
-      return first;
+    bare: {
+      ready: () => frames.slice(),
+      run: async (/** @type {Float32Array} */ copy) => {
+        // Post, session.run loop, probabilities back.
+        const called = now();
+        const reply = await bare.ask({ type: 'run', frames: copy, steps, batch }, [copy.buffer]);
+        const first = Array.from({ length: steps }, (_, t) => /** @type {number} */ (reply.probabilities[t * batch]));
+        bareTimes.push({
+          wall: now() - called,
+          run: reply.runMs,
+          hopIn: reply.received - reply.sent,
+          hopOut: reply.back - reply.answered,
+          inWorker: reply.answered - reply.received,
+        });
+        return first;
+      },
     },
-    pool: async () => {
-      const results = await handler(
-        Array.from({ length: batch }, () => [audio]),
-        context,
-      );
-      return /** @type {number[]} */ (results[0]?.[0]);
+    pool: {
+      ready: () => Promise.all(requests.map((data) => prepare(data))),
+      run: async (/** @type {unknown[]} */ prepared) => {
+        const results = await handler(requests, { ...context, prepared });
+        return /** @type {number[]} */ (results[0]?.[0]);
+      },
     },
-    local: async () => {
-      const results = await Promise.all(Array.from({ length: batch }, () => app.predict('/vad', [wire])));
-      return /** @type {number[]} */ (results[0]?.[0]);
+    local: {
+      ready: () => undefined,
+      run: async () => {
+        const results = await Promise.all(Array.from({ length: batch }, () => app.predict('/vad', [wire])));
+        return /** @type {number[]} */ (results[0]?.[0]);
+      },
     },
+  };
+  /** One batch on a path, its requests made ready first. @param {keyof typeof paths} name */
+  const once = async (name) => {
+    const path = /** @type {{ ready: () => unknown, run: (input: any) => Promise<number[]> }} */ (paths[name]);
+    return path.run(await path.ready());
   };
 
   /** A round of `perRound` batches on one path, each batch's times. */
   const round = async (/** @type {keyof typeof paths} */ name) => {
     bareTimes = [];
     const walls = [];
+    const path = /** @type {{ ready: () => unknown, run: (input: any) => Promise<number[]> }} */ (paths[name]);
     for (let i = 0; i < perRound; i++) {
+      const input = await path.ready();
       const called = now();
-      await paths[name]();
+      await path.run(input);
       walls.push(now() - called);
     }
     if (name === 'bare') return bareTimes;
@@ -188,7 +210,9 @@ async function measure({ samples, batch, rounds, perRound, warmup }) {
     }));
   };
 
-  for (const run of Object.values(paths)) for (let i = 0; i < warmup; i++) await run();
+  for (const name of /** @type {(keyof typeof paths)[]} */ (Object.keys(paths))) {
+    for (let i = 0; i < warmup; i++) await once(name);
+  }
   await Promise.all([readMarks('pool'), readMarks('local')]);
 
   const names = /** @type {(keyof typeof paths)[]} */ (Object.keys(paths));
@@ -213,7 +237,7 @@ async function measure({ samples, batch, rounds, perRound, warmup }) {
   }
 
   // The same clips must give the same probabilities on every path.
-  const [b, p, l] = [await paths.bare(), await paths.pool(), await paths.local()];
+  const [b, p, l] = [await once('bare'), await once('pool'), await once('local')];
   const maxDiff = Math.max(
     ...b.map((v, t) => Math.abs(v - /** @type {number} */ (p[t]))),
     ...b.map((v, t) => Math.abs(v - /** @type {number} */ (l[t]))),
