@@ -157,5 +157,7 @@ describe('leaks', () => {
     // objects, V8's code and feedback) was seen to reach 1.3 MB on a loaded machine.
     expect(heapAfter - heapHalfway).toBeLessThan(2 * 1024 * 1024);
     expect(heapAfter - heapBefore).toBeLessThan(4 * 1024 * 1024);
-  }, 90_000); // ~35–45 s on two busy cores: about 3 ms of CPU per job, client and server together
+    // ~27–45 s on two cores (about 3 ms of CPU per job, client and server together); it passed 90 s once
+    // with two CPU burners beside the suite, so the limit leaves room for a crowded CI machine.
+  }, 240_000);
 });
