@@ -23,6 +23,7 @@ it('writes text frames a ws client reads back exactly, in order, mixed with ws.s
     'y'.repeat(0xffff),
     'z'.repeat(0x10000),
     '{"msg":"estimation","rank":3,"rank_eta":1.5} ✓ 日本',
+    'emoji 😀 and \u0080\u00ff',
   ];
   server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
   await once(server, 'listening');
@@ -45,4 +46,14 @@ it('writes text frames a ws client reads back exactly, in order, mixed with ws.s
   client.close();
   expect(received).toEqual([...texts, 'via ws', 'after']);
   expect(encodeTextFrame('é').subarray(0, 2)).toEqual(Buffer.from([0x81, 2]));
+});
+
+it('writes the payload as UTF-8, byte for byte, whatever the characters', () => {
+  // ASCII goes the latin1 way; anything else (latin1's upper half, astral, a lone surrogate) as UTF-8.
+  for (const text of ['{"msg":"estimation","rank":0}', 'é', '\u00ff', '😀', 'a\ud800b', '\udc00']) {
+    const frame = encodeTextFrame(text);
+    const payload = Buffer.from(text, 'utf8');
+    expect(frame.subarray(0, 2)).toEqual(Buffer.from([0x81, payload.length]));
+    expect(frame.subarray(2)).toEqual(payload);
+  }
 });

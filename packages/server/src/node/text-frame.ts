@@ -20,6 +20,8 @@ export function encodeTextFrame(text: string): Buffer {
     frame.writeUInt32BE(Math.floor(length / 0x1_0000_0000), 2);
     frame.writeUInt32BE(length >>> 0, 6);
   }
-  frame.write(text, header, 'utf8');
+  // As many bytes as characters: every one is ASCII (any other takes two bytes or more in UTF-8), so
+  // latin1 writes the same bytes, without UTF-8's checks (most frames, every estimation, are ASCII).
+  frame.write(text, header, length === text.length ? 'latin1' : 'utf8');
   return frame;
 }
