@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SERVICE_TIME_WINDOW, ServiceTimeModel, fit } from './service-time.js';
 
@@ -65,6 +66,30 @@ describe('ServiceTimeModel', () => {
     ]);
     expect(model.sampleCount).toBe(SERVICE_TIME_WINDOW);
     expect(model.predict(1)).toBeCloseTo(10, 6);
+  });
+
+  it('gives the same fit read after every sample or only at the end (it fits when read)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 32 }), fc.double({ min: 0, max: 5000, noNaN: true })), {
+          minLength: 1,
+          maxLength: 2 * SERVICE_TIME_WINDOW,
+        }),
+        (samples) => {
+          const eager = new ServiceTimeModel();
+          const seen: number[] = [];
+          for (const [size, ms] of samples) {
+            eager.record(size, ms);
+            seen.push(eager.predict(size) as number);
+          }
+          const lazy = trained(samples);
+          expect(lazy.coefficients()).toEqual(eager.coefficients());
+          // And each read in between was the fit of the samples so far.
+          samples.forEach(([size], i) => expect(trained(samples.slice(0, i + 1)).predict(size)).toBe(seen[i]));
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('ignores samples that cannot be times', () => {

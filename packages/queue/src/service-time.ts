@@ -5,6 +5,9 @@ export const SERVICE_TIME_DECAY = 0.95;
 /** A sample is clamped to this many times (or this fraction of) what the other samples suggest. */
 export const SERVICE_TIME_OUTLIER_FACTOR = 3;
 
+/** A sample's weight by its age (0 = the newest): SERVICE_TIME_DECAY ** age, worked out once. */
+const WEIGHT_BY_AGE = Array.from({ length: SERVICE_TIME_WINDOW }, (_, age) => SERVICE_TIME_DECAY ** age);
+
 /**
  * Learns one endpoint's batch service time `S(b) ≈ a + c·b` (ms) from its recent batches by
  * recency-weighted least squares. Before any sample it answers `b × expectedDurationMs` (the hint is
@@ -18,6 +21,11 @@ export class ServiceTimeModel {
   private start = 0;
   private a = 0;
   private c = 0;
+  /**
+   * Samples came since the last fit. The fit waits for the next read: a busy endpoint records two
+   * samples a job (its gather and its run) and a fit costs tens of µs, on the path of every job.
+   */
+  private stale = false;
 
   constructor(private readonly expectedDurationMs: number | null = null) {}
 
@@ -36,7 +44,7 @@ export class ServiceTimeModel {
       this.durations[this.start] = durationMs;
       this.start = (this.start + 1) % SERVICE_TIME_WINDOW;
     }
-    this.refit();
+    this.stale = true;
   }
 
   /** Expected run time (ms) of a batch of `batchSize`, or null when nothing is known. */
@@ -44,15 +52,18 @@ export class ServiceTimeModel {
     if (this.sizes.length === 0) {
       return this.expectedDurationMs === null ? null : this.expectedDurationMs * batchSize;
     }
+    if (this.stale) this.refit();
     return Math.max(0, this.a + this.c * batchSize);
   }
 
   /** The current fit, for tests and metrics. */
   coefficients(): { a: number; c: number } {
+    if (this.stale) this.refit();
     return { a: this.a, c: this.c };
   }
 
   private refit(): void {
+    this.stale = false;
     const n = this.sizes.length;
     const b: number[] = [];
     const d: number[] = [];
@@ -61,7 +72,7 @@ export class ServiceTimeModel {
       const i = (this.start + k) % n;
       b.push(this.sizes[i] as number);
       d.push(this.durations[i] as number);
-      w.push(SERVICE_TIME_DECAY ** age);
+      w.push(WEIGHT_BY_AGE[age] as number);
     }
     // Fit, clamp each sample to a few times what the typical sample says (the weighted median of
     // sample/fit ratios), fit the clamped samples; twice, since an outlier also bends the first line.
