@@ -92,6 +92,24 @@ describe('ServiceTimeModel', () => {
     );
   });
 
+  it('fits exactly as the plain version of the fit (arrays, a sort with a comparator)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 1, max: 32 }),
+            fc.oneof(fc.double({ min: 0, max: 5000, noNaN: true }), fc.constantFrom(0, 10, 100)),
+          ),
+          { minLength: 1, maxLength: 2 * SERVICE_TIME_WINDOW },
+        ),
+        (samples) => {
+          expect(trained(samples).coefficients()).toEqual(referenceFit(samples.slice(-SERVICE_TIME_WINDOW)));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('ignores samples that cannot be times', () => {
     const model = trained([
       [1, -5],
@@ -113,3 +131,36 @@ describe('fit', () => {
     expect(c).toBeCloseTo(21 / 5);
   });
 });
+
+/** The fit as first written (plain arrays, `**`, `sort` with a comparator): the reference the kept one must match. */
+function referenceFit(samples: [size: number, ms: number][]): { a: number; c: number } {
+  const n = samples.length;
+  const b = samples.map(([size]) => size);
+  const d = samples.map(([, ms]) => ms);
+  const w = samples.map((_, k) => 0.95 ** (n - 1 - k));
+  const median = (values: number[], weights: number[]): number => {
+    const order = values.map((_, i) => i).sort((i, j) => (values[i] as number) - (values[j] as number));
+    const half = weights.reduce((sum, x) => sum + x, 0) / 2;
+    let acc = 0;
+    for (const i of order) {
+      acc += weights[i] as number;
+      if (acc >= half) return values[i] as number;
+    }
+    return 1;
+  };
+  let line = fit(b, d, w);
+  for (let pass = 0; pass < 2; pass++) {
+    const guess = line;
+    const at = (i: number): number => guess.a + guess.c * (b[i] as number);
+    const typical = median(
+      d.map((di, i) => di / Math.max(at(i), 1e-9)),
+      w,
+    );
+    const clamped = d.map((di, i) => {
+      const expected = typical * at(i);
+      return Math.min(Math.max(di, expected / 3), expected * 3);
+    });
+    line = fit(b, clamped, w);
+  }
+  return line;
+}

@@ -65,34 +65,41 @@ export class ServiceTimeModel {
   private refit(): void {
     this.stale = false;
     const n = this.sizes.length;
-    const b: number[] = [];
-    const d: number[] = [];
-    const w: number[] = [];
+    const { b, d, w, ratio, clamped, order } = this.scratch;
     for (let age = n - 1, k = 0; k < n; k++, age--) {
       const i = (this.start + k) % n;
-      b.push(this.sizes[i] as number);
-      d.push(this.durations[i] as number);
-      w.push(WEIGHT_BY_AGE[age] as number);
+      b[k] = this.sizes[i] as number;
+      d[k] = this.durations[i] as number;
+      w[k] = WEIGHT_BY_AGE[age] as number;
     }
     // Fit, clamp each sample to a few times what the typical sample says (the weighted median of
     // sample/fit ratios), fit the clamped samples; twice, since an outlier also bends the first line.
     // One slow outlier moves the fit a little; a real, lasting slowdown takes over the median.
-    let line = fit(b, d, w);
+    let line = fit(b, d, w, n);
     for (let pass = 0; pass < 2; pass++) {
-      const guess = line;
-      const at = (i: number): number => guess.a + guess.c * (b[i] as number);
-      const typical = weightedMedian(
-        d.map((di, i) => di / Math.max(at(i), 1e-9)),
-        w,
-      );
-      const clamped = d.map((di, i) => {
-        const expected = typical * at(i);
-        return Math.min(Math.max(di, expected / SERVICE_TIME_OUTLIER_FACTOR), expected * SERVICE_TIME_OUTLIER_FACTOR);
-      });
-      line = fit(b, clamped, w);
+      for (let i = 0; i < n; i++) ratio[i] = (d[i] as number) / Math.max(line.a + line.c * (b[i] as number), 1e-9);
+      const typical = weightedMedian(ratio, w, n, order);
+      for (let i = 0; i < n; i++) {
+        const expected = typical * (line.a + line.c * (b[i] as number));
+        clamped[i] = Math.min(
+          Math.max(d[i] as number, expected / SERVICE_TIME_OUTLIER_FACTOR),
+          expected * SERVICE_TIME_OUTLIER_FACTOR,
+        );
+      }
+      line = fit(b, clamped, w, n);
     }
     ({ a: this.a, c: this.c } = line);
   }
+
+  /** Memory for the fit, kept: a fit makes no garbage. */
+  private readonly scratch = {
+    b: new Float64Array(SERVICE_TIME_WINDOW),
+    d: new Float64Array(SERVICE_TIME_WINDOW),
+    w: new Float64Array(SERVICE_TIME_WINDOW),
+    ratio: new Float64Array(SERVICE_TIME_WINDOW),
+    clamped: new Float64Array(SERVICE_TIME_WINDOW),
+    order: new Uint8Array(SERVICE_TIME_WINDOW),
+  };
 }
 
 /**
@@ -100,11 +107,16 @@ export class ServiceTimeModel {
  * to a mean per item (d ≈ c·b); a negative slope falls back to a constant; a negative intercept to
  * a line through the origin.
  */
-export function fit(b: readonly number[], d: readonly number[], w: readonly number[]): { a: number; c: number } {
+export function fit(
+  b: ArrayLike<number>,
+  d: ArrayLike<number>,
+  w: ArrayLike<number>,
+  n: number = b.length,
+): { a: number; c: number } {
   let sw = 0;
   let sb = 0;
   let sd = 0;
-  for (let i = 0; i < b.length; i++) {
+  for (let i = 0; i < n; i++) {
     sw += w[i] as number;
     sb += (w[i] as number) * (b[i] as number);
     sd += (w[i] as number) * (d[i] as number);
@@ -116,7 +128,7 @@ export function fit(b: readonly number[], d: readonly number[], w: readonly numb
   let sbd = 0;
   let sbbRaw = 0;
   let sbdRaw = 0;
-  for (let i = 0; i < b.length; i++) {
+  for (let i = 0; i < n; i++) {
     const wi = w[i] as number;
     const bi = b[i] as number;
     const di = d[i] as number;
@@ -133,11 +145,27 @@ export function fit(b: readonly number[], d: readonly number[], w: readonly numb
   return { a, c };
 }
 
-function weightedMedian(values: readonly number[], weights: readonly number[]): number {
-  const order = values.map((_, i) => i).sort((i, j) => (values[i] as number) - (values[j] as number));
-  const half = weights.reduce((s, x) => s + x, 0) / 2;
+/**
+ * The value at which the weights, taken in the values' order, pass half their sum: the first `n` of
+ * each. Ties keep their index order (a stable sort); `order` is memory for the indices.
+ */
+function weightedMedian(values: ArrayLike<number>, weights: ArrayLike<number>, n: number, order: Uint8Array): number {
+  // Insertion sort of the indices: a window is 50 samples, and this makes no closure and no garbage.
+  for (let i = 0; i < n; i++) {
+    const value = values[i] as number;
+    let at = i;
+    while (at > 0 && (values[order[at - 1] as number] as number) > value) {
+      order[at] = order[at - 1] as number;
+      at--;
+    }
+    order[at] = i;
+  }
+  let total = 0;
+  for (let i = 0; i < n; i++) total += weights[i] as number;
+  const half = total / 2;
   let acc = 0;
-  for (const i of order) {
+  for (let k = 0; k < n; k++) {
+    const i = order[k] as number;
     acc += weights[i] as number;
     if (acc >= half) return values[i] as number;
   }
