@@ -178,9 +178,13 @@ async function measure({ samples, batch, rounds, perRound, warmup }) {
       },
     },
   };
+  const names = /** @type {(keyof typeof paths)[]} */ (Object.keys(paths));
+  /** A path as `once` and `round` drive it. @param {keyof typeof paths} name */
+  const pathOf = (name) =>
+    /** @type {{ ready: () => unknown, run: (input: any) => Promise<number[]> }} */ (paths[name]);
   /** One batch on a path, its requests made ready first. @param {keyof typeof paths} name */
   const once = async (name) => {
-    const path = /** @type {{ ready: () => unknown, run: (input: any) => Promise<number[]> }} */ (paths[name]);
+    const path = pathOf(name);
     return path.run(await path.ready());
   };
 
@@ -188,7 +192,7 @@ async function measure({ samples, batch, rounds, perRound, warmup }) {
   const round = async (/** @type {keyof typeof paths} */ name) => {
     bareTimes = [];
     const walls = [];
-    const path = /** @type {{ ready: () => unknown, run: (input: any) => Promise<number[]> }} */ (paths[name]);
+    const path = pathOf(name);
     for (let i = 0; i < perRound; i++) {
       const input = await path.ready();
       const called = now();
@@ -210,12 +214,9 @@ async function measure({ samples, batch, rounds, perRound, warmup }) {
     }));
   };
 
-  for (const name of /** @type {(keyof typeof paths)[]} */ (Object.keys(paths))) {
-    for (let i = 0; i < warmup; i++) await once(name);
-  }
+  for (const name of names) for (let i = 0; i < warmup; i++) await once(name);
   await Promise.all([readMarks('pool'), readMarks('local')]);
 
-  const names = /** @type {(keyof typeof paths)[]} */ (Object.keys(paths));
   /** Per path, per round: the mean of each part over the round's batches. */
   const byRound = Object.fromEntries(names.map((name) => [name, /** @type {BatchTimes[]} */ ([])]));
   const hops = [];
