@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SERVICE_TIME_WINDOW, ServiceTimeModel, fit } from './service-time.js';
+import {
+  SERVICE_TIME_DECAY,
+  SERVICE_TIME_OUTLIER_FACTOR,
+  SERVICE_TIME_WINDOW,
+  ServiceTimeModel,
+  fit,
+} from './service-time.js';
 
 function trained(samples: [size: number, ms: number][], hint: number | null = null): ServiceTimeModel {
   const model = new ServiceTimeModel(hint);
@@ -137,7 +143,7 @@ function referenceFit(samples: [size: number, ms: number][]): { a: number; c: nu
   const n = samples.length;
   const b = samples.map(([size]) => size);
   const d = samples.map(([, ms]) => ms);
-  const w = samples.map((_, k) => 0.95 ** (n - 1 - k));
+  const w = samples.map((_, k) => SERVICE_TIME_DECAY ** (n - 1 - k));
   const median = (values: number[], weights: number[]): number => {
     const order = values.map((_, i) => i).sort((i, j) => (values[i] as number) - (values[j] as number));
     const half = weights.reduce((sum, x) => sum + x, 0) / 2;
@@ -158,7 +164,7 @@ function referenceFit(samples: [size: number, ms: number][]): { a: number; c: nu
     );
     const clamped = d.map((di, i) => {
       const expected = typical * at(i);
-      return Math.min(Math.max(di, expected / 3), expected * 3);
+      return Math.min(Math.max(di, expected / SERVICE_TIME_OUTLIER_FACTOR), expected * SERVICE_TIME_OUTLIER_FACTOR);
     });
     line = fit(b, clamped, w);
   }

@@ -23,7 +23,7 @@ export class ServiceTimeModel {
   private c = 0;
   /**
    * Samples came since the last fit. The fit waits for the next read: a busy endpoint records two
-   * samples a job (its gather and its run) and a fit costs tens of µs, on the path of every job.
+   * samples a job (its gather and its run), and each fit on the path of every job costs it ~15 µs.
    */
   private stale = false;
 
