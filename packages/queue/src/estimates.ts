@@ -87,11 +87,18 @@ export class EstimatePublisher {
 
   /** Tells one job where it stands, whatever the rate (a job that just joined). */
   tell(now: number, jobId: JobId, estimation: Estimation, completesAt: number): Effect {
-    this.pending.delete(jobId);
+    if (this.pending.size > 0) this.pending.delete(jobId);
     const last = this.sent.get(jobId);
     const rank = estimation.rank;
-    const rankSince = last === undefined ? -Infinity : last.rank === rank ? last.rankSince : this.event;
-    this.sent.set(jobId, { rank, completesAt, sentAt: now, rankSince });
+    if (last === undefined) {
+      this.sent.set(jobId, { rank, completesAt, sentAt: now, rankSince: -Infinity });
+    } else {
+      // In place: a round to a crowd rewrites every record, and makes no garbage doing it.
+      if (last.rank !== rank) last.rankSince = this.event;
+      last.rank = rank;
+      last.completesAt = completesAt;
+      last.sentAt = now;
+    }
     if (this.rate !== 'auto' && this.broadcastAt === null) this.broadcastAt = now + this.rate * 1000;
     return { type: 'estimate', jobId, estimation };
   }
