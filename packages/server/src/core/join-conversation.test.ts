@@ -74,7 +74,10 @@ describe('the Gradio 3 conversation with data prefetch', () => {
     open = conversation;
     sink.send(estimation(2));
     sink.send(estimation(1));
+    sink.send(estimation(0));
     c.flush();
+    // The first status goes at once; of the later two, not yet written, only the newest is.
+    expect(c.written.slice(1).map((t) => JSON.parse(t) as EstimationMessage)).toMatchObject([{ rank: 2 }, { rank: 0 }]);
     sink.send({ msg: 'send_data' });
     sink.send(estimation(0));
     sink.send({ msg: 'process_starts', eta: null });

@@ -1,4 +1,4 @@
-import { parseDataMessage, parseJoinMessage, type ServerMessage } from '@crowdserve/protocol';
+import { parseDataMessage, parseJoinMessage, type EstimationMessage, type ServerMessage } from '@crowdserve/protocol';
 import { estimationJson, failedMessage } from './gradio3.js';
 import type { JobSink, QueueHost } from './queue-host.js';
 
@@ -10,7 +10,8 @@ export interface Channel {
    * Optional: a status frame (a later `estimation`) that may be written a little later, rendered
    * only then, and replaced by a newer one or dropped by the next `send` while still unwritten. A
    * transport that writes to a crowd uses it to spread a round over several event-loop turns.
-   * Without it, statuses go through `send`.
+   * Without it, statuses go through `send`. `render` may be the same function every time (it renders
+   * the newest status): call it at most once per `sendStatus`, and not after a `send`.
    */
   sendStatus?(render: () => string): void;
 }
@@ -39,7 +40,13 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
   let ended = false;
   let estimated = false;
   /** The status handed to `sendStatus` and not written yet (its render not called). */
-  let unwritten: (() => string) | null = null;
+  let unwritten: EstimationMessage | null = null;
+  // One render for the conversation's life, not one per status: a round to a crowd makes no closures.
+  const render = (): string => {
+    const message = unwritten as EstimationMessage;
+    unwritten = null;
+    return estimationJson(message);
+  };
 
   const sink: JobSink = {
     send: (message: ServerMessage) => {
@@ -47,11 +54,7 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
       // The first estimation (at join) goes at once, before anything else the job hears; later
       // ones are rounds to the whole line, which the channel may spread out and coalesce.
       if (message.msg === 'estimation' && estimated && channel.sendStatus !== undefined) {
-        const render = (): string => {
-          if (unwritten === render) unwritten = null;
-          return estimationJson(message);
-        };
-        unwritten = render;
+        unwritten = message;
         channel.sendStatus(render);
         return;
       }
@@ -59,7 +62,7 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
       // `send` drops a status not written yet. A job asked for its data early (prefetch) still waits,
       // so that status still holds: it goes first, and a client that stops showing the queue at
       // `send_data` is left with its current place.
-      if (message.msg === 'send_data' && unwritten !== null) channel.send(unwritten());
+      if (message.msg === 'send_data' && unwritten !== null) channel.send(render());
       unwritten = null;
       channel.send(JSON.stringify(message));
     },
