@@ -2,7 +2,7 @@
 // crowdserve holding a crowd: one endpoint whose calls wait at a gate the bench opens, so every
 // client stays waiting until told. Its calls are expected to take EXPECTED_MS (the hint), so ETAs are
 // known and hold still while the gate is shut. Run with --expose-gc. argv[2]: concurrencyCount.
-// IPC: 'memory' → memoryUsage after GC; 'lag-start' / 'lag-stop' → event-loop delay in between;
+// IPC: 'memory' → memoryUsage after GC; 'lag-start' / 'lag-stop' → event-loop delay and rounds in between;
 // 'drain' → let every call through.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate } from 'node:timers';
@@ -67,6 +67,8 @@ process.on('message', async (/** @type {any} */ m) => {
   } else if (m === 'lag-start') {
     lag = monitorEventLoopDelay({ resolution: 5 });
     lag.enable();
+    // Rounds before this one are warm-up.
+    rounds.length = 0;
     process.send?.({ ok: true });
   } else if (m === 'lag-stop') {
     lag.disable();
