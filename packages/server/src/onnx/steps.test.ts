@@ -17,12 +17,12 @@ const plan = { stepInputs: ['x'], carry: { hN: 'h' } };
 /** `steps` rows of two values, and a zero state. */
 const sequence = (rows: number[][]): Feeds => ({ x: f32(rows.flat(), [rows.length, 1, 2]), h: f32([0, 0], [1, 2]) });
 
-/** A fake of `accumulateModel` on stacked feeds: y = x + h, hN = y, over `[N, 2]`; each call's feeds kept. */
+/** A fake of `accumulateModel` on stacked feeds: y = x + h, hN = y, over `[N, 2]`; each call's feeds kept (as they were: runSteps reuses the object). */
 function accumulate() {
   const calls: Feeds[] = [];
   const outputs: Feeds[] = [];
   const run = async (feeds: Feeds): Promise<Feeds> => {
-    calls.push(feeds);
+    calls.push({ ...feeds });
     const y = (feeds.x?.data as Float32Array).map((v, i) => v + (feeds.h?.data[i] as number));
     const result = { y: f32([...y], feeds.x?.dims as number[]), hN: f32([...y], feeds.x?.dims as number[]) };
     outputs.push(result);
@@ -221,7 +221,7 @@ describe('runSteps', () => {
 
   it('runs the longest first and cuts the carried state when a request finishes', async () => {
     const calls: Feeds[] = [];
-    const run = async (feeds: Feeds) => (calls.push(feeds), vadFake(feeds));
+    const run = async (feeds: Feeds) => (calls.push({ ...feeds }), vadFake(feeds));
     const frames = (count: number, base: number) => Array.from({ length: count }, (_, t) => [base + t, base - t]);
     const batch = [vadRequest(frames(1, 100)), vadRequest(frames(3, 200)), vadRequest(frames(2, 300))];
     const results = await runSteps(run, batch, vadLike, vadAxes);

@@ -57,6 +57,7 @@ export interface StepAxes {
  * step in a batch of their own, after the others.
  */
 export async function runSteps(
+  /** One step's batched run. Its `feeds` object is reused from step to step: read it, do not keep it. */
   run: (feeds: Feeds) => Promise<Feeds>,
   batch: readonly Feeds[],
   plan: StepPlan,
@@ -96,6 +97,13 @@ async function stepGroup(
   return group.results();
 }
 
+/** What a step's output is to a stepping group: its batch axis, and the input it feeds (and that input's axis). */
+interface OutputFacts {
+  axis: number | null;
+  into: string | undefined;
+  intoAxis: number | null;
+}
+
 /** A group's tensors while it steps: laid out once, the carried state kept stacked between steps. */
 class SteppingGroup {
   readonly #steps: readonly number[];
@@ -106,8 +114,14 @@ class SteppingGroup {
   readonly #counts: number[];
   readonly #offsets: number[] = [0];
   readonly #frames: (readonly [string, StepMajor])[];
-  /** Every input but the step inputs, stacked; the carried ones are each step's outputs. */
+  /**
+   * The feeds of the coming step: every input but the step inputs, stacked (the carried ones are
+   * the last step's outputs), and the step inputs, set by `feedsAt`. One object, updated in place:
+   * `run` reads it before the next step changes it.
+   */
   #held: Feeds = {};
+  /** Per output name, what `took` needs to know of it, worked out at the first step. */
+  readonly #outputFacts = new Map<string, OutputFacts>();
   /** Per non-carried output, each step's output as `run` gave it. */
   readonly #collected: Record<string, TensorData[]> = {};
   /** Each carried output as the last step gave it (still stacked). */
@@ -152,7 +166,7 @@ class SteppingGroup {
       this.#held = cut(this.#held, this.#inputAxes, this.#offsets[active] as number);
       this.#active = active;
     }
-    const feeds: Feeds = { ...this.#held };
+    const feeds = this.#held;
     for (const [name, layout] of this.#frames) feeds[name] = layout.at(t);
     return feeds;
   }
@@ -160,16 +174,15 @@ class SteppingGroup {
   /** One step's outputs: the carried ones become the next step's inputs, the others are kept. */
   took(outputs: Feeds): void {
     const active = this.#active;
-    for (const [name, value] of Object.entries(outputs)) {
-      const axis = axisOf(this.#outputAxes, name);
+    for (const name in outputs) {
+      const value = outputs[name] as TensorData;
+      const { axis, into, intoAxis } = this.#factsOf(name);
       if (axis !== null) checkOutputBatch(name, value, axis, this.#offsets[active] as number);
-      const into = this.#plan.carry[name];
       if (into === undefined) {
         (this.#collected[name] ??= []).push(value);
         continue;
       }
       this.#carriedOut[name] = value;
-      const intoAxis = axisOf(this.#inputAxes, into);
       // Fed back as it is when it is batched along the same axis as its input, as a VAD state is.
       if (axis === intoAxis) this.#held[into] = value;
       else {
@@ -181,6 +194,20 @@ class SteppingGroup {
         );
       }
     }
+  }
+
+  #factsOf(name: string): OutputFacts {
+    let facts = this.#outputFacts.get(name);
+    if (facts === undefined) {
+      const into = this.#plan.carry[name];
+      facts = {
+        axis: axisOf(this.#outputAxes, name),
+        into,
+        intoAxis: into === undefined ? null : axisOf(this.#inputAxes, into),
+      };
+      this.#outputFacts.set(name, facts);
+    }
+    return facts;
   }
 
   /**
