@@ -7,8 +7,10 @@
 // batches on WASM, one batch in flight at a time, over the same clips, three ways
 // (lib/browser-overhead-page.js):
 //   bare   a hand-written worker calling session.run directly. Per batch: postMessage of the
-//          batch's frames (a copy made beforehand, transferred), the session.run loop (one call
-//          per 32 ms frame, state carried), the probabilities posted back.
+//          clips' frames (each clip framed beforehand, as the pool's are, and transferred), the
+//          session.run loop (one call per 32 ms frame, the clips' frames copied side by side
+//          into one input, state carried), the probabilities posted back, and in the page each
+//          clip's probabilities and speech segments: the same job and output as the pool's.
 //   pool   crowdserve's pool path without the queue: vadEndpoint()'s batch handler called from
 //          the page, as the queue calls it: each clip framed beforehand by the endpoint's
 //          `prepare` (the queue does it when the data arrives) and handed over as `prepared`.

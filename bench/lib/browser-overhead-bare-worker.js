@@ -13,10 +13,10 @@ let session;
 /**
  * `{ type: 'ping' }` → `{ type: 'pong' }` (the thread hop alone);
  * `{ type: 'load', model }` → `{ type: 'loaded' }`;
- * `{ type: 'run', frames, steps, batch }` (frames: `[steps, batch, 576]`, transferred) →
- * `{ type: 'result', probabilities, runMs, received, answered }` (probabilities: `[steps, batch]`;
- * runMs: the session.run calls alone; received, answered: when the message arrived and the
- * answer left, epoch ms).
+ * `{ type: 'run', clips, steps }` (clips: each clip's frames, `[steps, 576]`, transferred) →
+ * `{ type: 'result', probabilities, runMs, received, answered }` (probabilities: per clip,
+ * `[steps]`, transferred; runMs: the session.run calls alone; received, answered: when the
+ * message arrived and the answer left, epoch ms).
  */
 self.onmessage = async (/** @type {MessageEvent} */ { data, timeStamp }) => {
   const received = performance.timeOrigin + timeStamp;
@@ -31,26 +31,30 @@ self.onmessage = async (/** @type {MessageEvent} */ { data, timeStamp }) => {
       return;
     }
     if (!session) throw new Error('run before load');
-    const { frames, steps, batch } = /** @type {{ frames: Float32Array, steps: number, batch: number }} */ (data);
+    const { clips, steps } = /** @type {{ clips: Float32Array[], steps: number }} */ (data);
+    const batch = clips.length;
     const sr = new ort.Tensor('int64', BigInt64Array.of(16000n), []);
     let state = new ort.Tensor('float32', new Float32Array(2 * batch * STATE), [2, batch, STATE]);
-    const probabilities = new Float32Array(steps * batch);
+    // One step's input, written over at every step: session.run has read it once its promise settles.
+    const input = new Float32Array(batch * FRAME);
+    const probabilities = clips.map(() => new Float32Array(steps));
     // Timed as the timed worker times crowdserve's runner: the session.run calls alone, so that
     // the loop's own work (tensors, copies) counts as this path's own work, as the runner's does.
     let runMs = 0;
     for (let t = 0; t < steps; t++) {
-      const input = new ort.Tensor('float32', frames.subarray(t * batch * FRAME, (t + 1) * batch * FRAME), [
-        batch,
-        FRAME,
-      ]);
+      for (let b = 0; b < batch; b++) input.set(clips[b].subarray(t * FRAME, (t + 1) * FRAME), b * FRAME);
       const started = performance.now();
-      const out = await session.run({ input, state, sr });
+      const out = await session.run({ input: new ort.Tensor('float32', input, [batch, FRAME]), state, sr });
       runMs += performance.now() - started;
-      probabilities.set(/** @type {Float32Array} */ (out.output?.data), t * batch);
+      const p = /** @type {Float32Array} */ (out.output?.data);
+      for (let b = 0; b < batch; b++) probabilities[b][t] = p[b];
       state = /** @type {ort.Tensor} */ (out.stateN);
     }
     const answered = performance.timeOrigin + performance.now();
-    self.postMessage({ type: 'result', probabilities, runMs, received, answered }, [probabilities.buffer]);
+    self.postMessage(
+      { type: 'result', probabilities, runMs, received, answered },
+      probabilities.map((p) => p.buffer),
+    );
   } catch (error) {
     self.postMessage({ type: 'error', message: String(error) });
   }

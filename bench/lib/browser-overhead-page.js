@@ -8,7 +8,13 @@
 // when those leave and arrive, and each worker adds up its time inside session.run, so a batch's
 // wall time splits into: the model, the two thread hops, and the rest (the path's own work).
 import { connect } from '@crowdserve/client';
-import { createLocalServer, encodeVadSamples, vadEndpoint, vadFrames } from '@crowdserve/server/browser';
+import {
+  createLocalServer,
+  encodeVadSamples,
+  speechSegments,
+  vadEndpoint,
+  vadFrames,
+} from '@crowdserve/server/browser';
 import vadModelUrl from '../../node_modules/@ricky0123/vad-web/dist/silero_vad_v6.onnx?url';
 
 const FRAME = 576;
@@ -81,18 +87,6 @@ async function startBare() {
   return { ask, terminate: () => worker.terminate() };
 }
 
-/** `batch` copies of a clip as the bare worker takes them: `[steps, batch, 576]`. */
-function bareFrames(/** @type {Float32Array} */ samples, /** @type {number} */ batch) {
-  const frames = vadFrames(samples);
-  const steps = frames.length / FRAME;
-  const out = new Float32Array(steps * batch * FRAME);
-  for (let t = 0; t < steps; t++) {
-    const frame = frames.subarray(t * FRAME, (t + 1) * FRAME);
-    for (let b = 0; b < batch; b++) out.set(frame, (t * batch + b) * FRAME);
-  }
-  return { frames: out, steps };
-}
-
 const median = (/** @type {number[]} */ values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return /** @type {number} */ (sorted[Math.floor(sorted.length / 2)]);
@@ -106,7 +100,7 @@ const mean = (/** @type {number[]} */ values) => values.reduce((a, b) => a + b, 
  */
 async function measure({ samples, batch, rounds, perRound, warmup }) {
   const audio = clip(samples);
-  const { frames, steps } = bareFrames(audio, batch);
+  const steps = vadFrames(audio).length / FRAME;
   const bare = await startBare();
   const context = { signal: new AbortController().signal, progress: () => undefined };
   const endpoint = vadEndpoint({
@@ -141,18 +135,26 @@ async function measure({ samples, batch, rounds, perRound, warmup }) {
   let bareTimes = [];
   /**
    * Each path runs one batch and gives the first clip's probabilities. What a path's requests are
-   * before their batch starts is made by its `ready`, untimed: the bare worker's frames (a copy, as
-   * the transfer empties it), and for the pool each request's preprocessed frames, which the queue
-   * makes when the request's data arrives (`prepare`) and hands the batch handler as `prepared`.
+   * before their batch starts is made by its `ready`, untimed: each clip's frames, as the queue
+   * hands them to the pool (the endpoint's `prepare` makes them when the request's data arrives,
+   * and the batch handler gets them as `prepared`); the bare worker gets the same, a copy of each,
+   * as the transfer empties them. Both paths do the same job with them: the clips batched frame by
+   * frame through session.run, then per clip its probabilities and speech segments.
    */
   const paths = {
     bare: {
-      ready: () => frames.slice(),
-      run: async (/** @type {Float32Array} */ copy) => {
-        // Post, session.run loop, probabilities back.
+      ready: () => requests.map(() => vadFrames(audio)),
+      run: async (/** @type {Float32Array[]} */ clips) => {
+        // Post, session.run loop, probabilities back; the segments, as the pool's postprocess makes them.
         const called = now();
-        const reply = await bare.ask({ type: 'run', frames: copy, steps, batch }, [copy.buffer]);
-        const first = Array.from({ length: steps }, (_, t) => /** @type {number} */ (reply.probabilities[t * batch]));
+        const reply = await bare.ask(
+          { type: 'run', clips, steps },
+          clips.map((c) => c.buffer),
+        );
+        const results = reply.probabilities.map((/** @type {Float32Array} */ p) => {
+          const probabilities = Array.from(p);
+          return [probabilities, speechSegments(probabilities)];
+        });
         bareTimes.push({
           wall: now() - called,
           run: reply.runMs,
@@ -160,7 +162,7 @@ async function measure({ samples, batch, rounds, perRound, warmup }) {
           hopOut: reply.back - reply.answered,
           inWorker: reply.answered - reply.received,
         });
-        return first;
+        return /** @type {number[]} */ (results[0]?.[0]);
       },
     },
     pool: {
