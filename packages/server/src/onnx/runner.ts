@@ -100,8 +100,9 @@ export function createRunner(deps: RunnerDependencies): RunnerApi {
   const scratch = new LayoutScratch();
   // `made`: the ORT tensors made for this batch's inputs, so that one fed at every step (VAD's
   // sample rate) is made once. A step's outputs are ORT's own tensors, fed back as they are.
-  const runOnce = async (current: OrtSession, feeds: Feeds, made: Map<TensorData, OrtTensor>): Promise<Feeds> =>
-    fromOrtFeeds(await current.run(toOrtFeeds(ort, feeds, made)));
+  // Not async: a step of a sequence is one promise to wait on, not two.
+  const runOnce = (current: OrtSession, feeds: Feeds, made: Map<TensorData, OrtTensor>): Promise<Feeds> =>
+    current.run(toOrtFeeds(ort, feeds, made)).then(fromOrtFeeds);
 
   const runBatch = async (current: OrtSession, batch: Feeds[]): Promise<Feeds[]> => {
     const results: Feeds[] = new Array<Feeds>(batch.length);
