@@ -41,8 +41,15 @@ const TARGET_MS = 0.3;
 /** The whole page's run, at most. */
 const LIMIT_MS = 10 * 60_000;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? DEBIAN_CHROMIUM;
-/** DESIGN.md §7's flags, minus WebGPU: this section is WASM only. */
-const CHROMIUM_ARGS = CHROMIUM_ARGS_NO_WEBGPU;
+/**
+ * DESIGN.md §7's flags, minus WebGPU (this section is WASM only), plus V8's single-threaded GC:
+ * without it, Debian's Chromium 150 on a 2-core machine keeps the page's main thread at 100 % CPU
+ * while the bench runs — a CDP trace showed ~20,000 Blink heap (cppgc) incremental-sweep tasks a
+ * second, each posting the next — which takes a core from the workers being timed and made one
+ * batch's session.run time swing 85–555 ms from run to run. With the flag: 2 such tasks in 3 s.
+ * Every path runs in the same browser, so the flag weighs on them alike.
+ */
+const CHROMIUM_ARGS = [...CHROMIUM_ARGS_NO_WEBGPU, '--js-flags=--single-threaded-gc'];
 
 /** The page, served by Vite from bench/lib/ on a free loopback port. */
 async function startPage() {
