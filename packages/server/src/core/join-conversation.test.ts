@@ -1,5 +1,7 @@
 import type { EstimationMessage, ServerMessage } from '@crowdserve/protocol';
+import type { Estimation } from '@crowdserve/queue';
 import { afterEach, describe, expect, it } from 'vitest';
+import { estimationMessage } from './gradio3.js';
 import { startConversation, type Channel, type Conversation } from './join-conversation.js';
 import type { JobSink, QueueHost } from './queue-host.js';
 
@@ -39,15 +41,17 @@ function joined(channel: Channel): { sink: JobSink; conversation: Conversation }
   return { sink: sink as JobSink, conversation };
 }
 
-const estimation = (rank: number): EstimationMessage => ({
-  msg: 'estimation',
+const estimation = (rank: number): Estimation => ({
   rank,
-  queue_size: rank + 1,
-  avg_event_process_time: null,
-  avg_event_concurrent_process_time: null,
-  rank_eta: null,
-  queue_eta: 0,
+  queueSize: rank + 1,
+  avgEventProcessTime: null,
+  avgEventConcurrentProcessTime: null,
+  rankEta: rank * 0.5,
+  queueEta: 0,
 });
+
+/** Tells the job its place, as the host does. */
+const estimate = (sink: JobSink, e: Estimation): void => (sink.estimate as (e: Estimation) => void)(e);
 
 let open: Conversation | undefined;
 afterEach(() => open?.closed());
@@ -57,13 +61,13 @@ describe('the Gradio 3 conversation with data prefetch', () => {
     const c = deferringChannel();
     const { sink, conversation } = joined(c.channel);
     open = conversation;
-    sink.send(estimation(3));
-    sink.send(estimation(0));
+    estimate(sink, estimation(3));
+    estimate(sink, estimation(0));
     sink.send({ msg: 'send_data' });
     expect(c.types()).toEqual(['send_hash', 'estimation', 'estimation', 'send_data']);
     expect(JSON.parse(c.written[2] as string)).toMatchObject({ rank: 0 });
     // Later statuses go through the writer again.
-    sink.send(estimation(0));
+    estimate(sink, estimation(0));
     c.flush();
     expect(c.types()).toEqual(['send_hash', 'estimation', 'estimation', 'send_data', 'estimation']);
   });
@@ -72,14 +76,16 @@ describe('the Gradio 3 conversation with data prefetch', () => {
     const c = deferringChannel();
     const { sink, conversation } = joined(c.channel);
     open = conversation;
-    sink.send(estimation(2));
-    sink.send(estimation(1));
-    sink.send(estimation(0));
+    estimate(sink, estimation(2));
+    estimate(sink, estimation(1));
+    estimate(sink, estimation(0));
     c.flush();
     // The first status goes at once; of the later two, not yet written, only the newest is.
     expect(c.written.slice(1).map((t) => JSON.parse(t) as EstimationMessage)).toMatchObject([{ rank: 2 }, { rank: 0 }]);
+    // Rendered when written, as the message would be.
+    expect(c.written[2]).toBe(JSON.stringify(estimationMessage(estimation(0))));
     sink.send({ msg: 'send_data' });
-    sink.send(estimation(0));
+    estimate(sink, estimation(0));
     sink.send({ msg: 'process_starts', eta: null });
     expect(c.types()).toEqual(['send_hash', 'estimation', 'estimation', 'send_data', 'process_starts']);
   });

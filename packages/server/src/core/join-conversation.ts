@@ -1,5 +1,6 @@
-import { parseDataMessage, parseJoinMessage, type EstimationMessage, type ServerMessage } from '@crowdserve/protocol';
-import { estimationJson, failedMessage } from './gradio3.js';
+import { parseDataMessage, parseJoinMessage, type ServerMessage } from '@crowdserve/protocol';
+import type { Estimation } from '@crowdserve/queue';
+import { estimationJson, estimationMessage, failedMessage } from './gradio3.js';
 import type { JobSink, QueueHost } from './queue-host.js';
 
 /** A transport carrying one job's conversation: a WebSocket, a MessagePort, anything with text frames. */
@@ -40,24 +41,25 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
   let ended = false;
   let estimated = false;
   /** The status handed to `sendStatus` and not written yet (its render not called). */
-  let unwritten: EstimationMessage | null = null;
+  let unwritten: Estimation | null = null;
   // One render for the conversation's life, not one per status: a round to a crowd makes no closures.
   const render = (): string => {
-    const message = unwritten as EstimationMessage;
+    const estimation = unwritten as Estimation;
     unwritten = null;
-    return estimationJson(message);
+    return estimationJson(estimationMessage(estimation));
   };
 
   const sink: JobSink = {
+    // The first estimation (at join) goes at once, before anything else the job hears; later ones
+    // are rounds to the whole line, which the channel may spread out and coalesce.
+    estimate: (estimation: Estimation) => {
+      if (ended) return;
+      if (!estimated || channel.sendStatus === undefined) return sink.send(estimationMessage(estimation));
+      unwritten = estimation;
+      channel.sendStatus(render);
+    },
     send: (message: ServerMessage) => {
       if (ended) return;
-      // The first estimation (at join) goes at once, before anything else the job hears; later
-      // ones are rounds to the whole line, which the channel may spread out and coalesce.
-      if (message.msg === 'estimation' && estimated && channel.sendStatus !== undefined) {
-        unwritten = message;
-        channel.sendStatus(render);
-        return;
-      }
       if (message.msg === 'estimation') estimated = true;
       // `send` drops a status not written yet. A job asked for its data early (prefetch) still waits,
       // so that status still holds: it goes first, and a client that stops showing the queue at

@@ -1,5 +1,12 @@
 import type { EstimationMessage, ServerMessage } from '@crowdserve/protocol';
-import { QueueEngine, type BatchId, type Effect, type JobId, type QueueStats } from '@crowdserve/queue';
+import {
+  QueueEngine,
+  type BatchId,
+  type Effect,
+  type Estimation,
+  type JobId,
+  type QueueStats,
+} from '@crowdserve/queue';
 import { CallAbortedError } from '../endpoint.js';
 import type { ResolvedEndpoint } from './endpoints.js';
 import { estimationMessage, failedMessage, outcomeMessage, rejectMessage } from './gradio3.js';
@@ -10,6 +17,12 @@ import { checkData } from './validate-data.js';
 /** Where one job's messages go: a WebSocket, an HTTP response, a MessagePort. */
 export interface JobSink {
   send(message: ServerMessage): void;
+  /**
+   * Optional: the job's place in line (an `estimation`), given as the engine made it, for a sink
+   * that renders it only when it writes it: a round to a crowd then holds one object per waiting
+   * job until written, not two. Without it, estimations come to `send` as messages.
+   */
+  estimate?(estimation: Estimation): void;
   /** Ends the conversation; called once, after the terminal message. */
   close(code: number, reason: string): void;
   /**
@@ -257,9 +270,12 @@ export class QueueHost {
         job.sink.close(CLOSE_NORMAL, effect.reason);
         return;
       }
-      case 'estimate':
-        this.jobs.get(effect.jobId)?.sink.send(estimationMessage(effect.estimation));
+      case 'estimate': {
+        const sink = this.jobs.get(effect.jobId)?.sink;
+        if (sink?.estimate !== undefined) sink.estimate(effect.estimation);
+        else sink?.send(estimationMessage(effect.estimation));
         return;
+      }
       case 'requestData': {
         const job = this.jobs.get(effect.jobId);
         if (job === undefined) return;
