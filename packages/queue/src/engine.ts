@@ -285,10 +285,7 @@ export class QueueEngine {
         completion: (rank) => pass.completions[rank] ?? Infinity,
         estimation: (rank) => this.forecast.estimation(view, rank, pass.completions[rank] ?? Infinity, pass),
       };
-      // One by one, not push(...): a round to a very long line is more effects than a call takes arguments.
-      for (const effect of this.publisher.publish(this.now, this.line, source, new Set(this.fresh.keys()))) {
-        this.out.push(effect);
-      }
+      this.publisher.publish(this.now, this.line, source, new Set(this.fresh.keys()), this.out);
     } else {
       for (const [jobId, { entry, rank }] of this.fresh) {
         const { completion, pass } = this.forecast.newcomer(view, entry, rank);

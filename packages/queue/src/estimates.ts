@@ -103,20 +103,25 @@ export class EstimatePublisher {
     return { type: 'estimate', jobId, estimation };
   }
 
-  /** Looks at every waiting job, in rank order; returns the estimates due now. `forced` jobs get theirs anyway. */
+  /**
+   * Looks at every waiting job, in rank order; returns the estimates due now, appended to `out`
+   * when given (a round to a crowd is then not copied from one array to another). `forced` jobs get
+   * theirs anyway.
+   */
   publish(
     now: number,
     waiting: Iterable<{ jobId: JobId }>,
     source: EstimateSource,
     forced: ReadonlySet<JobId>,
+    out: Effect[] = [],
   ): Effect[] {
-    const out: Effect[] = [];
+    const anyForced = forced.size > 0;
     const broadcast = this.rate !== 'auto';
     this.pendingFrom = Infinity;
     let rank = 0;
     for (const { jobId } of waiting) {
       const last = this.sent.get(jobId);
-      let send = broadcast || !last || forced.has(jobId);
+      let send = broadcast || !last || (anyForced && forced.has(jobId));
       if (!send && last) {
         // News that came too soon after the last estimate waits for its turn; news that went stale drops.
         const allowedAt = last.sentAt + autoInterval(last.sentAt, last.completesAt);

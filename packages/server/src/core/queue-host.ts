@@ -243,16 +243,28 @@ export class QueueHost {
 
   /** Executes effects in order; effects produced while executing queue behind (no re-entrant engine calls). */
   private dispatch(effects: Effect[]): void {
-    // One by one, not push(...effects): a round to a very long line is more effects than a call takes arguments.
-    for (const effect of effects) this.pending.push(effect);
-    if (this.draining) return;
+    if (this.draining) {
+      // One by one, not push(...effects): a round to a very long line is more effects than a call takes arguments.
+      for (const effect of effects) this.pending.push(effect);
+      return;
+    }
     this.draining = true;
+    let next = 0;
     let done = 0;
     try {
-      // By index, not shift(): a round is one effect per waiting job, and each shift would move the rest.
+      // The engine's array itself, not a copy: a round is one effect per waiting job. By index, not
+      // shift(), which would move the rest each time. Effects made meanwhile run after, in order.
+      while (next < effects.length) this.execute(effects[next++] as Effect);
       while (done < this.pending.length) this.execute(this.pending[done++] as Effect);
     } finally {
       this.pending.splice(0, done);
+      // An effect that threw leaves the rest of the engine's waiting, ahead of those made meanwhile.
+      if (next < effects.length) {
+        const rest = effects.slice(next);
+        for (const effect of this.pending) rest.push(effect);
+        this.pending.length = 0;
+        for (const effect of rest) this.pending.push(effect);
+      }
       this.draining = false;
     }
     if (this.idleWaiters.length > 0 && this.batches.size === 0 && !this.hasJobsInSlots()) {
