@@ -35,3 +35,42 @@ it('tells 200,000 waiting jobs their new rank when one near the front leaves', (
   expect(host.stats().waiting).toBe(count - 2);
   void host.shutdown(0);
 }, 60_000);
+
+it('keeps the rest of a round when one sink throws: they are told at the host’s next event, in order', () => {
+  let now = 0;
+  const host = new QueueHost({
+    endpoints: resolveEndpoints({ '/hold': { expectedDurationMs: 1000, fn: () => new Promise<unknown[]>(() => {}) } }),
+    concurrencyCount: 1,
+    maxSize: null,
+    statusUpdateRate: 'auto',
+    dataTimeoutMs: 600_000,
+    prefetchData: false,
+    clock: () => now,
+  });
+  const heard: string[] = [];
+  let broken = false;
+  const ids: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const sink: JobSink = {
+      send: (m: ServerMessage) => {
+        if (m.msg !== 'estimation') return;
+        if (i === 3 && broken) throw new Error('a broken sink');
+        heard.push(`${i}@${m.rank}`);
+      },
+      close: () => {},
+    };
+    ids.push(host.join(sink, 0, []));
+  }
+  heard.length = 0;
+  broken = true;
+  now += 60_000;
+  // Job 0 runs; job 1 leaves: jobs 2…5 move up. Job 3's sink throws after job 2 heard.
+  expect(() => host.leave(ids[1] as string)).toThrow('a broken sink');
+  expect(heard).toEqual(['2@0']);
+  broken = false;
+  // The next event (another join) runs what the throw left, before its own effects; the effect
+  // that threw is not run again.
+  host.join({ send: () => {}, close: () => {} }, 0, []);
+  expect(heard).toEqual(['2@0', '4@2', '5@3']);
+  void host.shutdown(0);
+});
