@@ -1,21 +1,27 @@
 // The host carrying a round to a very long line: 200,000 estimate effects at once, more than a
-// function call takes as arguments, and each executed once, in order.
+// function call takes as arguments, and each executed once, in order; and a round that a sink
+// breaks off.
 import type { ServerMessage } from '@crowdserve/protocol';
 import { expect, it } from 'vitest';
 import { resolveEndpoints } from './endpoints.js';
 import { QueueHost, type JobSink } from './queue-host.js';
 
-it('tells 200,000 waiting jobs their new rank when one near the front leaves', () => {
-  let now = 0;
-  const host = new QueueHost({
+/** A host whose one slot is held by a call that never returns: whoever joins after the first waits. */
+function holdingHost(clock: () => number): QueueHost {
+  return new QueueHost({
     endpoints: resolveEndpoints({ '/hold': { expectedDurationMs: 1000, fn: () => new Promise<unknown[]>(() => {}) } }),
     concurrencyCount: 1,
     maxSize: null,
     statusUpdateRate: 'auto',
     dataTimeoutMs: 600_000,
     prefetchData: false,
-    clock: () => now,
+    clock,
   });
+}
+
+it('tells 200,000 waiting jobs their new rank when one near the front leaves', () => {
+  let now = 0;
+  const host = holdingHost(() => now);
   const count = 200_000;
   const lastRank: (number | null | undefined)[] = new Array<number | null | undefined>(count);
   const ids: string[] = [];
@@ -38,15 +44,7 @@ it('tells 200,000 waiting jobs their new rank when one near the front leaves', (
 
 it('keeps the rest of a round when one sink throws: they are told at the host’s next event, in order', () => {
   let now = 0;
-  const host = new QueueHost({
-    endpoints: resolveEndpoints({ '/hold': { expectedDurationMs: 1000, fn: () => new Promise<unknown[]>(() => {}) } }),
-    concurrencyCount: 1,
-    maxSize: null,
-    statusUpdateRate: 'auto',
-    dataTimeoutMs: 600_000,
-    prefetchData: false,
-    clock: () => now,
-  });
+  const host = holdingHost(() => now);
   const heard: string[] = [];
   let broken = false;
   const ids: string[] = [];
