@@ -133,8 +133,18 @@ export class MemoryWaitingLine implements WaitingLine {
     return rank;
   }
 
-  *[Symbol.iterator](): Iterator<WaitingEntry> {
-    for (let node = this.head; node; node = node.next) yield node.entry;
+  [Symbol.iterator](): Iterator<WaitingEntry> {
+    // A plain iterator, not a generator: every estimation round walks the whole line, and resuming a
+    // generator per job costs more than a call.
+    let node = this.head;
+    return {
+      next: (): IteratorResult<WaitingEntry> => {
+        if (node === null) return { done: true, value: undefined };
+        const entry = node.entry;
+        node = node.next;
+        return { done: false, value: entry };
+      },
+    };
   }
 
   internalSizes(): Record<string, number> {
