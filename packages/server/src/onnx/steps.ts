@@ -97,13 +97,6 @@ async function stepGroup(
   return group.results();
 }
 
-/** What a step's output is to a stepping group: its batch axis, and the input it feeds (and that input's axis). */
-interface OutputFacts {
-  axis: number | null;
-  into: string | undefined;
-  intoAxis: number | null;
-}
-
 /** A group's tensors while it steps: laid out once, the carried state kept stacked between steps. */
 class SteppingGroup {
   readonly #steps: readonly number[];
@@ -120,8 +113,6 @@ class SteppingGroup {
    * `run` reads it before the next step changes it.
    */
   #held: Feeds = {};
-  /** Per output name, what `took` needs to know of it, worked out at the first step. */
-  readonly #outputFacts = new Map<string, OutputFacts>();
   /** Per non-carried output, each step's output as `run` gave it. */
   readonly #collected: Record<string, TensorData[]> = {};
   /** Each carried output as the last step gave it (still stacked). */
@@ -176,13 +167,15 @@ class SteppingGroup {
     const active = this.#active;
     for (const name in outputs) {
       const value = outputs[name] as TensorData;
-      const { axis, into, intoAxis } = this.#factsOf(name);
+      const axis = axisOf(this.#outputAxes, name);
       if (axis !== null) checkOutputBatch(name, value, axis, this.#offsets[active] as number);
+      const into = this.#plan.carry[name];
       if (into === undefined) {
         (this.#collected[name] ??= []).push(value);
         continue;
       }
       this.#carriedOut[name] = value;
+      const intoAxis = axisOf(this.#inputAxes, into);
       // Fed back as it is when it is batched along the same axis as its input, as a VAD state is.
       if (axis === intoAxis) this.#held[into] = value;
       else {
@@ -194,20 +187,6 @@ class SteppingGroup {
         );
       }
     }
-  }
-
-  #factsOf(name: string): OutputFacts {
-    let facts = this.#outputFacts.get(name);
-    if (facts === undefined) {
-      const into = this.#plan.carry[name];
-      facts = {
-        axis: axisOf(this.#outputAxes, name),
-        into,
-        intoAxis: into === undefined ? null : axisOf(this.#inputAxes, into),
-      };
-      this.#outputFacts.set(name, facts);
-    }
-    return facts;
   }
 
   /**
