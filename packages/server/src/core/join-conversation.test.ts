@@ -89,4 +89,26 @@ describe('the Gradio 3 conversation with data prefetch', () => {
     sink.send({ msg: 'process_starts', eta: null });
     expect(c.types()).toEqual(['send_hash', 'estimation', 'estimation', 'send_data', 'process_starts']);
   });
+
+  it('renders a held status field for field as the engine made it, known times and unknown ones', () => {
+    const c = deferringChannel();
+    const { sink, conversation } = joined(c.channel);
+    open = conversation;
+    const unknownEta: Estimation = {
+      rank: 7,
+      queueSize: 9,
+      avgEventProcessTime: 1.23456,
+      avgEventConcurrentProcessTime: 0.61728,
+      rankEta: null,
+      queueEta: 12.3456,
+    };
+    const knownEta: Estimation = { ...unknownEta, rank: 6, avgEventProcessTime: null, rankEta: 4.5 };
+    estimate(sink, estimation(8));
+    for (const e of [unknownEta, knownEta]) {
+      estimate(sink, e);
+      c.flush();
+    }
+    expect(c.written.slice(2)).toEqual([unknownEta, knownEta].map((e) => JSON.stringify(estimationMessage(e))));
+    expect(JSON.parse(c.written[2] as string)).toMatchObject({ rank: 7, rank_eta: null, avg_event_process_time: 1.235 });
+  });
 });
