@@ -11,6 +11,12 @@ const epochMs = () => performance.timeOrigin + performance.now();
 /** @typedef {{ ws: WebSocket, estimations: number, lastAt: number, lastRank: number, picked: boolean, done: boolean, failed: boolean, left: boolean }} Client */
 /** @type {Client[]} */
 const clients = [];
+/**
+ * The round being watched: each waiting client's first estimation after `since` counts it once, so
+ * the load generator spends no CPU polling 10,000 clients while the server writes to them.
+ * @type {{ since: number, heard: Set<Client>, wanted: number, done: () => void } | null}
+ */
+let watching = null;
 
 /**
  * @param {string} url @param {number} n @param {number} inFlight connections opening at once
@@ -45,6 +51,10 @@ async function connect(url, n, inFlight, bare) {
               c.lastAt = epochMs();
               c.lastRank = m.rank;
               if (c.estimations === 1) resolve(undefined);
+              if (watching !== null && !c.picked && c.lastAt >= watching.since) {
+                watching.heard.add(c);
+                if (watching.heard.size >= watching.wanted) watching.done();
+              }
             } else if (text.includes('"send_hash"')) c.ws.send(HASH);
             else if (text.includes('"send_data"')) {
               // Asked for its data: picked, or prefetched while it still waits (it keeps hearing its rank).
@@ -77,22 +87,34 @@ async function connect(url, n, inFlight, bare) {
  * @param {number} since @param {number} timeoutMs
  */
 async function round(since, timeoutMs) {
-  const deadline = epochMs() + timeoutMs;
-  for (;;) {
-    const waiting = clients.filter((c) => !c.picked && !c.done && !c.left);
-    const heard = waiting.filter((c) => c.lastAt >= since);
-    if (heard.length === waiting.length || epochMs() > deadline) {
-      const ranks = new Set(heard.map((c) => c.lastRank));
-      const lastAt = Math.max(...heard.map((c) => c.lastAt));
-      const delays = heard.map((c) => c.lastAt - since).sort((a, b) => a - b);
-      const at = (/** @type {number} */ q) => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))] ?? NaN;
-      const spread = { p10: at(0.1), p50: at(0.5), p90: at(0.9) };
-      // Every waiting client told a different rank, 0 … n − 1: the round was one consistent picture.
-      const consistent = ranks.size === waiting.length && [...ranks].every((r) => r >= 0 && r < waiting.length);
-      return { waiting: waiting.length, heard: heard.length, lastAt, consistent, spread };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 2));
+  const isWaiting = (/** @type {Client} */ c) => !c.picked && !c.done && !c.left;
+  const wanted = clients.filter(isWaiting).length;
+  const heardSet = new Set(clients.filter((c) => isWaiting(c) && c.lastAt >= since));
+  if (heardSet.size < wanted) {
+    await new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      watching = {
+        since,
+        heard: heardSet,
+        wanted,
+        done: () => {
+          clearTimeout(timer);
+          resolve(undefined);
+        },
+      };
+    });
+    watching = null;
   }
+  const waiting = clients.filter(isWaiting);
+  const heard = waiting.filter((c) => c.lastAt >= since);
+  const ranks = new Set(heard.map((c) => c.lastRank));
+  const lastAt = Math.max(...heard.map((c) => c.lastAt));
+  const delays = heard.map((c) => c.lastAt - since).sort((a, b) => a - b);
+  const at = (/** @type {number} */ q) => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))] ?? NaN;
+  const spread = { p10: at(0.1), p50: at(0.5), p90: at(0.9) };
+  // Every waiting client told a different rank, 0 … n − 1: the round was one consistent picture.
+  const consistent = ranks.size === waiting.length && [...ranks].every((r) => r >= 0 && r < waiting.length);
+  return { waiting: waiting.length, heard: heard.length, lastAt, consistent, spread };
 }
 
 /** @param {number} timeoutMs */
