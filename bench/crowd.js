@@ -147,7 +147,8 @@ async function floorRun(n) {
     const rounds = [];
     for (let i = 0; i < WARM_UP_ROUNDS + ROUNDS; i++) {
       if (i === WARM_UP_ROUNDS) rounds.length = 0;
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // As far apart as crowdserve's rounds: after seconds idle, a round starts with cold caches.
+      await new Promise((resolve) => setTimeout(resolve, ROUND_GAP_MS));
       const sent = await ask(server.child, 'broadcast', 'at');
       const r = (await ask(crowd.child, { round: { since: sent.at } }, 'round')).round;
       rounds.push({ ...r, ms: r.lastAt - sent.at, loopMs: sent.ms });
