@@ -1,18 +1,13 @@
 import { encodeBatch } from '../onnx/packed.js';
 import type { EncodedBatch } from '../onnx/packed.js';
-import {
-  VAD_CONTEXT_SAMPLES,
-  VAD_FRAME_SAMPLES,
-  VAD_SAMPLE_RATE,
-  VAD_STATE_DIMS,
-  VAD_STATE_SIZE,
-} from './vad-frames.js';
+import { VAD_CONTEXT_SAMPLES, VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE } from './vad-frames.js';
 
 /**
  * A batch of clips, each given as its frames (see `vadFrames`), as the model's feeds for
- * `runSteps`, already encoded: the frames as `encodeBatch` sends them, and one zero initial state
- * and one sample rate for the whole batch instead of one small buffer per clip (in Chromium each
- * typed array costs about a microsecond to make, the clip's copy included).
+ * `runSteps`, already encoded: the frames as `encodeBatch` sends them, and one sample rate for the
+ * whole batch instead of one small buffer per clip (in Chromium each typed array costs about a
+ * microsecond to make, the clip's copy included). No state: the step plan starts it from zeros in
+ * the worker (`StepPlan.zeros`).
  */
 export function vadBatch(frames: readonly Float32Array[]): EncodedBatch {
   const size = VAD_CONTEXT_SAMPLES + VAD_FRAME_SAMPLES;
@@ -20,18 +15,9 @@ export function vadBatch(frames: readonly Float32Array[]): EncodedBatch {
     frames.map((data) => ({ input: { type: 'float32', data, dims: [data.length / size, 1, size] } })),
   );
   const count = frames.length;
-  const state = new Float32Array(count * VAD_STATE_SIZE);
   const sr = new BigInt64Array(count).fill(BigInt(VAD_SAMPLE_RATE));
-  wire.columns.push(
-    {
-      name: 'state',
-      type: 'float32',
-      shapes: repeated([VAD_STATE_DIMS.length, ...VAD_STATE_DIMS], count),
-      data: state,
-    },
-    { name: 'sr', type: 'int64', shapes: repeated([0], count), data: sr },
-  );
-  return { wire, buffers: [...buffers, state.buffer, sr.buffer] };
+  wire.columns.push({ name: 'sr', type: 'int64', shapes: repeated([0], count), data: sr });
+  return { wire, buffers: [...buffers, sr.buffer] };
 }
 
 function repeated(values: readonly number[], times: number): number[] {

@@ -1,6 +1,6 @@
 import { InputError, OnnxOptionsError, describeValue } from '../onnx/errors.js';
 import type { OnnxEndpointOptions } from '../onnx/onnx-options.js';
-import { decodeBatch } from '../onnx/packed.js';
+import { columnNumbers } from '../onnx/packed.js';
 import type { StepPlan } from '../onnx/steps.js';
 import { tensor } from '../onnx/tensors.js';
 import type { Feeds } from '../onnx/tensors.js';
@@ -43,9 +43,15 @@ export const VAD_OPTION_KEYS = ['threshold', 'negativeThreshold', 'minSpeechMs',
 
 /**
  * A clip's frames step through the model inside the worker, its state carried from frame to
- * frame. Only the probabilities are read: the final state stays in the worker.
+ * frame, starting from zeros made there (a batch does not send them). Only the probabilities are
+ * read: the final state stays in the worker.
  */
-const VAD_STEPS: StepPlan = { stepInputs: ['input'], carry: { stateN: 'state' }, returnCarried: false };
+const VAD_STEPS: StepPlan = {
+  stepInputs: ['input'],
+  carry: { stateN: 'state' },
+  returnCarried: false,
+  zeros: { state: { type: 'float32', dims: VAD_STATE_DIMS } },
+};
 
 /**
  * Silero VAD v6 as an endpoint, minus where the model file is. Request `data`:
@@ -53,7 +59,7 @@ const VAD_STEPS: StepPlan = { stepInputs: ['input'], carry: { stateN: 'state' },
  * `[probabilities, segments]`: one speech probability per 32 ms frame, and the speech segments
  * (`{ start, end }` in seconds) found in them.
  */
-export function vadModel(options: VadOptions = {}): Omit<OnnxEndpointOptions<Float32Array>, 'model'> {
+export function vadModel(options: VadOptions = {}): Omit<OnnxEndpointOptions<Float32Array, number[]>, 'model'> {
   const resolved = validateVadOptions(options);
   return {
     ...DEFAULT_VAD_ENDPOINT_OPTIONS,
@@ -69,16 +75,14 @@ export function vadModel(options: VadOptions = {}): Omit<OnnxEndpointOptions<Flo
     steps: VAD_STEPS,
     warmup: [new Array<number>(VAD_FRAME_SAMPLES).fill(0)],
     // A request becomes its clip's frames (a copy: the samples need not be one); the batch is
-    // encoded whole, its state and sample rate made once (see `vadBatch`).
+    // encoded whole, its sample rate made once and its state left to the worker (see `vadBatch`),
+    // and its results read straight into each clip's probabilities.
     preprocess: (data) => vadFrames(checkedVadSamples(data, resolved.maxSamples)),
     infer: async (frames, session) => {
       const { wire, buffers } = vadBatch(frames);
-      return decodeBatch(await session.runStepsEncoded(wire, VAD_STEPS, buffers));
+      return columnNumbers(await session.runStepsEncoded(wire, VAD_STEPS, buffers), 'output');
     },
-    postprocess: (outputs) => {
-      const probabilities = outputs.output ? Array.from(outputs.output.data as Float32Array) : [];
-      return [probabilities, speechSegments(probabilities, resolved)];
-    },
+    postprocess: (probabilities) => [probabilities, speechSegments(probabilities, resolved)],
   };
 }
 

@@ -39,7 +39,16 @@ describe('validateOnnxOptions', () => {
       ],
       [
         { steps: { stepInputs: [], carry: {} } },
-        'steps: expected { stepInputs: [names…], carry: { output: input }, returnCarried? } or null',
+        'steps: expected { stepInputs: [names…], carry: { output: input }, returnCarried?, zeros? } or null',
+      ],
+      [
+        // zeros for an input that is not carried
+        { steps: { stepInputs: ['x'], carry: { hN: 'h' }, zeros: { x: { type: 'float32', dims: [1] } } } },
+        'steps: expected { stepInputs: [names…], carry: { output: input }, returnCarried?, zeros? } or null',
+      ],
+      [
+        { steps: { stepInputs: ['x'], carry: { hN: 'h' }, zeros: { h: { type: 'float33' as never, dims: [1] } } } },
+        'steps: expected { stepInputs: [names…], carry: { output: input }, returnCarried?, zeros? } or null',
       ],
       [{ batch: 'yes' as never }, 'batch: expected a boolean, got "yes"'],
     ];

@@ -3,6 +3,7 @@ import { OnnxOptionsError, describeValue } from './errors.js';
 import type { WireBatch } from './packed.js';
 import type { SessionOptions } from './runner.js';
 import type { StepPlan } from './steps.js';
+import { isTensorType } from './tensors.js';
 import type { BatchAxes, Feeds } from './tensors.js';
 
 /** A model: a file path (Node), a URL, or the model's bytes. */
@@ -181,8 +182,25 @@ function checkSteps(steps: StepPlan): void {
     typeof steps.carry === 'object' &&
     steps.carry !== null &&
     Object.values(steps.carry).every((name) => typeof name === 'string') &&
-    (steps.returnCarried === undefined || typeof steps.returnCarried === 'boolean');
-  if (!valid) fail('steps', '{ stepInputs: [names…], carry: { output: input }, returnCarried? } or null', steps);
+    (steps.returnCarried === undefined || typeof steps.returnCarried === 'boolean') &&
+    (steps.zeros === undefined || isZeros(steps.zeros, Object.values(steps.carry)));
+  if (!valid) {
+    fail('steps', '{ stepInputs: [names…], carry: { output: input }, returnCarried?, zeros? } or null', steps);
+  }
+}
+
+/** `zeros`: carried inputs only, each `{ type, dims }` with a known type and dims of integers ≥ 1. */
+function isZeros(zeros: unknown, carried: readonly string[]): boolean {
+  if (typeof zeros !== 'object' || zeros === null) return false;
+  return Object.entries(zeros).every(
+    ([name, zero]: [string, unknown]) =>
+      carried.includes(name) &&
+      typeof zero === 'object' &&
+      zero !== null &&
+      isTensorType((zero as { type?: unknown }).type) &&
+      Array.isArray((zero as { dims?: unknown }).dims) &&
+      (zero as { dims: unknown[] }).dims.every((d) => Number.isInteger(d) && (d as number) >= 1),
+  );
 }
 
 function isNonNegative(value: unknown): value is number {

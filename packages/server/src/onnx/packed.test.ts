@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SEND_WHOLE_BYTES, decodeBatch, encodeBatch, feedsRunner } from './packed.js';
+import { SEND_WHOLE_BYTES, columnNumbers, decodeBatch, encodeBatch, feedsRunner } from './packed.js';
 import type { WireBatch } from './packed.js';
 import { tensor } from './tensors.js';
 import type { Feeds } from './tensors.js';
@@ -142,6 +142,46 @@ describe('decodeBatch', () => {
     expect(() => decodeBatch(column([1, 2, 1, 4], 5))).toThrow(message);
     expect(() => decodeBatch(column([1, 2, 1], 2))).toThrow(message);
     expect(() => decodeBatch(column([1, 2, -1, 7], 2))).toThrow(message);
+  });
+});
+
+describe('columnNumbers', () => {
+  it('reads one output per request as plain numbers, whatever columns carry it', () => {
+    const large = Float32Array.from({ length: SEND_WHOLE_BYTES / 4 }, (_, i) => i / 4);
+    const largeNumbers = Array.from(large); // the transfer below empties `large`
+    const results: Feeds[] = [
+      { p: f32([0.25, 0.5], [2, 1]), other: f32([9], [1]) },
+      { other: f32([9], [1]) },
+      { p: tensor('float32', large, [large.length]) },
+      { p: tensor('int64', BigInt64Array.of(3n, 4n), [2]) },
+    ];
+    const { wire, buffers } = encodeBatch(results);
+    const crossedWire = structuredClone(wire, { transfer: buffers });
+    expect(crossedWire.columns.filter((c) => c.name === 'p')).toHaveLength(3);
+    const rows = columnNumbers(crossedWire, 'p');
+    expect(rows).toEqual([[0.25, 0.5], [], largeNumbers, [3, 4]]);
+    // What decoding each request's tensor and reading its data gives.
+    expect(rows).toEqual(decodeBatch(crossedWire).map((feeds) => (feeds.p ? Array.from(feeds.p.data, Number) : [])));
+  });
+
+  it('refuses shapes that do not match the data, as decodeBatch does', () => {
+    const wire = (shapes: number[], length: number): WireBatch => ({
+      size: 2,
+      columns: [{ name: 'x', type: 'float32', shapes, data: new Float32Array(length) }],
+    });
+    const message = "x: the batch's shapes do not match its";
+    expect(columnNumbers(wire([1, 2, 2, 1, 3], 5), 'x')).toEqual([
+      [0, 0],
+      [0, 0, 0],
+    ]);
+    for (const [shapes, length] of [
+      [[1, 2, 1, 2], 5],
+      [[1, 2, 1, 4], 5],
+      [[1, 2, 1], 2],
+      [[1, 2, -1, 7], 2],
+    ] as const) {
+      expect(() => columnNumbers(wire([...shapes], length), 'x')).toThrow(message);
+    }
   });
 });
 

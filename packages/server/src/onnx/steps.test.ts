@@ -199,6 +199,47 @@ describe('runSteps', () => {
     expect(lean[2]).toEqual({});
   });
 
+  it('starts a carried input a request leaves out from zeros (plan.zeros), as if each had sent zeros', async () => {
+    const frames = [
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      [[7, 8]],
+      [
+        [9, 1],
+        [2, 3],
+      ],
+      [],
+    ];
+    const zeros: StepPlan = { ...vadLike, zeros: { state: { type: 'float32', dims: [2, 1, STATE] } } };
+    const given = await runSteps(
+      vadFake,
+      frames.map((f) => vadRequest(f)),
+      vadLike,
+      vadAxes,
+    );
+    const leftOut = frames.map((f) => {
+      const { state: _, ...rest } = vadRequest(f);
+      return rest;
+    });
+    const states: TensorData[] = [];
+    const watched = async (feeds: Feeds) => {
+      states.push(feeds.state as TensorData);
+      return vadFake(feeds);
+    };
+    expect(await runSteps(watched, leftOut, zeros, vadAxes)).toEqual(given);
+    // The first step's state: zeros for the three requests that step, stacked along axis 1.
+    expect(states[0]?.dims).toEqual([2, 3, STATE]);
+    expect(Array.from(states[0]?.data ?? [1])).toEqual(new Array(2 * 3 * STATE).fill(0));
+    // A request that brings its own state keeps it (it steps in a group of its own: other inputs).
+    const own = vadRequest([[1, 2]], [1, 2, 3, 4, 5, 6]);
+    const [withOwn, withoutOwn] = await runSteps(vadFake, [own, leftOut[1] as Feeds], zeros, vadAxes);
+    expect(withOwn).toEqual((await runSteps(vadFake, [own], vadLike, vadAxes))[0]);
+    expect(withoutOwn).toEqual(given[1]);
+  });
+
   it('stacks the batch once: each step gets a view of one buffer and the state the step before returned', async () => {
     const fake = accumulate();
     const rows = (base: number) => [

@@ -12,7 +12,7 @@ import {
   splitOutputs,
   stackTensors,
 } from './tensors.js';
-import type { BatchAxes, Feeds, TensorArray, TensorData } from './tensors.js';
+import type { BatchAxes, Feeds, TensorArray, TensorData, TensorType } from './tensors.js';
 
 /**
  * How to step a recurrent model through time inside the worker (Silero VAD: one run per 32 ms
@@ -30,6 +30,18 @@ export interface StepPlan {
    * @default true
    */
   returnCarried?: boolean;
+  /**
+   * Carried inputs a request may leave out, with the type and dims one request's would have: a
+   * request without one starts from zeros (Silero VAD's state), made once per group in the worker
+   * instead of sent, split and stacked again with every request.
+   */
+  zeros?: Readonly<Record<string, ZeroInput>>;
+}
+
+/** A carried input that starts from zeros: its type, and its dims for one request. */
+export interface ZeroInput {
+  type: TensorType;
+  dims: readonly number[];
 }
 
 /** Batch axes of the model's inputs and outputs (see `BatchAxes`). */
@@ -143,6 +155,11 @@ class SteppingGroup {
       if (!plan.stepInputs.includes(name)) {
         this.#held[name] = stackTensors(name, tensorsOf(name), axisOf(this.#inputAxes, name));
       }
+    }
+    // Members of one group have the same inputs (see groupByShape): all give this one, or none does.
+    for (const [name, zero] of Object.entries(plan.zeros ?? {})) {
+      if (name in this.#held) continue;
+      this.#held[name] = zeros(zero, axisOf(this.#inputAxes, name), this.#offsets.at(-1) as number, axes.scratch);
     }
     this.#finals = members.map((feeds) => (plan.returnCarried === false ? {} : initialCarry(feeds, plan)));
     this.#active = members.length;
@@ -263,10 +280,33 @@ function firstStep(feeds: Feeds, plan: StepPlan): Feeds {
 function initialCarry(feeds: Feeds, plan: StepPlan): Feeds {
   const result: Feeds = {};
   for (const [output, input] of Object.entries(plan.carry)) {
-    const initial = feeds[input];
+    const zero = plan.zeros?.[input];
+    const initial = feeds[input] ?? (zero && zeros(zero, null, 0));
     if (initial) result[output] = initial;
   }
   return result;
+}
+
+/**
+ * Zeros for `entries` batch entries along `axis`; one request's, as its dims say, when `axis` is
+ * null. In `scratch` when given (only ever read: the model's inputs), which spares allocating and
+ * zeroing a fresh buffer per batch.
+ */
+function zeros({ type, dims }: ZeroInput, axis: number | null, entries: number, scratch?: LayoutScratch): TensorData {
+  const stacked = [...dims];
+  if (axis !== null) stacked[axis] = entries;
+  const size = sizeOf(stacked);
+  if (scratch === undefined) return { type, data: arrayOf(type, size), dims: stacked };
+  const data = scratch.take(type, size);
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) data.fill(0n);
+  else data.fill(0);
+  return { type, data, dims: stacked };
+}
+
+function sizeOf(dims: readonly number[]): number {
+  let size = 1;
+  for (const d of dims) size *= d;
+  return size;
 }
 
 function copy(t: TensorData): TensorData {

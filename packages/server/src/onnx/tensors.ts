@@ -207,6 +207,11 @@ export function copyElements(source: TensorArray, from: number, length: number, 
   for (let i = 0; i < length; i++) write[at + i] = read[from + i] as number;
 }
 
+/** Whether `value` names a tensor type (see `TensorType`). */
+export function isTensorType(value: unknown): value is TensorType {
+  return typeof value === 'string' && Object.hasOwn(ARRAY_TYPES, value);
+}
+
 /** A zeroed array of `length` elements of `type`. */
 export function arrayOf(type: TensorType, length: number): TensorArray {
   return new ARRAY_TYPES[type](length);
