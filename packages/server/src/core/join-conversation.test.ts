@@ -109,6 +109,10 @@ describe('the Gradio 3 conversation with data prefetch', () => {
       c.flush();
     }
     expect(c.written.slice(2)).toEqual([unknownEta, knownEta].map((e) => JSON.stringify(estimationMessage(e))));
-    expect(JSON.parse(c.written[2] as string)).toMatchObject({ rank: 7, rank_eta: null, avg_event_process_time: 1.235 });
+    expect(JSON.parse(c.written[2] as string)).toMatchObject({
+      rank: 7,
+      rank_eta: null,
+      avg_event_process_time: 1.235,
+    });
   });
 });

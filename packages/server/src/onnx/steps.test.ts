@@ -232,7 +232,7 @@ describe('runSteps', () => {
     expect(await runSteps(watched, leftOut, zeros, vadAxes)).toEqual(given);
     // The first step's state: zeros for the three requests that step, stacked along axis 1.
     expect(states[0]?.dims).toEqual([2, 3, STATE]);
-    expect(Array.from(states[0]?.data ?? [1])).toEqual(new Array(2 * 3 * STATE).fill(0));
+    expect(Array.from(states[0]?.data as Float32Array)).toEqual(new Array(2 * 3 * STATE).fill(0));
     // A request that brings its own state keeps it (it steps in a group of its own: other inputs).
     const own = vadRequest([[1, 2]], [1, 2, 3, 4, 5, 6]);
     const [withOwn, withoutOwn] = await runSteps(vadFake, [own, leftOut[1] as Feeds], zeros, vadAxes);
