@@ -64,9 +64,11 @@ describe('server restarts', () => {
     const job = app.submit('/predict', ['hang']);
     await vi.waitFor(() => expect(job.status?.type).toBe('running'));
     const dead = child!;
+    // Listened for before the kill: the exit may come before the client notices the lost connection.
+    const exited = new Promise((resolve) => dead.once('exit', resolve));
     dead.kill('SIGKILL');
     await expect(job.result).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
-    await new Promise((resolve) => dead.once('exit', resolve));
+    await exited;
 
     await startChild(Number(new URL(url).port));
     expect(await app.predict('/predict', ['back'])).toEqual(['BACK']);
