@@ -97,22 +97,12 @@ export function encodeBatch(batch: readonly Feeds[]): EncodedBatch {
 export function decodeBatch(wire: WireBatch): Feeds[] {
   const batch: Feeds[] = [];
   for (let i = 0; i < wire.size; i++) batch.push({});
-  for (const { name, type, shapes, data } of wire.columns) {
-    let at = 0;
-    let offset = 0;
-    let fits = true;
-    for (let i = 0; i < wire.size && fits; i++) {
-      const rank = shapes[at++] as number;
-      if (rank === -1) continue;
-      const dims = shapes.slice(at, (at += rank));
-      const size = sizeOf(dims);
-      fits = dims.length === rank && offset + size <= data.length;
-      if (fits)
-        (batch[i] as Feeds)[name] = { type, data: data.subarray(offset, (offset += size)) as TensorArray, dims };
-    }
-    if (!fits || at !== shapes.length || offset !== data.length) {
-      throw new TensorError('BAD_TENSOR', `${name}: the batch's shapes do not match its ${data.length} elements`);
-    }
+  for (const column of wire.columns) {
+    const { name, type, shapes, data } = column;
+    walkColumn(column, wire.size, (request, at, rank, offset, length) => {
+      const dims = shapes.slice(at, at + rank);
+      (batch[request] as Feeds)[name] = { type, data: data.subarray(offset, offset + length) as TensorArray, dims };
+    });
   }
   return batch;
 }
@@ -128,25 +118,41 @@ export function columnNumbers(wire: WireBatch, name: string): number[][] {
   for (let i = 0; i < wire.size; i++) rows.push([]);
   for (const column of wire.columns) {
     if (column.name !== name) continue;
-    const { shapes, data } = column;
-    let at = 0;
-    let offset = 0;
-    let fits = true;
-    for (let i = 0; i < wire.size && fits; i++) {
-      const rank = shapes[at++] as number;
-      if (rank === -1) continue;
-      let size = 1;
-      for (let d = 0; d < rank; d++) size *= shapes[at++] as number;
-      fits = at <= shapes.length && offset + size <= data.length;
-      if (!fits) break;
-      const row = rows[i] as number[];
-      for (let k = 0; k < size; k++) row.push(Number(data[offset++]));
-    }
-    if (!fits || at !== shapes.length || offset !== data.length) {
-      throw new TensorError('BAD_TENSOR', `${name}: the batch's shapes do not match its ${data.length} elements`);
-    }
+    const { data } = column;
+    walkColumn(column, wire.size, (request, _at, _rank, offset, length) => {
+      const row = rows[request] as number[];
+      for (let k = offset; k < offset + length; k++) row.push(Number(data[k]));
+    });
   }
   return rows;
+}
+
+/**
+ * Walks a column's `size` requests in order, its shapes checked against its data: `take` gets each
+ * request that has a tensor there, its dims being `shapes[at … at + rank)` and its elements
+ * `data[offset … offset + length)`. Throws when the shapes do not match the data.
+ */
+function walkColumn(
+  { name, shapes, data }: WireColumn,
+  size: number,
+  take: (request: number, at: number, rank: number, offset: number, length: number) => void,
+): void {
+  let at = 0;
+  let offset = 0;
+  let fits = true;
+  for (let i = 0; i < size && fits; i++) {
+    const rank = shapes[at++] as number;
+    if (rank === -1) continue;
+    let length = 1;
+    for (let d = 0; d < rank; d++) length *= shapes[at + d] as number;
+    fits = at + rank <= shapes.length && offset + length <= data.length;
+    if (fits) take(i, at, rank, offset, length);
+    at += rank;
+    offset += length;
+  }
+  if (!fits || at !== shapes.length || offset !== data.length) {
+    throw new TensorError('BAD_TENSOR', `${name}: the batch's shapes do not match its ${data.length} elements`);
+  }
 }
 
 /** A batch encoded and marked for transfer (Comlink), the way both sides post one. */
