@@ -93,12 +93,17 @@ async function round(since, timeoutMs) {
   if (heardSet.size < wanted) {
     await new Promise((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
+      // Seldom, in case a client stopped waiting meanwhile (picked, gone) and will never be heard.
+      const check = setInterval(() => {
+        if (clients.every((c) => !isWaiting(c) || c.lastAt >= since)) watching?.done();
+      }, 50);
       watching = {
         since,
         heard: heardSet,
         wanted,
         done: () => {
           clearTimeout(timer);
+          clearInterval(check);
           resolve(undefined);
         },
       };
