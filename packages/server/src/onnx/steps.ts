@@ -80,13 +80,15 @@ export async function runSteps(
   const results = batch.map((feeds) => (plan.returnCarried === false ? {} : initialCarry(feeds, plan)));
   const stepping = counts.flatMap((count, i) => (count > 0 ? [i] : []));
   const views = stepping.map((i) => firstStep(batch[i] as Feeds, plan));
+  const countOf = (k: number) => counts[stepping[k] as number] as number;
   for (const group of groupByShape(views, axes.inputs)) {
-    const members = group
-      .map((k) => stepping[k] as number)
-      .sort((a, b) => (counts[b] as number) - (counts[a] as number));
+    // Positions in `stepping` (and `views`), longest first.
+    const longestFirst = group.sort((a, b) => countOf(b) - countOf(a));
+    const members = longestFirst.map((k) => stepping[k] as number);
     const outputs = await stepGroup(
       run,
       members.map((i) => batch[i] as Feeds),
+      longestFirst.map((k) => views[k] as Feeds),
       members.map((i) => counts[i] as number),
       plan,
       axes,
@@ -100,11 +102,12 @@ export async function runSteps(
 async function stepGroup(
   run: (feeds: Feeds) => Promise<Feeds>,
   members: readonly Feeds[],
+  firstSteps: readonly Feeds[],
   steps: readonly number[],
   plan: StepPlan,
   axes: StepAxes,
 ): Promise<Feeds[]> {
-  const group = new SteppingGroup(members, steps, plan, axes);
+  const group = new SteppingGroup(members, firstSteps, steps, plan, axes);
   for (let t = 0; t < (steps[0] as number); t++) group.took(await run(group.feedsAt(t)));
   return group.results();
 }
@@ -133,15 +136,19 @@ class SteppingGroup {
   /** Members still stepping: always the first ones. */
   #active: number;
 
-  constructor(members: readonly Feeds[], steps: readonly number[], plan: StepPlan, axes: StepAxes) {
+  /** `firstSteps`: each member's feeds at its first step (see `firstStep`), already made for grouping. */
+  constructor(
+    members: readonly Feeds[],
+    firstSteps: readonly Feeds[],
+    steps: readonly number[],
+    plan: StepPlan,
+    axes: StepAxes,
+  ) {
     this.#steps = steps;
     this.#plan = plan;
     this.#inputAxes = axes.inputs ?? {};
     this.#outputAxes = axes.outputs ?? {};
-    this.#counts = batchCounts(
-      members.map((feeds) => firstStep(feeds, plan)),
-      this.#inputAxes,
-    );
+    this.#counts = batchCounts(firstSteps, this.#inputAxes);
     for (const count of this.#counts) this.#offsets.push((this.#offsets.at(-1) as number) + count);
     const tensorsOf = (name: string) => members.map((feeds) => feeds[name] as TensorData);
     this.#frames = plan.stepInputs.map(
