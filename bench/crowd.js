@@ -205,6 +205,13 @@ export async function crowd({ quick = false, clients } = {}) {
         `${fmt(quantile(floorMs, 0.5), 0)}, ${fmt(Math.max(...floorMs), 0)} ms`,
       ],
       [
+        "  the median round against the floor's, measured in the same run (a ratio; the floor runs last)",
+        `${fmt(quantile(roundMs, 0.5) / quantile(floorMs, 0.5), 2)}×`,
+        '',
+        '',
+        '1.00×',
+      ],
+      [
         '  server side: queue step, and last frame handed to the kernel (median)',
         `${fmt(median(ours.serverRounds, 'engineMs'), 0)} ms, ${fmt(median(ours.serverRounds, 'writtenMs'), 0)} ms`,
         '',
