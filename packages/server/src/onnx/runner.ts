@@ -1,6 +1,8 @@
+import { transfer } from 'comlink';
 import { causeMessage } from './errors.js';
 import { LayoutScratch } from './step-layout.js';
 import { runSteps } from './steps.js';
+import { runUniformSteps } from './uniform-steps.js';
 import type { StepPlan } from './steps.js';
 import { decodeBatch, transferBatch } from './packed.js';
 import type { WireBatch } from './packed.js';
@@ -141,7 +143,11 @@ export function createRunner(deps: RunnerDependencies): RunnerApi {
         const axes = { inputs: options.inputBatchAxes, outputs: options.outputBatchAxes, scratch };
         scratch.reset();
         const made = new Map<TensorData, OrtTensor>();
-        return transferBatch(await runSteps((feeds) => runOnce(current, feeds, made), decodeBatch(batch), plan, axes));
+        const step = (feeds: Feeds) => runOnce(current, feeds, made);
+        // Most batches are uniform (same shapes, same steps): run from the columns as they came.
+        const uniform = await runUniformSteps(step, batch, plan, axes);
+        if (uniform !== null) return transfer(uniform.wire, uniform.buffers);
+        return transferBatch(await runSteps(step, decodeBatch(batch), plan, axes));
       }),
 
     dispose: () =>

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { decodeBatch, encodeBatch } from './packed.js';
+import { runSteps } from './steps.js';
+import type { StepAxes, StepPlan } from './steps.js';
+import { LayoutScratch } from './step-layout.js';
+import { tensor } from './tensors.js';
+import type { Feeds, TensorData } from './tensors.js';
+import { runUniformSteps } from './uniform-steps.js';
+
+const FRAME = 3;
+const STATE = 2;
+const axes: StepAxes = { inputs: { state: 1, sr: null }, outputs: { stateN: 1 } };
+const plan: StepPlan = {
+  stepInputs: ['input'],
+  carry: { stateN: 'state' },
+  returnCarried: false,
+  zeros: { state: { type: 'float32', dims: [2, 1, STATE] } },
+};
+
+/** A recurrent fake laid out as Silero VAD (input [N, FRAME], state [2, N, STATE] on axis 1, sr shared); every entry on its own. */
+async function fake(feeds: Feeds): Promise<Feeds> {
+  const input = feeds.input as TensorData;
+  const state = feeds.state as TensorData;
+  const sr = Number((feeds.sr as TensorData).data[0]);
+  const n = input.dims[0] as number;
+  const output = new Float32Array(n);
+  const stateN = new Float32Array(2 * n * STATE);
+  for (let b = 0; b < n; b++) {
+    let sum = sr * 1e-4;
+    for (let j = 0; j < FRAME; j++) sum += input.data[b * FRAME + j] as number;
+    output[b] = sum + (state.data[b * STATE] as number) * 0.5 - (state.data[(n + b) * STATE + 1] as number);
+    for (let j = 0; j < STATE; j++) {
+      stateN[b * STATE + j] = (state.data[b * STATE + j] as number) * 0.9 + (input.data[b * FRAME + j] as number);
+      stateN[(n + b) * STATE + j] = (state.data[(n + b) * STATE + j] as number) + (output[b] as number);
+    }
+  }
+  return { output: tensor('float32', output, [n, 1]), stateN: tensor('float32', stateN, [2, n, STATE]) };
+}
+
+/** A request: `steps` frames of one entry each, and the sample rate. */
+function request(frames: number[][], sr = 16000n): Feeds {
+  return {
+    input: tensor('float32', Float32Array.from(frames.flat()), [frames.length, 1, FRAME]),
+    sr: tensor('int64', BigInt64Array.of(sr), []),
+  };
+}
+
+const frames = (steps: number, seed: number) =>
+  Array.from({ length: steps }, (_, t) => Array.from({ length: FRAME }, (_, j) => Math.sin(seed + t * 7 + j)));
+
+/** What the general path gives: the batch decoded, stepped, and its results encoded. */
+async function general(batch: Feeds[], stepPlan = plan): Promise<Feeds[]> {
+  return decodeBatch(encodeBatch(await runSteps(fake, decodeBatch(encodeBatch(batch).wire), stepPlan, axes)).wire);
+}
+
+describe('runUniformSteps', () => {
+  it('gives exactly what the general path gives, for any uniform batch', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 5 }), async (size, steps) => {
+        const batch = Array.from({ length: size }, (_, b) => request(frames(steps, b)));
+        const uniform = await runUniformSteps(fake, encodeBatch(batch).wire, plan, {
+          ...axes,
+          scratch: new LayoutScratch(),
+        });
+        expect(uniform).not.toBeNull();
+        expect(decodeBatch(uniform!.wire)).toEqual(await general(batch));
+        expect(uniform!.buffers).toEqual(uniform!.wire.columns.map((c) => c.data.buffer));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('feeds one step its column as it is, and each step the state the step before returned', async () => {
+    const seen: Feeds[] = [];
+    const watched = (feeds: Feeds) => {
+      seen.push({ ...feeds });
+      return fake(feeds);
+    };
+    const one = encodeBatch([request(frames(1, 1)), request(frames(1, 2))]).wire;
+    await runUniformSteps(watched, one, plan, axes);
+    expect(seen[0]?.input?.data).toBe(one.columns[0]?.data);
+    expect(seen[0]?.input?.dims).toEqual([2, FRAME]);
+    seen.length = 0;
+    await runUniformSteps(watched, encodeBatch([request(frames(3, 1)), request(frames(3, 2))]).wire, plan, axes);
+    expect(seen.map((f) => f.state?.dims)).toEqual([
+      [2, 2, STATE],
+      [2, 2, STATE],
+      [2, 2, STATE],
+    ]);
+    expect(Array.from(seen[0]?.state?.data as Float32Array)).toEqual(new Array(4 * STATE).fill(0));
+    expect(seen[1]?.state?.data).not.toBe(seen[0]?.state?.data);
+  });
+
+  it('leaves any other batch to the general path', async () => {
+    const uniform = (batch: Feeds[], stepPlan: StepPlan = plan) =>
+      runUniformSteps(fake, encodeBatch(batch).wire, stepPlan, axes);
+    // Different step counts.
+    expect(await uniform([request(frames(2, 1)), request(frames(3, 2))])).toBeNull();
+    // A shared input that differs between requests.
+    expect(await uniform([request(frames(2, 1)), request(frames(2, 2), 8000n)])).toBeNull();
+    // A state given on its batch axis 1, a request without the sample rate.
+    const withState = {
+      ...request(frames(2, 1)),
+      state: tensor('float32', new Float32Array(2 * STATE), [2, 1, STATE]),
+    };
+    expect(await uniform([withState, withState])).toBeNull();
+    const { sr: _, ...noRate } = request(frames(2, 1));
+    expect(await uniform([request(frames(2, 2)), noRate])).toBeNull();
+    // A plan that returns the final state.
+    expect(await uniform([request(frames(2, 1))], { ...plan, returnCarried: true })).toBeNull();
+  });
+
+  it('refuses outputs that lose the batch or change shape, as the general path does', async () => {
+    const batch = encodeBatch([request(frames(2, 1)), request(frames(2, 2))]).wire;
+    const lost = async (feeds: Feeds) => ({
+      ...(await fake(feeds)),
+      output: tensor('float32', new Float32Array(1), [1, 1]),
+    });
+    await expect(runUniformSteps(lost, batch, plan, axes)).rejects.toThrow('output output has dims [1, 1]; expected 2');
+    let step = 0;
+    const changing = async (feeds: Feeds) => {
+      const out = await fake(feeds);
+      return step++ === 0 ? out : { ...out, output: tensor('float32', new Float32Array(4), [2, 2]) };
+    };
+    await expect(
+      runUniformSteps(changing, encodeBatch([request(frames(2, 1)), request(frames(2, 2))]).wire, plan, axes),
+    ).rejects.toThrow('output output changes shape from one step to the next');
+  });
+});
