@@ -2,7 +2,7 @@ import type { EncodedBatch, WireBatch, WireColumn } from './packed.js';
 import type { LayoutScratch } from './step-layout.js';
 import type { StepAxes, StepPlan } from './steps.js';
 import { TensorError } from './errors.js';
-import { arrayOf, axisOf, checkOutputBatch } from './tensors.js';
+import { arrayOf, axisOf, checkOutputBatch, copyElements } from './tensors.js';
 import type { Feeds, TensorArray, TensorData } from './tensors.js';
 
 /**
@@ -166,8 +166,7 @@ function stepMajor(
   const laid = scratch ? scratch.take(type, data.length) : arrayOf(type, data.length);
   for (let b = 0; b < size; b++) {
     for (let t = 0; t < steps; t++) {
-      const from = (b * steps + t) * chunk;
-      laid.set(data.subarray(from, from + chunk) as never, (t * size + b) * chunk);
+      copyElements(data, (b * steps + t) * chunk, chunk, laid, (t * size + b) * chunk);
     }
   }
   const width = size * chunk;
@@ -188,9 +187,8 @@ function outputColumn(name: string, outputs: readonly TensorData[], size: number
   const data = arrayOf(first.type, first.data.length * steps);
   for (let t = 0; t < steps; t++) {
     const step = (outputs[t] as TensorData).data;
-    for (let b = 0; b < size; b++) {
-      data.set(step.subarray(b * chunk, (b + 1) * chunk) as never, (b * steps + t) * chunk);
-    }
+    // Element by element when small (VAD: one probability per clip and step), not through a view each.
+    for (let b = 0; b < size; b++) copyElements(step, b * chunk, chunk, data, (b * steps + t) * chunk);
   }
   const dims = [steps, (first.dims[0] as number) / size, ...first.dims.slice(1)];
   const shapes: number[] = [];
