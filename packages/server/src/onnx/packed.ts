@@ -1,5 +1,6 @@
 import { transfer } from 'comlink';
 import { TensorError } from './errors.js';
+import { sizeOf } from './tensors.js';
 import type { Feeds, TensorArray, TensorType } from './tensors.js';
 import type { StepPlan } from './steps.js';
 
@@ -228,10 +229,4 @@ function shapesOf({ requests, dims }: Gathering, size: number): number[] {
     shapes.push(these.length, ...these);
   }
   return shapes;
-}
-
-function sizeOf(dims: readonly number[]): number {
-  let size = 1;
-  for (const d of dims) size *= d;
-  return size;
 }

@@ -1,5 +1,5 @@
 import { TensorError } from './errors.js';
-import { arrayOf, around, bytesPerElement, copyElements, stackTensors, viewOf } from './tensors.js';
+import { arrayOf, around, bytesPerElement, copyElements, stackTensors, stacksWith, viewOf } from './tensors.js';
 import type { TensorArray, TensorData, TensorType } from './tensors.js';
 
 /** Layouts up to this size are written into memory kept from batch to batch; larger ones get their own. */
@@ -137,11 +137,8 @@ export function unstackSteps(
   const data = into ?? arrayOf(first.type, size * steps);
   for (let t = 0; t < steps; t++) {
     const step = outputs[t] as TensorData;
-    const same =
-      step.type === first.type &&
-      step.dims.length === first.dims.length &&
-      step.dims.every((d, k) => k === axis || d === first.dims[k]);
-    if (!same) throw new TensorError('TENSOR_MISMATCH', `output ${name} changes shape from one step to the next`);
+    if (!stacksWith(step, first, axis))
+      throw new TensorError('TENSOR_MISMATCH', `output ${name} changes shape from one step to the next`);
     if (axis === null) {
       data.set(step.data as never, t * size);
       continue;

@@ -8,6 +8,7 @@ import {
   batchCounts,
   checkOutputBatch,
   groupByShape,
+  sizeOf,
   sliceAlong,
   splitOutputs,
   stackTensors,
@@ -308,12 +309,6 @@ function zeros({ type, dims }: ZeroInput, axis: number | null, entries: number, 
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) data.fill(0n);
   else data.fill(0);
   return { type, data, dims: stacked };
-}
-
-function sizeOf(dims: readonly number[]): number {
-  let size = 1;
-  for (const d of dims) size *= d;
-  return size;
 }
 
 function copy(t: TensorData): TensorData {

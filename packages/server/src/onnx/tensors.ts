@@ -29,7 +29,7 @@ export type TensorArray =
 
 /**
  * A tensor as plain data: what crosses between threads (an ORT `Tensor` does not survive
- * structured cloning). `data` is row-major with `product(dims)` elements.
+ * structured cloning). `data` is row-major with `sizeOf(dims)` elements.
  */
 export interface TensorData {
   readonly type: TensorType;
@@ -61,7 +61,7 @@ const ARRAY_TYPES: Record<TensorType, new (length: number) => TensorArray> = {
   bool: Uint8Array,
 };
 
-/** Builds a tensor, checking that `data` has the right array type and `product(dims)` elements. */
+/** Builds a tensor, checking that `data` has the right array type and `sizeOf(dims)` elements. */
 export function tensor(type: TensorType, data: TensorArray, dims: readonly number[]): TensorData {
   const expected = ARRAY_TYPES[type];
   if (expected === undefined) throw new TensorError('BAD_TENSOR', `unsupported tensor type ${String(type)}`);
@@ -71,10 +71,10 @@ export function tensor(type: TensorType, data: TensorArray, dims: readonly numbe
   if (dims.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new TensorError('BAD_TENSOR', `tensor dims must be non-negative integers, got [${dims.join(', ')}]`);
   }
-  if (data.length !== product(dims)) {
+  if (data.length !== sizeOf(dims)) {
     throw new TensorError(
       'BAD_TENSOR',
-      `a tensor of dims [${dims.join(', ')}] needs ${product(dims)} elements, got ${data.length}`,
+      `a tensor of dims [${dims.join(', ')}] needs ${sizeOf(dims)} elements, got ${data.length}`,
     );
   }
   return { type, data, dims: [...dims] };
@@ -282,13 +282,25 @@ export function axisOf(axes: BatchAxes, name: string): number | null {
   return axis === undefined ? 0 : axis;
 }
 
-function product(dims: readonly number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
+/** How many elements a tensor of these dims holds. */
+export function sizeOf(dims: readonly number[]): number {
+  let size = 1;
+  for (const d of dims) size *= d;
+  return size;
+}
+
+/** Whether `t` has `first`'s type and dims, but along `axis` (every dim when `axis` is null). */
+export function stacksWith(t: TensorData, first: TensorData, axis: number | null): boolean {
+  return (
+    t.type === first.type &&
+    t.dims.length === first.dims.length &&
+    t.dims.every((d, k) => k === axis || d === first.dims[k])
+  );
 }
 
 /** Elements before one index of `axis` (outer) and within one (inner), row-major. */
 export function around(dims: readonly number[], axis: number): { outer: number; inner: number } {
-  return { outer: product(dims.slice(0, axis)), inner: product(dims.slice(axis + 1)) };
+  return { outer: sizeOf(dims.slice(0, axis)), inner: sizeOf(dims.slice(axis + 1)) };
 }
 
 function countAlong(name: string, t: TensorData, axis: number): number {
@@ -302,11 +314,7 @@ function countAlong(name: string, t: TensorData, axis: number): number {
 function concat(name: string, tensors: TensorData[], axis: number): TensorData {
   const first = tensors[0] as TensorData;
   for (const t of tensors) {
-    const same =
-      t.type === first.type &&
-      t.dims.length === first.dims.length &&
-      t.dims.every((d, k) => k === axis || d === first.dims[k]);
-    if (!same) {
+    if (!stacksWith(t, first, axis)) {
       throw new TensorError(
         'TENSOR_MISMATCH',
         `input ${name}: ${t.type}[${t.dims.join(', ')}] cannot stack with ${first.type}[${first.dims.join(', ')}] along axis ${axis}`,
@@ -334,11 +342,7 @@ function shared(name: string, tensors: TensorData[]): TensorData {
   const first = tensors[0] as TensorData;
   for (const t of tensors) {
     const same =
-      t.type === first.type &&
-      t.dims.length === first.dims.length &&
-      t.dims.every((d, k) => d === first.dims[k]) &&
-      t.data.length === first.data.length &&
-      t.data.every((v, k) => v === first.data[k]);
+      stacksWith(t, first, null) && t.data.length === first.data.length && t.data.every((v, k) => v === first.data[k]);
     if (!same) throw new TensorError('TENSOR_MISMATCH', `shared input ${name} differs between requests of one batch`);
   }
   return first;

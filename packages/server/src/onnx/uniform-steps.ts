@@ -2,7 +2,7 @@ import type { EncodedBatch, WireBatch, WireColumn } from './packed.js';
 import type { LayoutScratch } from './step-layout.js';
 import type { StepAxes, StepPlan } from './steps.js';
 import { TensorError } from './errors.js';
-import { arrayOf, axisOf, checkOutputBatch, copyElements } from './tensors.js';
+import { arrayOf, axisOf, checkOutputBatch, copyElements, sizeOf, stacksWith } from './tensors.js';
 import type { Feeds, TensorArray, TensorData } from './tensors.js';
 
 /**
@@ -138,7 +138,7 @@ function uniformDims({ shapes, data }: WireColumn, size: number): number[] | nul
     if (shapes[at] !== rank) return null;
     for (let d = 0; d < rank; d++) if (shapes[at + 1 + d] !== dims[d]) return null;
   }
-  const length = dims.reduce((a, b) => a * b, 1);
+  const length = sizeOf(dims);
   return data.length === size * length ? dims : null;
 }
 
@@ -177,11 +177,9 @@ function stepMajor(
 function outputColumn(name: string, outputs: readonly TensorData[], size: number, steps: number): WireColumn {
   const first = outputs[0] as TensorData;
   for (const step of outputs) {
-    const same =
-      step.type === first.type &&
-      step.dims.length === first.dims.length &&
-      step.dims.every((d, k) => d === first.dims[k]);
-    if (!same) throw new TensorError('TENSOR_MISMATCH', `output ${name} changes shape from one step to the next`);
+    if (!stacksWith(step, first, null)) {
+      throw new TensorError('TENSOR_MISMATCH', `output ${name} changes shape from one step to the next`);
+    }
   }
   const chunk = first.data.length / size;
   const data = arrayOf(first.type, first.data.length * steps);
