@@ -300,7 +300,12 @@ function initialCarry(feeds: Feeds, plan: StepPlan): Feeds {
  * null. In `scratch` when given (only ever read: the model's inputs), which spares allocating and
  * zeroing a fresh buffer per batch.
  */
-function zeros({ type, dims }: ZeroInput, axis: number | null, entries: number, scratch?: LayoutScratch): TensorData {
+export function zeros(
+  { type, dims }: ZeroInput,
+  axis: number | null,
+  entries: number,
+  scratch?: LayoutScratch,
+): TensorData {
   const stacked = [...dims];
   if (axis !== null) stacked[axis] = entries;
   const size = sizeOf(stacked);

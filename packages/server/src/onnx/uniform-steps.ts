@@ -1,5 +1,6 @@
 import type { EncodedBatch, WireBatch, WireColumn } from './packed.js';
 import type { LayoutScratch } from './step-layout.js';
+import { zeros } from './steps.js';
 import type { StepAxes, StepPlan } from './steps.js';
 import { TensorError } from './errors.js';
 import { arrayOf, axisOf, checkOutputBatch, copyElements, sizeOf, stacksWith } from './tensors.js';
@@ -32,8 +33,8 @@ export async function runUniformSteps(
     for (const name in outputs) {
       const value = outputs[name] as TensorData;
       const into = plan.carry[name];
-      const axis = axisOf(axes.outputs ?? {}, name) as number;
-      checkOutputBatch(name, value, axis, entries);
+      const axis = axisOf(axes.outputs ?? {}, name);
+      if (axis !== null) checkOutputBatch(name, value, axis, entries);
       if (into !== undefined) feeds[into] = value;
       else {
         let list = collected.get(name);
@@ -107,18 +108,7 @@ function uniformLayout(wire: WireBatch, plan: StepPlan, axes: StepAxes): Uniform
   if (steps === null || perRequest === null) return null;
   const entries = size * (perRequest as number);
   for (const [name, zero] of Object.entries(plan.zeros ?? {})) {
-    if (name in feeds) continue;
-    const axis = axisOf(inputAxes, name);
-    const dims = [...zero.dims];
-    if (axis !== null) dims[axis] = entries;
-    feeds[name] = {
-      type: zero.type,
-      data: arrayOf(
-        zero.type,
-        dims.reduce((a, b) => a * b, 1),
-      ),
-      dims,
-    };
+    if (!(name in feeds)) feeds[name] = zeros(zero, axisOf(inputAxes, name), entries, axes.scratch);
   }
   const stepCount = steps;
   const stepInputs = plan.stepInputs.map((name): [string, (t: number) => TensorData] => {
