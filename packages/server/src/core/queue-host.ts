@@ -19,8 +19,9 @@ export interface JobSink {
   send(message: ServerMessage): void;
   /**
    * Optional: the job's place in line (an `estimation`), given as the engine made it, for a sink
-   * that renders it only when it writes it: a round to a crowd then holds one object per waiting
-   * job until written, not two. Without it, estimations come to `send` as messages.
+   * that renders it only when it writes it: a round to a crowd then makes no message per waiting
+   * job until written (the conversation keeps the numbers). Without it, estimations come to `send`
+   * as messages.
    */
   estimate?(estimation: Estimation): void;
   /** Ends the conversation; called once, after the terminal message. */
