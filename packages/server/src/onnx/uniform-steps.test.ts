@@ -9,6 +9,8 @@ import type { Feeds, TensorData } from './tensors.js';
 import { runUniformSteps } from './uniform-steps.js';
 
 const FRAME = 3;
+/** A frame long enough (32 KiB of float32) that `encodeBatch` sends each request's frames whole, in a column of their own. */
+const LONG_FRAME = 8192;
 const STATE = 2;
 const axes: StepAxes = { inputs: { state: 1, sr: null }, outputs: { stateN: 1 } };
 const plan: StepPlan = {
@@ -24,14 +26,15 @@ async function fake(feeds: Feeds): Promise<Feeds> {
   const state = feeds.state as TensorData;
   const sr = Number((feeds.sr as TensorData).data[0]);
   const n = input.dims[0] as number;
+  const frame = input.data.length / n;
   const output = new Float32Array(n);
   const stateN = new Float32Array(2 * n * STATE);
   for (let b = 0; b < n; b++) {
     let sum = sr * 1e-4;
-    for (let j = 0; j < FRAME; j++) sum += input.data[b * FRAME + j] as number;
+    for (let j = 0; j < frame; j++) sum += input.data[b * frame + j] as number;
     output[b] = sum + (state.data[b * STATE] as number) * 0.5 - (state.data[(n + b) * STATE + 1] as number);
     for (let j = 0; j < STATE; j++) {
-      stateN[b * STATE + j] = (state.data[b * STATE + j] as number) * 0.9 + (input.data[b * FRAME + j] as number);
+      stateN[b * STATE + j] = (state.data[b * STATE + j] as number) * 0.9 + (input.data[b * frame + j] as number);
       stateN[(n + b) * STATE + j] = (state.data[(n + b) * STATE + j] as number) + (output[b] as number);
     }
   }
@@ -41,13 +44,13 @@ async function fake(feeds: Feeds): Promise<Feeds> {
 /** A request: `steps` frames of one entry each, and the sample rate. */
 function request(frames: number[][], sr = 16000n): Feeds {
   return {
-    input: tensor('float32', Float32Array.from(frames.flat()), [frames.length, 1, FRAME]),
+    input: tensor('float32', Float32Array.from(frames.flat()), [frames.length, 1, frames[0]?.length ?? FRAME]),
     sr: tensor('int64', BigInt64Array.of(sr), []),
   };
 }
 
-const frames = (steps: number, seed: number) =>
-  Array.from({ length: steps }, (_, t) => Array.from({ length: FRAME }, (_, j) => Math.sin(seed + t * 7 + j)));
+const frames = (steps: number, seed: number, frame = FRAME) =>
+  Array.from({ length: steps }, (_, t) => Array.from({ length: frame }, (_, j) => Math.sin(seed + t * 7 + j)));
 
 /** What the general path gives: the batch decoded, stepped, and its results encoded. */
 async function general(batch: Feeds[], stepPlan = plan): Promise<Feeds[]> {
@@ -57,16 +60,24 @@ async function general(batch: Feeds[], stepPlan = plan): Promise<Feeds[]> {
 describe('runUniformSteps', () => {
   it('gives exactly what the general path gives, for any uniform batch', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 5 }), async (size, steps) => {
-        const batch = Array.from({ length: size }, (_, b) => request(frames(steps, b)));
-        const uniform = await runUniformSteps(fake, encodeBatch(batch).wire, plan, {
-          ...axes,
-          scratch: new LayoutScratch(),
-        });
-        expect(uniform).not.toBeNull();
-        expect(decodeBatch(uniform!.wire)).toEqual(await general(batch));
-        expect(uniform!.buffers).toEqual(uniform!.wire.columns.map((c) => c.data.buffer));
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.boolean(),
+        async (size, steps, long) => {
+          const batch = Array.from({ length: size }, (_, b) => request(frames(steps, b, long ? LONG_FRAME : FRAME)));
+          const wire = encodeBatch(batch).wire;
+          // Long frames come one column per request, short ones all in one.
+          expect(wire.columns.filter((c) => c.name === 'input')).toHaveLength(long ? size : 1);
+          const uniform = await runUniformSteps(fake, wire, plan, {
+            ...axes,
+            scratch: new LayoutScratch(),
+          });
+          expect(uniform).not.toBeNull();
+          expect(decodeBatch(uniform!.wire)).toEqual(await general(batch));
+          expect(uniform!.buffers).toEqual(uniform!.wire.columns.map((c) => c.data.buffer));
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -107,8 +118,28 @@ describe('runUniformSteps', () => {
     expect(await uniform([withState, withState])).toBeNull();
     const { sr: _, ...noRate } = request(frames(2, 1));
     expect(await uniform([request(frames(2, 2)), noRate])).toBeNull();
+    // One request's frames in float64, the other's in float32, each sent whole.
+    const long = request(frames(1, 1, LONG_FRAME));
+    const input = long.input as TensorData;
+    const float64 = { ...long, input: tensor('float64', Float64Array.from(input.data as Float32Array), input.dims) };
+    expect(await uniform([long, float64])).toBeNull();
     // A plan that returns the final state.
     expect(await uniform([request(frames(2, 1))], { ...plan, returnCarried: true })).toBeNull();
+  });
+
+  it('steps requests sent whole and requests sent in a column together', async () => {
+    // The second request's frames are a view into a larger buffer, so they go into a column; the first's go whole.
+    const whole = request(frames(2, 1, LONG_FRAME));
+    const inside = request(frames(2, 2, LONG_FRAME));
+    const data = (inside.input as TensorData).data as Float32Array;
+    const padded = new Float32Array(data.length + 1);
+    padded.set(data);
+    const view = { ...inside, input: tensor('float32', padded.subarray(0, data.length), [2, 1, LONG_FRAME]) };
+    const wire = encodeBatch([whole, view]).wire;
+    expect(wire.columns.filter((c) => c.name === 'input')).toHaveLength(2);
+    const uniform = await runUniformSteps(fake, wire, plan, axes);
+    expect(uniform).not.toBeNull();
+    expect(decodeBatch(uniform!.wire)).toEqual(await general([whole, view]));
   });
 
   it('refuses outputs that lose the batch or change shape, as the general path does', async () => {

@@ -4,12 +4,14 @@ import { zeros } from './steps.js';
 import type { StepAxes, StepPlan } from './steps.js';
 import { TensorError } from './errors.js';
 import { arrayOf, axisOf, checkOutputBatch, copyElements, sizeOf, stacksWith } from './tensors.js';
-import type { Feeds, TensorArray, TensorData } from './tensors.js';
+import type { Feeds, TensorArray, TensorData, TensorType } from './tensors.js';
 
 /**
  * `runSteps` for the common batch, straight from its wire columns: every request has every input,
  * of the same shape, and the same number of steps (a batch of equally long VAD clips). Its step
- * inputs are laid out step-major in one copy (none for one step: the column is the step), its other
+ * inputs are gathered step by step into one step's memory (none for one step: the column is the
+ * step), from one column or from the arrays of requests whose tensors came whole (long clips, see
+ * `encodeBatch`); its other
  * inputs are the columns themselves, and each output comes back as one column, without the feeds,
  * views and tensors per request that decoding, grouping and splitting make (in Chromium each
  * typed-array view costs about a microsecond). Gives exactly what decoding the batch, `runSteps` and
@@ -69,12 +71,8 @@ function uniformLayout(wire: WireBatch, plan: StepPlan, axes: StepAxes): Uniform
   for (const [output, input] of Object.entries(plan.carry)) {
     if (axisOf(outputAxes, output) !== axisOf(inputAxes, input)) return null;
   }
-  const columns = new Map<string, { column: WireColumn; dims: number[] }>();
-  for (const column of wire.columns) {
-    const dims = uniformDims(column, size);
-    if (dims === null || columns.has(column.name)) return null;
-    columns.set(column.name, { column, dims });
-  }
+  const inputs = uniformInputs(wire);
+  if (inputs === null) return null;
   let steps: number | null = null;
   let perRequest: number | null = null;
   const agree = (count: number | undefined) => {
@@ -83,26 +81,24 @@ function uniformLayout(wire: WireBatch, plan: StepPlan, axes: StepAxes): Uniform
     return true;
   };
   for (const name of plan.stepInputs) {
-    const given = columns.get(name);
+    const given = inputs.get(name);
     if (given === undefined || axisOf(inputAxes, name) !== 0) return null;
     const [count, entries] = given.dims;
     if (count === undefined || count < 1 || (steps !== null && count !== steps) || !agree(entries)) return null;
     steps = count;
   }
   const feeds: Feeds = {};
-  for (const [name, { column, dims }] of columns) {
+  for (const [name, { type, dims, data }] of inputs) {
     if (plan.stepInputs.includes(name)) continue;
+    // Only step inputs are laid out anew; any other input is fed as its one column.
+    if (Array.isArray(data)) return null;
     const axis = axisOf(inputAxes, name);
     if (axis === null) {
-      if (!allEqual(column.data, size)) return null;
-      feeds[name] = {
-        type: column.type,
-        data: column.data.subarray(0, column.data.length / size) as TensorArray,
-        dims,
-      };
+      if (!allEqual(data, size)) return null;
+      feeds[name] = { type, data: data.subarray(0, data.length / size) as TensorArray, dims };
     } else {
       if (axis !== 0 || !agree(dims[0])) return null;
-      feeds[name] = { type: column.type, data: column.data, dims: [size * (dims[0] as number), ...dims.slice(1)] };
+      feeds[name] = { type, data, dims: [size * (dims[0] as number), ...dims.slice(1)] };
     }
   }
   if (steps === null || perRequest === null) return null;
@@ -111,11 +107,77 @@ function uniformLayout(wire: WireBatch, plan: StepPlan, axes: StepAxes): Uniform
     if (!(name in feeds)) feeds[name] = zeros(zero, axisOf(inputAxes, name), entries, axes.scratch);
   }
   const stepCount = steps;
-  const stepInputs = plan.stepInputs.map((name): [string, (t: number) => TensorData] => {
-    const { column, dims } = columns.get(name) as { column: WireColumn; dims: number[] };
-    return [name, stepMajor(column, dims, size, stepCount, axes.scratch)];
-  });
+  const stepInputs = plan.stepInputs.map((name): [string, (t: number) => TensorData] => [
+    name,
+    stepFeed(inputs.get(name) as UniformInput, size, stepCount, axes.scratch),
+  ]);
   return { steps, entries, feeds, stepInputs };
+}
+
+/**
+ * An input of a uniform batch: every request's tensor of one type and shape, either in one column
+ * end to end, or (tensors large enough that `encodeBatch` sends each whole, as long VAD clips'
+ * frames) one array per request, in request order.
+ */
+interface UniformInput {
+  type: TensorType;
+  dims: number[];
+  data: TensorArray | TensorArray[];
+}
+
+/** The batch's inputs by name, or `null` unless every request has each, of one type and shape. */
+function uniformInputs(wire: WireBatch): Map<string, UniformInput> | null {
+  const inputs = new Map<string, UniformInput>();
+  const sentWhole = new Map<string, WireColumn[]>();
+  for (const column of wire.columns) {
+    if (inputs.has(column.name)) return null;
+    const dims = uniformDims(column, wire.size);
+    if (dims !== null && !sentWhole.has(column.name))
+      inputs.set(column.name, { type: column.type, dims, data: column.data });
+    else {
+      let columns = sentWhole.get(column.name);
+      if (columns === undefined) sentWhole.set(column.name, (columns = []));
+      columns.push(column);
+    }
+  }
+  for (const [name, columns] of sentWhole) {
+    const input = wholeTensors(columns, wire.size);
+    if (input === null) return null;
+    inputs.set(name, input);
+  }
+  return inputs;
+}
+
+/** Columns of one request's tensor each, together one per request, all of one type, array class and shape. */
+function wholeTensors(columns: readonly WireColumn[], size: number): UniformInput | null {
+  if (columns.length !== size) return null;
+  const arrays: TensorArray[] = new Array<TensorArray>(size);
+  let first: TensorData | null = null;
+  for (const column of columns) {
+    const alone = loneTensor(column, size);
+    if (alone === null || arrays[alone.request] !== undefined) return null;
+    const t = { type: column.type, data: column.data, dims: alone.dims };
+    if (first !== null && (!stacksWith(t, first, null) || t.data.constructor !== first.data.constructor)) return null;
+    first ??= t;
+    arrays[alone.request] = column.data;
+  }
+  const { type, dims } = first as TensorData;
+  return { type, dims: [...dims], data: arrays };
+}
+
+/** The one request a column holds a tensor for, and its dims, or `null` when it holds more or its data is not that tensor. */
+function loneTensor({ shapes, data }: WireColumn, size: number): { request: number; dims: number[] } | null {
+  let found: { request: number; dims: number[] } | null = null;
+  let at = 0;
+  for (let i = 0; i < size; i++) {
+    const rank = shapes[at++];
+    if (rank === -1) continue;
+    if (rank === undefined || rank < 0 || found !== null) return null;
+    found = { request: i, dims: shapes.slice(at, at + rank) };
+    at += rank;
+  }
+  if (found === null || at !== shapes.length || sizeOf(found.dims) !== data.length) return null;
+  return found;
 }
 
 /** The dims every request of the column has, or `null` when they differ or one has none. */
@@ -139,28 +201,40 @@ function allEqual(data: TensorArray, size: number): boolean {
   return true;
 }
 
-/** A step input's step `t` for all requests, `[entries, …]`: the column itself for one step, else laid out step-major once. */
-function stepMajor(
-  { type, data }: WireColumn,
-  dims: readonly number[],
+/**
+ * A step input's step `t` for all requests, `[entries, …]`: for one step, the column itself; else
+ * one step's worth of memory, written over with step `t` of every request when asked for it, as a
+ * hand-written loop does (a run has read its inputs once its promise settles, and a step is only
+ * asked for once the run before it settled). It needs one step's memory, not the whole batch's
+ * (590 kB for 8 one-second VAD clips), and the runner makes the step's ORT tensor once.
+ */
+function stepFeed(
+  { type, dims, data }: UniformInput,
   size: number,
   steps: number,
   scratch: LayoutScratch | undefined,
 ): (t: number) => TensorData {
   const stepDims = [size * (dims[1] as number), ...dims.slice(2)];
-  if (steps === 1) {
+  if (steps === 1 && !Array.isArray(data)) {
     const only = { type, data, dims: stepDims };
     return () => only;
   }
-  const chunk = data.length / size / steps;
-  const laid = scratch ? scratch.take(type, data.length) : arrayOf(type, data.length);
-  for (let b = 0; b < size; b++) {
-    for (let t = 0; t < steps; t++) {
-      copyElements(data, (b * steps + t) * chunk, chunk, laid, (t * size + b) * chunk);
+  const perRequest = sizeOf(dims);
+  const chunk = perRequest / steps;
+  // The same tensor every step, so the runner makes its ORT tensor once.
+  const step: TensorData = {
+    type,
+    data: scratch ? scratch.take(type, size * chunk) : arrayOf(type, size * chunk),
+    dims: stepDims,
+  };
+  return (t) => {
+    for (let b = 0; b < size; b++) {
+      // A request's tensor: its own array, or its place in the column.
+      if (Array.isArray(data)) copyElements(data[b] as TensorArray, t * chunk, chunk, step.data, b * chunk);
+      else copyElements(data, b * perRequest + t * chunk, chunk, step.data, b * chunk);
     }
-  }
-  const width = size * chunk;
-  return (t) => ({ type, data: laid.subarray(t * width, (t + 1) * width) as TensorArray, dims: stepDims });
+    return step;
+  };
 }
 
 /** An output over its steps as one column: per request `[steps, entries, …]`, requests end to end. */
