@@ -58,6 +58,19 @@ describe('vadEndpoint (Silero VAD v6)', () => {
     expect(batched[3]).toEqual([[], []]);
   });
 
+  it('gives equally long clips, each sent whole, the same answer batched as alone', async () => {
+    // One second each: every clip's frames (74 kB) cross in a buffer of their own, and the batch steps as one.
+    const clips = [speech.samples.slice(0, 16_000), silence, speech.samples.slice(8_000, 24_000)];
+    const batched = await call(
+      endpoint,
+      clips.map((clip) => [clip]),
+    );
+    const alone = await Promise.all(clips.map(async (clip) => (await call(endpoint, [[clip]]))[0]));
+    expect(batched).toEqual(alone);
+    expect((batched[0] as unknown[][])[0]).toHaveLength(32);
+    expect(batched[0]).not.toEqual(batched[1]);
+  });
+
   it('fails a call whose data is not samples, saying why', async () => {
     await expect(call(endpoint, [['hello']])).rejects.toThrow(
       'VAD: expected [samples] as numbers or as base64 little-endian float32, got a string that is neither',
