@@ -41,6 +41,11 @@ export function doubleModel(): Uint8Array {
   return model([{ op: 'Add', inputs: ['x', 'x'], outputs: ['y'] }], [['x', ['N', 'M']]], [['y', ['N', 'M']]]);
 }
 
+/** `y = x`, over `x: float32[N, M]` (an output that is its input, for runtimes that might hand back the same memory). */
+export function identityModel(): Uint8Array {
+  return model([{ op: 'Identity', inputs: ['x'], outputs: ['y'] }], [['x', ['N', 'M']]], [['y', ['N', 'M']]]);
+}
+
 /**
  * `y = x * s` with `x: float32[2, N, 4]` batched along axis 1 and `s: float32[1]` shared; also
  * `t = s + s`, an output with no batch axis.

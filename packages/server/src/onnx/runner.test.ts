@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as ortNode from 'onnxruntime-node';
-import { doubleModel, scaleModel } from '../../test-fixtures/tiny-models.js';
+import { doubleModel, identityModel, scaleModel } from '../../test-fixtures/tiny-models.js';
 import { feedsRunner } from './packed.js';
 import { createRunner as createWireRunner } from './runner.js';
 import type { OrtModule, OrtSession, OrtTensor, RunnerDependencies } from './runner.js';
@@ -38,6 +38,33 @@ describe('createRunner with onnxruntime-node', () => {
     expect(batched).toEqual(alone);
     expect(batched[1]?.y?.dims).toEqual([2, 3]);
     expect([...(batched[1]?.y?.data as Float32Array)]).toEqual([8, 10, 12, 14, 16, 18]);
+    await runner.dispose();
+  });
+
+  it("steps a batch whose outputs are its step inputs, each step's values kept apart", async () => {
+    // The step input's memory is written over at every step: an output must not share it.
+    const runner = createRunner({ ort, runtime: 'onnxruntime-node' });
+    await runner.load(identityModel(), { executionProviders: ['cpu'] });
+    const frames = (base: number) =>
+      f32(
+        [0, 1, 2, 3, 4, 5].map((v) => v + base),
+        [3, 1, 2],
+      );
+    const results = await runner.runSteps([{ x: frames(0) }, { x: frames(10) }], {
+      stepInputs: ['x'],
+      carry: {},
+      returnCarried: false,
+    });
+    expect(results.map((r) => [r.y?.dims, [...(r.y?.data as Float32Array)]])).toEqual([
+      [
+        [3, 1, 2],
+        [0, 1, 2, 3, 4, 5],
+      ],
+      [
+        [3, 1, 2],
+        [10, 11, 12, 13, 14, 15],
+      ],
+    ]);
     await runner.dispose();
   });
 

@@ -11,11 +11,10 @@ import type { Feeds, TensorArray, TensorData, TensorType } from './tensors.js';
  * of the same shape, and the same number of steps (a batch of equally long VAD clips). Its step
  * inputs are gathered step by step into one step's memory (none for one step: the column is the
  * step), from one column or from the arrays of requests whose tensors came whole (long clips, see
- * `encodeBatch`); its other
- * inputs are the columns themselves, and each output comes back as one column, without the feeds,
- * views and tensors per request that decoding, grouping and splitting make (in Chromium each
- * typed-array view costs about a microsecond). Gives exactly what decoding the batch, `runSteps` and
- * encoding the results give. Returns `null` for any other batch (or a plan that returns carried
+ * `encodeBatch`); its other inputs are the columns themselves, and each output comes back as one
+ * column, without the feeds, views and tensors per request that decoding, grouping and splitting
+ * make (in Chromium each typed-array view costs about a microsecond). Gives exactly what decoding
+ * the batch, `runSteps` and encoding the results give. Returns `null` for any other batch (or a plan that returns carried
  * outputs, or outputs batched along another axis than 0): the caller takes the general path, which
  * also says what is wrong with a batch that does not stack.
  */
