@@ -151,7 +151,7 @@ function uniformInputs(wire: WireBatch): Map<string, UniformInput> | null {
 function wholeTensors(columns: readonly WireColumn[], size: number): UniformInput | null {
   if (columns.length !== size) return null;
   const arrays: TensorArray[] = new Array<TensorArray>(size);
-  let first: TensorData | null = null;
+  let first: (TensorData & { dims: number[] }) | null = null;
   for (const column of columns) {
     const alone = loneTensor(column, size);
     if (alone === null || arrays[alone.request] !== undefined) return null;
@@ -160,8 +160,8 @@ function wholeTensors(columns: readonly WireColumn[], size: number): UniformInpu
     first ??= t;
     arrays[alone.request] = column.data;
   }
-  const { type, dims } = first as TensorData;
-  return { type, dims: [...dims], data: arrays };
+  const { type, dims } = first as TensorData & { dims: number[] };
+  return { type, dims, data: arrays };
 }
 
 /** The one request a column holds a tensor for, and its dims, or `null` when it holds more or its data is not that tensor. */
