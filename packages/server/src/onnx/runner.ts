@@ -142,12 +142,18 @@ export function createRunner(deps: RunnerDependencies): RunnerApi {
         const current = loaded();
         const axes = { inputs: options.inputBatchAxes, outputs: options.outputBatchAxes, scratch };
         scratch.reset();
-        const made = new Map<TensorData, OrtTensor>();
-        const step = (feeds: Feeds) => runOnce(current, feeds, made);
-        // Most batches are uniform (same shapes, same steps): run from the columns as they came.
-        const uniform = await runUniformSteps(step, batch, plan, axes);
+        // Most batches are uniform (same shapes, same steps): run from the columns as they came,
+        // each input made an ORT tensor once and the session run on them as they are.
+        const uniform = await runUniformSteps(
+          (feeds) => current.run(feeds as unknown as Record<string, OrtTensor>) as unknown as Promise<Feeds>,
+          batch,
+          plan,
+          axes,
+          (t) => new ort.Tensor(t.type, t.data, t.dims) as unknown as TensorData,
+        );
         if (uniform !== null) return transfer(uniform.wire, uniform.buffers);
-        return transferBatch(await runSteps(step, decodeBatch(batch), plan, axes));
+        const made = new Map<TensorData, OrtTensor>();
+        return transferBatch(await runSteps((feeds) => runOnce(current, feeds, made), decodeBatch(batch), plan, axes));
       }),
 
     dispose: () =>

@@ -103,6 +103,38 @@ describe('runUniformSteps', () => {
     expect(seen[1]?.state?.data).not.toBe(seen[0]?.state?.data);
   });
 
+  it("makes each input the runtime's tensor once, and steps on those", async () => {
+    const made: TensorData[] = [];
+    const fed: Feeds[] = [];
+    const inputs: number[][] = [];
+    const runtime = (t: TensorData): TensorData => {
+      const own = { ...t };
+      made.push(own);
+      return own;
+    };
+    const watched = (feeds: Feeds) => {
+      fed.push({ ...feeds });
+      inputs.push(Array.from(feeds.input?.data as Float32Array));
+      return fake(feeds);
+    };
+    const batch = [request(frames(3, 1)), request(frames(3, 2))];
+    const uniform = await runUniformSteps(watched, encodeBatch(batch).wire, plan, axes, runtime);
+    expect(decodeBatch(uniform!.wire)).toEqual(await general(batch));
+    // input, sr and the zero state: one each for the whole batch.
+    expect(made).toHaveLength(3);
+    const input = made.find((t) => t.dims.length === 2);
+    const sr = made.find((t) => t.type === 'int64');
+    expect(input).toBeDefined();
+    for (const f of fed) {
+      expect(f.input).toBe(input);
+      expect(f.sr).toBe(sr);
+    }
+    // Step t's memory holds every request's frame t.
+    expect(inputs).toEqual(
+      [0, 1, 2].map((t) => [...(frames(3, 1)[t] as number[]), ...(frames(3, 2)[t] as number[])].map(Math.fround)),
+    );
+  });
+
   it('leaves any other batch to the general path', async () => {
     const uniform = (batch: Feeds[], stepPlan: StepPlan = plan) =>
       runUniformSteps(fake, encodeBatch(batch).wire, stepPlan, axes);
@@ -157,5 +189,19 @@ describe('runUniformSteps', () => {
     await expect(
       runUniformSteps(changing, encodeBatch([request(frames(2, 1)), request(frames(2, 2))]).wire, plan, axes),
     ).rejects.toThrow('output output changes shape from one step to the next');
+    let calls = 0;
+    const dropping = async (feeds: Feeds): Promise<Feeds> => {
+      const out = await fake(feeds);
+      const { output: _, ...rest } = out;
+      return calls++ === 0 ? out : rest;
+    };
+    await expect(runUniformSteps(dropping, batch, plan, axes)).rejects.toThrow('output output is missing at step 1');
+    const onGpu = async (feeds: Feeds) => {
+      const out = await fake(feeds);
+      return { ...out, output: { ...(out.output as TensorData), data: {} as Float32Array } };
+    };
+    await expect(runUniformSteps(onGpu, batch, plan, axes)).rejects.toThrow(
+      'output output is not a numeric tensor on the CPU',
+    );
   });
 });

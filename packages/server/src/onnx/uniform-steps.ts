@@ -14,39 +14,66 @@ import type { Feeds, TensorArray, TensorData, TensorType } from './tensors.js';
  * `encodeBatch`); its other inputs are the columns themselves, and each output comes back as one
  * column, without the feeds, views and tensors per request that decoding, grouping and splitting
  * make (in Chromium each typed-array view costs about a microsecond). Gives exactly what decoding
- * the batch, `runSteps` and encoding the results give. Returns `null` for any other batch (or a plan that returns carried
- * outputs, or outputs batched along another axis than 0): the caller takes the general path, which
- * also says what is wrong with a batch that does not stack.
+ * the batch, `runSteps` and encoding the results give. Returns `null` for any other batch (or a
+ * plan that returns carried outputs, or outputs batched along another axis than 0): the caller
+ * takes the general path, which also says what is wrong with a batch that does not stack.
+ *
+ * `tensor` makes the runtime's tensor of an input, once per input and batch (the runner: an ORT
+ * tensor; by default the input as it is); `run` runs one step on those, with each carried output
+ * fed back as `run` gave it. A step costs what a hand-written loop's does: its inputs gathered,
+ * one call, its outputs put where they go.
  */
 export async function runUniformSteps(
   run: (feeds: Feeds) => Promise<Feeds>,
   wire: WireBatch,
   plan: StepPlan,
   axes: StepAxes = {},
+  tensor: (t: TensorData) => TensorData = (t) => t,
 ): Promise<EncodedBatch | null> {
   const layout = uniformLayout(wire, plan, axes);
   if (layout === null) return null;
   const { steps, entries, feeds, stepInputs } = layout;
-  const collected = new Map<string, TensorData[]>();
+  // Each input becomes the runtime's tensor once: a step input's memory is written over at every
+  // step, a carried one is replaced by the output fed back, the others stay as they are.
+  const fed: Feeds = {};
+  for (const [name, at] of stepInputs) feeds[name] = at(0);
+  for (const name in feeds) fed[name] = tensor(feeds[name] as TensorData);
+  const fills = stepInputs.map(([, at]) => at);
+  let routes: OutputRoute[] | null = null;
   for (let t = 0; t < steps; t++) {
-    for (const [name, at] of stepInputs) feeds[name] = at(t);
-    const outputs = await run(feeds);
-    for (const name in outputs) {
-      const value = outputs[name] as TensorData;
-      const into = plan.carry[name];
-      const axis = axisOf(axes.outputs ?? {}, name);
+    if (t > 0) for (const fill of fills) fill(t);
+    const outputs = await run(fed);
+    // Where each output goes, found once: a run gives the same outputs every step.
+    routes ??= Object.keys(outputs).map((name) => ({
+      name,
+      axis: axisOf(axes.outputs ?? {}, name),
+      into: plan.carry[name],
+      steps: [],
+    }));
+    for (const { name, axis, into, steps: kept } of routes) {
+      const value = outputs[name];
+      if (value === undefined) throw new TensorError('TENSOR_MISMATCH', `output ${name} is missing at step ${t}`);
       if (axis !== null) checkOutputBatch(name, value, axis, entries);
-      if (into !== undefined) feeds[into] = value;
-      else {
-        let list = collected.get(name);
-        if (list === undefined) collected.set(name, (list = []));
-        list.push(value);
-      }
+      if (into !== undefined) fed[into] = value;
+      else kept.push(value);
     }
   }
   const columns: WireColumn[] = [];
-  for (const [name, outputs] of collected) columns.push(outputColumn(name, outputs, wire.size, steps));
+  for (const { name, into, steps: kept } of routes ?? []) {
+    if (into === undefined) columns.push(outputColumn(name, kept, wire.size, steps));
+  }
   return { wire: { size: wire.size, columns }, buffers: columns.map((c) => c.data.buffer as ArrayBuffer) };
+}
+
+/** What becomes of one output at every step. */
+interface OutputRoute {
+  name: string;
+  /** Its batch axis (`null`: not batched). */
+  axis: number | null;
+  /** The input it is fed back as, if carried. */
+  into: string | undefined;
+  /** Each step's value, if not carried. */
+  steps: TensorData[];
 }
 
 interface UniformLayout {
@@ -240,6 +267,7 @@ function stepFeed(
 function outputColumn(name: string, outputs: readonly TensorData[], size: number, steps: number): WireColumn {
   const first = outputs[0] as TensorData;
   for (const step of outputs) {
+    if (!ArrayBuffer.isView(step.data)) throw new Error(`output ${name} is not a numeric tensor on the CPU`);
     if (!stacksWith(step, first, null)) {
       throw new TensorError('TENSOR_MISMATCH', `output ${name} changes shape from one step to the next`);
     }
