@@ -15,6 +15,8 @@ describe('vadBatch', () => {
     const { wire, buffers } = vadBatch(clips.map((clip) => vadFrames(clip)));
     expect(decodeBatch(wire)).toEqual(clips.map((clip) => withoutState(vadFeeds(clip))));
     expect(wire.columns.map((c) => c.name)).toEqual(['input', 'sr']);
-    expect(buffers).toEqual(wire.columns.map((c) => c.data.buffer));
+    expect(buffers).toEqual(
+      wire.columns.flatMap((c) => (Array.isArray(c.data) ? c.data : [c.data]).map((a) => a.buffer)),
+    );
   });
 });

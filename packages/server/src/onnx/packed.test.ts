@@ -26,7 +26,7 @@ describe('encodeBatch', () => {
       { name: 'input', type: 'float32', shapes: [3, 2, 1, 2, 3, 0, 1, 2, 3, 1, 1, 2] },
       { name: 'sr', type: 'int64', shapes: [0, 0, 0] },
     ]);
-    expect(buffers).toEqual(wire.columns.map((c) => c.data.buffer));
+    expect(buffers).toEqual(wire.columns.map((c) => (c.data as Float32Array).buffer));
     expect([...(wire.columns[0]?.data as Float32Array)]).toEqual([1, 2, 3, 4, 5, 6]);
     expect([...(wire.columns[1]?.data as BigInt64Array)]).toEqual([16000n, 16000n, 16000n]);
     expect(crossed(batch)).toEqual(batch);
@@ -71,7 +71,7 @@ describe('encodeBatch', () => {
     ];
     const { wire, buffers } = encodeBatch(batch);
     expect(buffers).toEqual([whole.buffer]);
-    expect(wire.columns[0]?.data.buffer).toBe(whole.buffer);
+    expect((wire.columns[0]?.data as Float32Array).buffer).toBe(whole.buffer);
     // Out of order, overlapping, or one tensor twice: copied (transferring the buffer would lose data).
     expect(encodeBatch([...batch].reverse()).buffers[0]).not.toBe(whole.buffer);
     const twice = tensor('float32', Float32Array.of(7), [1]);
@@ -80,19 +80,21 @@ describe('encodeBatch', () => {
     expect(decodeBatch(repeated.wire)).toEqual([{ x: twice }, { x: twice }]);
   });
 
-  it('leaves tensors on shared memory where they are, each in a column of its own', () => {
+  it('leaves tensors on shared memory where they are, in a column of arrays', () => {
     const shared = new Int32Array(new SharedArrayBuffer(4));
     const { wire, buffers } = encodeBatch([
       { barrier: tensor('int32', shared, [1]), x: f32([1], [1]) },
       { barrier: tensor('int32', shared, [1]) },
     ]);
     expect(wire.columns.map((c) => [c.name, c.shapes])).toEqual([
-      ['barrier', [1, 1, -1]],
+      ['barrier', [1, 1, 1, 1]],
       ['x', [1, 1, -1]],
-      ['barrier', [-1, 1, 1]],
     ]);
-    expect(wire.columns[0]?.data).toBe(shared);
+    const [first, second] = wire.columns[0]?.data as Int32Array[];
+    expect(first).toBe(shared);
+    expect(second).toBe(shared);
     expect(buffers).toHaveLength(1);
+    expect(decodeBatch(wire).map((feeds) => feeds.barrier?.data)).toEqual([shared, shared]);
   });
 
   it('sends a large tensor that fills its buffer as it is, in a column of its own', () => {
@@ -106,14 +108,18 @@ describe('encodeBatch', () => {
     ];
     const { wire, buffers } = encodeBatch(batch);
     expect(wire.columns.map((c) => c.shapes)).toEqual([
-      [1, a.length, -1, -1],
-      [-1, 1, b.length, -1],
+      [1, a.length, 1, b.length, -1],
       [-1, -1, 1, view.length],
     ]);
-    expect(wire.columns[0]?.data).toBe(a);
-    expect(wire.columns[1]?.data).toBe(b);
-    expect(buffers).toEqual([a.buffer, b.buffer, wire.columns[2]?.data.buffer]);
-    expect(wire.columns[2]?.data.buffer).not.toBe(view.buffer);
+    expect(wire.columns[0]?.data).toEqual([a, b]);
+    expect((wire.columns[0]?.data as Float32Array[])[0]).toBe(a);
+    const copied = wire.columns[1]?.data as Float32Array;
+    expect(buffers).toEqual([a.buffer, b.buffer, copied.buffer]);
+    expect(copied.buffer).not.toBe(view.buffer);
+    // Each whole-sent tensor comes back as its own array, not a view of it.
+    const decoded = decodeBatch(wire);
+    expect(decoded[0]?.x?.data).toBe(a);
+    expect(decoded[1]?.x?.data).toBe(b);
   });
 
   it('refuses a tensor whose data does not fill its dims', () => {
@@ -142,6 +148,20 @@ describe('decodeBatch', () => {
     expect(() => decodeBatch(column([1, 2, 1, 4], 5))).toThrow(message);
     expect(() => decodeBatch(column([1, 2, 1], 2))).toThrow(message);
     expect(() => decodeBatch(column([1, 2, -1, 7], 2))).toThrow(message);
+  });
+
+  it('refuses a column of arrays whose arrays do not match its shapes, one for one', () => {
+    const parts = (shapes: number[], ...lengths: number[]): WireBatch => ({
+      size: 2,
+      columns: [{ name: 'x', type: 'float32', shapes, data: lengths.map((n) => new Float32Array(n)) }],
+    });
+    expect(decodeBatch(parts([1, 2, 1, 3], 2, 3)).map((f) => f.x?.dims)).toEqual([[2], [3]]);
+    const message = "x: the batch's shapes do not match its";
+    // An array too long or too short, one array too many or too few.
+    expect(() => decodeBatch(parts([1, 2, 1, 3], 2, 4))).toThrow(`${message} 2 arrays`);
+    expect(() => decodeBatch(parts([1, 2, 1, 3], 1, 3))).toThrow(message);
+    expect(() => decodeBatch(parts([1, 2, -1], 2, 3))).toThrow(message);
+    expect(() => decodeBatch(parts([1, 2, 1, 3], 2))).toThrow(message);
   });
 });
 

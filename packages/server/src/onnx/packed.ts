@@ -21,8 +21,11 @@ export interface WireColumn {
   type: TensorType;
   /** Per request, in order: its tensor's rank, then its dims; `-1` for a request without a tensor here. */
   shapes: number[];
-  /** The present requests' data, end to end. */
-  data: TensorArray;
+  /**
+   * The present requests' data: end to end in one array, or, for tensors sent whole (see
+   * `SEND_WHOLE_BYTES`), one array per present request, in order, each holding exactly its tensor.
+   */
+  data: TensorArray | TensorArray[];
 }
 
 /** A batch encoded, and the buffers to transfer with it (whole, referenced by nothing but the batch). */
@@ -40,7 +43,8 @@ export interface WireRunner {
 /**
  * A tensor at least this large that fills its buffer alone is sent as it is, its buffer
  * transferred, instead of copied into its column: a fresh buffer is slow to fill (a long VAD
- * clip's 74 kB of frames took longer to copy than transferring a buffer costs).
+ * clip's 74 kB of frames took longer to copy than transferring a buffer costs). Such tensors of
+ * one name, type and array class share a column that lists their arrays.
  */
 export const SEND_WHOLE_BYTES = 32 * 1024;
 
@@ -48,9 +52,9 @@ export const SEND_WHOLE_BYTES = 32 * 1024;
  * Encodes a batch: per tensor name and type (and array class: a float16 tensor may come as a
  * Uint16Array or a Float16Array), every request's data copied end to end into one buffer. A
  * column whose tensors already fill one buffer exactly, in request order (the runner's results
- * do), is not copied. A tensor of `SEND_WHOLE_BYTES` or more that fills its buffer alone gets a
- * column of its own and is not copied (its buffer is transferred), nor is a tensor on shared
- * memory (posting it shares it).
+ * do), is not copied. A tensor of `SEND_WHOLE_BYTES` or more that fills its buffer alone is not
+ * copied (its buffer is transferred), nor is a tensor on shared memory (posting it shares it):
+ * those go into a column of arrays, one per request.
  */
 export function encodeBatch(batch: readonly Feeds[]): EncodedBatch {
   const columns: Gathering[] = [];
@@ -66,15 +70,15 @@ export function encodeBatch(batch: readonly Feeds[]): EncodedBatch {
           `${name}: a tensor of dims [${t.dims.join(', ')}] needs ${size} elements, got ${t.data.length}`,
         );
       }
-      const alone =
+      const whole =
         !(t.data.buffer instanceof ArrayBuffer) ||
         (t.data.byteLength >= SEND_WHOLE_BYTES && t.data.byteLength === t.data.buffer.byteLength);
-      const kind = alone ? null : t.data.constructor;
+      const kind = t.data.constructor;
       let named = byName.get(name);
       if (!named) byName.set(name, (named = []));
-      let column = kind === null ? undefined : named.find((c) => c.type === t.type && c.kind === kind);
+      let column = named.find((c) => c.type === t.type && c.kind === kind && c.whole === whole);
       if (!column) {
-        column = { name, type: t.type, kind, requests: [], arrays: [], dims: [], length: 0 };
+        column = { name, type: t.type, kind, whole, requests: [], arrays: [], dims: [], length: 0 };
         named.push(column);
         columns.push(column);
       }
@@ -88,7 +92,9 @@ export function encodeBatch(batch: readonly Feeds[]): EncodedBatch {
   const wire: WireBatch = { size: batch.length, columns: [] };
   for (const column of columns) {
     const data = columnData(column);
-    if (data.buffer instanceof ArrayBuffer) buffers.add(data.buffer);
+    for (const array of Array.isArray(data) ? data : [data]) {
+      if (array.buffer instanceof ArrayBuffer) buffers.add(array.buffer);
+    }
     wire.columns.push({ name: column.name, type: column.type, shapes: shapesOf(column, batch.length), data });
   }
   return { wire, buffers: [...buffers] };
@@ -99,10 +105,11 @@ export function decodeBatch(wire: WireBatch): Feeds[] {
   const batch: Feeds[] = [];
   for (let i = 0; i < wire.size; i++) batch.push({});
   for (const column of wire.columns) {
-    const { name, type, shapes, data } = column;
-    walkColumn(column, wire.size, (request, at, rank, offset, length) => {
+    const { name, type, shapes } = column;
+    walkColumn(column, wire.size, (request, at, rank, array, offset, length) => {
       const dims = shapes.slice(at, at + rank);
-      (batch[request] as Feeds)[name] = { type, data: data.subarray(offset, offset + length) as TensorArray, dims };
+      const data = length === array.length ? array : (array.subarray(offset, offset + length) as TensorArray);
+      (batch[request] as Feeds)[name] = { type, data, dims };
     });
   }
   return batch;
@@ -119,10 +126,9 @@ export function columnNumbers(wire: WireBatch, name: string): number[][] {
   for (let i = 0; i < wire.size; i++) rows.push([]);
   for (const column of wire.columns) {
     if (column.name !== name) continue;
-    const { data } = column;
-    walkColumn(column, wire.size, (request, _at, _rank, offset, length) => {
+    walkColumn(column, wire.size, (request, _at, _rank, array, offset, length) => {
       const row = rows[request] as number[];
-      for (let k = offset; k < offset + length; k++) row.push(Number(data[k]));
+      for (let k = offset; k < offset + length; k++) row.push(Number(array[k]));
     });
   }
   return rows;
@@ -131,28 +137,38 @@ export function columnNumbers(wire: WireBatch, name: string): number[][] {
 /**
  * Walks a column's `size` requests in order, its shapes checked against its data: `take` gets each
  * request that has a tensor there, its dims being `shapes[at … at + rank)` and its elements
- * `data[offset … offset + length)`. Throws when the shapes do not match the data.
+ * `array[offset … offset + length)` (the column's one array, or the request's own). Throws when
+ * the shapes do not match the data.
  */
-function walkColumn(
+export function walkColumn(
   { name, shapes, data }: WireColumn,
   size: number,
-  take: (request: number, at: number, rank: number, offset: number, length: number) => void,
+  take: (request: number, at: number, rank: number, array: TensorArray, offset: number, length: number) => void,
 ): void {
+  const parts = Array.isArray(data) ? data : null;
   let at = 0;
   let offset = 0;
+  let part = 0;
   let fits = true;
   for (let i = 0; i < size && fits; i++) {
     const rank = shapes[at++] as number;
     if (rank === -1) continue;
     let length = 1;
     for (let d = 0; d < rank; d++) length *= shapes[at + d] as number;
-    fits = at + rank <= shapes.length && offset + length <= data.length;
-    if (fits) take(i, at, rank, offset, length);
+    const array = parts === null ? (data as TensorArray) : parts[part++];
+    const from = parts === null ? offset : 0;
+    fits =
+      at + rank <= shapes.length &&
+      array !== undefined &&
+      (parts === null ? from + length <= array.length : length === array.length);
+    if (fits) take(i, at, rank, array as TensorArray, from, length);
     at += rank;
     offset += length;
   }
-  if (!fits || at !== shapes.length || offset !== data.length) {
-    throw new TensorError('BAD_TENSOR', `${name}: the batch's shapes do not match its ${data.length} elements`);
+  const used = parts === null ? offset === (data as TensorArray).length : part === parts.length;
+  if (!fits || at !== shapes.length || !used) {
+    const held = parts === null ? `${(data as TensorArray).length} elements` : `${parts.length} arrays`;
+    throw new TensorError('BAD_TENSOR', `${name}: the batch's shapes do not match its ${held}`);
   }
 }
 
@@ -181,18 +197,20 @@ export function feedsRunner(runner: WireRunner): {
 interface Gathering {
   name: string;
   type: TensorType;
-  /** The array class, or `null` for a tensor sent as it is (a column of its own). */
+  /** The array class. */
   kind: unknown;
+  /** Tensors sent as they are, one array per request (see `SEND_WHOLE_BYTES`). */
+  whole: boolean;
   requests: number[];
   arrays: TensorArray[];
   dims: (readonly number[])[];
   length: number;
 }
 
-function columnData({ kind, arrays, length }: Gathering): TensorArray {
-  if (kind === null) return arrays[0] as TensorArray;
-  const whole = wholeBuffer(arrays, length);
-  if (whole) return whole;
+function columnData({ kind, whole, arrays, length }: Gathering): TensorArray | TensorArray[] {
+  if (whole) return arrays;
+  const joined = wholeBuffer(arrays, length);
+  if (joined) return joined;
   const data = new (kind as new (length: number) => TensorArray)(length);
   let offset = 0;
   for (const array of arrays) {

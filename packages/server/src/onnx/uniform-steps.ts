@@ -1,3 +1,4 @@
+import { walkColumn } from './packed.js';
 import type { EncodedBatch, WireBatch, WireColumn } from './packed.js';
 import type { LayoutScratch } from './step-layout.js';
 import { zeros } from './steps.js';
@@ -62,7 +63,10 @@ export async function runUniformSteps(
   for (const { name, into, steps: kept } of routes ?? []) {
     if (into === undefined) columns.push(outputColumn(name, kept, wire.size, steps));
   }
-  return { wire: { size: wire.size, columns }, buffers: columns.map((c) => c.data.buffer as ArrayBuffer) };
+  return {
+    wire: { size: wire.size, columns },
+    buffers: columns.map((c) => (c.data as TensorArray).buffer as ArrayBuffer),
+  };
 }
 
 /** What becomes of one output at every step. */
@@ -141,9 +145,9 @@ function uniformLayout(wire: WireBatch, plan: StepPlan, axes: StepAxes): Uniform
 }
 
 /**
- * An input of a uniform batch: every request's tensor of one type and shape, either in one column
- * end to end, or (tensors large enough that `encodeBatch` sends each whole, as long VAD clips'
- * frames) one array per request, in request order.
+ * An input of a uniform batch: every request's tensor of one type, array class and shape, either in
+ * one array end to end, or one array per request, in request order (tensors large enough that
+ * `encodeBatch` sends each whole, as long VAD clips' frames).
  */
 interface UniformInput {
   type: TensorType;
@@ -151,62 +155,27 @@ interface UniformInput {
   data: TensorArray | TensorArray[];
 }
 
-/** The batch's inputs by name, or `null` unless every request has each, of one type and shape. */
+/** The batch's inputs by name, or `null` unless every request has each, of one type, array class and shape. */
 function uniformInputs(wire: WireBatch): Map<string, UniformInput> | null {
-  const inputs = new Map<string, UniformInput>();
-  const sentWhole = new Map<string, WireColumn[]>();
+  const byName = new Map<string, WireColumn[]>();
   for (const column of wire.columns) {
-    if (inputs.has(column.name)) return null;
-    const dims = uniformDims(column, wire.size);
-    if (dims !== null && !sentWhole.has(column.name))
-      inputs.set(column.name, { type: column.type, dims, data: column.data });
-    else {
-      let columns = sentWhole.get(column.name);
-      if (columns === undefined) sentWhole.set(column.name, (columns = []));
-      columns.push(column);
-    }
+    const named = byName.get(column.name);
+    if (named === undefined) byName.set(column.name, [column]);
+    else named.push(column);
   }
-  for (const [name, columns] of sentWhole) {
-    const input = wholeTensors(columns, wire.size);
+  const inputs = new Map<string, UniformInput>();
+  for (const [name, columns] of byName) {
+    const only = columns.length === 1 ? (columns[0] as WireColumn) : null;
+    const dims = only === null ? null : uniformDims(only, wire.size);
+    const input =
+      only !== null && dims !== null ? { type: only.type, dims, data: only.data } : spread(columns, wire.size);
     if (input === null) return null;
     inputs.set(name, input);
   }
   return inputs;
 }
 
-/** Columns of one request's tensor each, together one per request, all of one type, array class and shape. */
-function wholeTensors(columns: readonly WireColumn[], size: number): UniformInput | null {
-  if (columns.length !== size) return null;
-  const arrays: TensorArray[] = new Array<TensorArray>(size);
-  let first: (TensorData & { dims: number[] }) | null = null;
-  for (const column of columns) {
-    const alone = loneTensor(column, size);
-    if (alone === null || arrays[alone.request] !== undefined) return null;
-    const t = { type: column.type, data: column.data, dims: alone.dims };
-    if (first !== null && (!stacksWith(t, first, null) || t.data.constructor !== first.data.constructor)) return null;
-    first ??= t;
-    arrays[alone.request] = column.data;
-  }
-  const { type, dims } = first as TensorData & { dims: number[] };
-  return { type, dims, data: arrays };
-}
-
-/** The one request a column holds a tensor for, and its dims, or `null` when it holds more or its data is not that tensor. */
-function loneTensor({ shapes, data }: WireColumn, size: number): { request: number; dims: number[] } | null {
-  let found: { request: number; dims: number[] } | null = null;
-  let at = 0;
-  for (let i = 0; i < size; i++) {
-    const rank = shapes[at++];
-    if (rank === -1) continue;
-    if (rank === undefined || rank < 0 || found !== null) return null;
-    found = { request: i, dims: shapes.slice(at, at + rank) };
-    at += rank;
-  }
-  if (found === null || at !== shapes.length || sizeOf(found.dims) !== data.length) return null;
-  return found;
-}
-
-/** The dims every request of the column has, or `null` when they differ or one has none. */
+/** The dims every request of the column has, or `null` when they differ, one has none, or the arrays differ in class. */
 function uniformDims({ shapes, data }: WireColumn, size: number): number[] | null {
   const rank = shapes[0];
   if (rank === undefined || rank < 0 || shapes.length !== size * (rank + 1)) return null;
@@ -217,7 +186,40 @@ function uniformDims({ shapes, data }: WireColumn, size: number): number[] | nul
     for (let d = 0; d < rank; d++) if (shapes[at + 1 + d] !== dims[d]) return null;
   }
   const length = sizeOf(dims);
-  return data.length === size * length ? dims : null;
+  if (!Array.isArray(data)) return data.length === size * length ? dims : null;
+  const kind = data[0]?.constructor;
+  if (data.length !== size || data.some((a) => a.length !== length || a.constructor !== kind)) return null;
+  return dims;
+}
+
+/**
+ * An input whose requests' tensors came in several columns (some sent whole, some not), as one
+ * array per request; `null` unless each request has exactly one, all of one type, array class
+ * and shape.
+ */
+function spread(columns: readonly WireColumn[], size: number): UniformInput | null {
+  const arrays: (TensorArray | undefined)[] = new Array<TensorArray | undefined>(size);
+  let first: { type: TensorType; dims: number[]; kind: unknown } | null = null;
+  let uniform = true;
+  try {
+    for (const column of columns) {
+      const { type, shapes } = column;
+      walkColumn(column, size, (request, at, rank, array, offset, length) => {
+        const dims = shapes.slice(at, at + rank);
+        const kind = array.constructor;
+        first ??= { type, dims, kind };
+        const same = type === first.type && kind === first.kind && dims.every((d, i) => d === first?.dims[i]);
+        if (!same || dims.length !== first.dims.length || arrays[request] !== undefined) uniform = false;
+        arrays[request] = length === array.length ? array : (array.subarray(offset, offset + length) as TensorArray);
+      });
+    }
+  } catch {
+    // Shapes that do not match the data: the general path says what is wrong.
+    return null;
+  }
+  if (!uniform || first === null || arrays.some((a) => a === undefined)) return null;
+  const { type, dims } = first as { type: TensorType; dims: number[] };
+  return { type, dims, data: arrays as TensorArray[] };
 }
 
 /** Whether every request's share of the column holds the same values as the first's. */
