@@ -3,12 +3,15 @@
 // WASM), `session.run` called directly. A batch of clips steps through Silero VAD frame by frame
 // with its state carried, as crowdserve's runner does, with nothing around it.
 import * as ort from 'onnxruntime-web';
+import { watchSessionRun } from './session-run-watch.js';
 
 const FRAME = 576;
 const STATE = 128;
 
 /** @type {ort.InferenceSession | undefined} */
 let session;
+/** Timed as the timed worker times crowdserve's runner: the session.run calls alone. */
+const sessionRun = watchSessionRun(ort);
 
 /**
  * `{ type: 'ping' }` → `{ type: 'pong' }` (the thread hop alone);
@@ -38,21 +41,18 @@ self.onmessage = async (/** @type {MessageEvent} */ { data, timeStamp }) => {
     // One step's input, written over at every step: session.run has read it once its promise settles.
     const input = new Float32Array(batch * FRAME);
     const probabilities = clips.map(() => new Float32Array(steps));
-    // Timed as the timed worker times crowdserve's runner: the session.run calls alone, so that
-    // the loop's own work (tensors, copies) counts as this path's own work, as the runner's does.
-    let runMs = 0;
+    // The loop's own work (tensors, copies) counts as this path's own work, as the runner's does.
+    sessionRun.ms = 0;
     for (let t = 0; t < steps; t++) {
       for (let b = 0; b < batch; b++) input.set(clips[b].subarray(t * FRAME, (t + 1) * FRAME), b * FRAME);
-      const started = performance.now();
       const out = await session.run({ input: new ort.Tensor('float32', input, [batch, FRAME]), state, sr });
-      runMs += performance.now() - started;
       const p = /** @type {Float32Array} */ (out.output?.data);
       for (let b = 0; b < batch; b++) probabilities[b][t] = p[b];
       state = /** @type {ort.Tensor} */ (out.stateN);
     }
     const answered = performance.timeOrigin + performance.now();
     self.postMessage(
-      { type: 'result', probabilities, runMs, received, answered },
+      { type: 'result', probabilities, runMs: sessionRun.ms, received, answered },
       probabilities.map((p) => p.buffer),
     );
   } catch (error) {

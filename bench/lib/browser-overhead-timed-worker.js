@@ -7,32 +7,20 @@ import * as ort from 'onnxruntime-web';
 // Static, so the runner listens before the first message arrives; the patches below still come
 // before any call, as calls only start on a message.
 import '../../packages/server/dist/onnx/browser-worker.js';
+import { watchSessionRun } from './session-run-watch.js';
 
 const now = () => performance.timeOrigin + performance.now();
 /** @type {{ received: number[], runMs: number[], answered: number[] }} */
 let marks = { received: [], runMs: [], answered: [] };
-let runMs = 0;
-
-const run = ort.InferenceSession.prototype.run;
-// The same promise back, watched: a reaction added before the caller's runs first, and the
-// caller's chain gets no extra step (an async wrapper would add one per session.run to this path only).
-ort.InferenceSession.prototype.run = function (...args) {
-  const started = performance.now();
-  const result = run.apply(this, /** @type {any} */ (args));
-  const done = () => {
-    runMs += performance.now() - started;
-  };
-  result.then(done, done);
-  return result;
-};
+const sessionRun = watchSessionRun(ort);
 self.addEventListener('message', (event) => {
   marks.received.push(performance.timeOrigin + event.timeStamp);
-  runMs = 0;
+  sessionRun.ms = 0;
 });
 const post = self.postMessage.bind(self);
 self.postMessage = (/** @type {any} */ message, /** @type {any} */ transfer) => {
   marks.answered.push(now());
-  marks.runMs.push(runMs);
+  marks.runMs.push(sessionRun.ms);
   post(message, transfer);
 };
 
