@@ -157,6 +157,20 @@ describe('runUniformSteps', () => {
     const input = long.input as TensorData;
     const float64 = { ...long, input: tensor('float64', Float64Array.from(input.data as Float32Array), input.dims) };
     expect(await uniform([long, float64])).toBeNull();
+    // Frames spread over two columns (one sent whole, one not) and a request without any.
+    const whole = request(frames(1, 1, LONG_FRAME));
+    const small = {
+      ...whole,
+      input: tensor('float32', new Float32Array(LONG_FRAME + 1).subarray(1), [1, 1, LONG_FRAME]),
+    };
+    const { input: _input, ...without } = whole;
+    expect(encodeBatch([whole, without, small]).wire.columns.filter((c) => c.name === 'input')).toHaveLength(2);
+    expect(await uniform([whole, without, small])).toBeNull();
+    // A column of arrays with a hole where a request's array should be.
+    const holed = encodeBatch([request(frames(1, 1, LONG_FRAME)), request(frames(1, 2, LONG_FRAME))]).wire;
+    const arrays = holed.columns[0]?.data as Float32Array[];
+    delete arrays[1];
+    expect(await runUniformSteps(fake, holed, plan, axes)).toBeNull();
     // A plan that returns the final state.
     expect(await uniform([request(frames(2, 1))], { ...plan, returnCarried: true })).toBeNull();
   });

@@ -187,8 +187,13 @@ function uniformDims({ shapes, data }: WireColumn, size: number): number[] | nul
   }
   const length = sizeOf(dims);
   if (!Array.isArray(data)) return data.length === size * length ? dims : null;
+  if (data.length !== size) return null;
   const kind = data[0]?.constructor;
-  if (data.length !== size || data.some((a) => a.length !== length || a.constructor !== kind)) return null;
+  // By index, not `some`, which skips the holes a malformed batch may have.
+  for (let i = 0; i < size; i++) {
+    const array = data[i];
+    if (array === undefined || array.length !== length || array.constructor !== kind) return null;
+  }
   return dims;
 }
 
@@ -198,7 +203,7 @@ function uniformDims({ shapes, data }: WireColumn, size: number): number[] | nul
  * and shape.
  */
 function spread(columns: readonly WireColumn[], size: number): UniformInput | null {
-  const arrays: (TensorArray | undefined)[] = new Array<TensorArray | undefined>(size);
+  const arrays: (TensorArray | undefined)[] = new Array<TensorArray | undefined>(size).fill(undefined);
   let first: { type: TensorType; dims: number[]; kind: unknown } | null = null;
   let uniform = true;
   try {
