@@ -1,6 +1,6 @@
 import { transfer } from 'comlink';
 import { TensorError } from './errors.js';
-import { sizeOf } from './tensors.js';
+import { newArray, sizeOf } from './tensors.js';
 import type { Feeds, TensorArray, TensorType } from './tensors.js';
 import type { StepPlan } from './steps.js';
 
@@ -211,7 +211,7 @@ function columnData({ kind, whole, arrays, length }: Gathering): TensorArray | T
   if (whole) return arrays;
   const joined = wholeBuffer(arrays, length);
   if (joined) return joined;
-  const data = new (kind as new (length: number) => TensorArray)(length);
+  const data = newArray(kind, length);
   let offset = 0;
   for (const array of arrays) {
     data.set(array as never, offset);

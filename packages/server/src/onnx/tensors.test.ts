@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { TensorError } from './errors.js';
-import { groupByShape, splitOutputs, stackFeeds, tensor, transferablesOf } from './tensors.js';
+import { arrayOf, groupByShape, newArray, splitOutputs, stackFeeds, tensor, transferablesOf } from './tensors.js';
 import type { Feeds } from './tensors.js';
 
 const f32 = (values: number[], dims: number[]) => tensor('float32', Float32Array.from(values), dims);
@@ -14,6 +14,22 @@ describe('tensor', () => {
     );
     expect(() => tensor('float32', new Float32Array(5), [2, 3])).toThrow(/needs 6 elements, got 5/);
     expect(() => tensor('float32', new Float32Array(0), [-1])).toThrow(TensorError);
+  });
+});
+
+describe('newArray and arrayOf', () => {
+  it('make zeroed arrays of the class and length asked for, each over an ArrayBuffer that holds exactly it', () => {
+    for (const [made, Kind, bytes] of [
+      [newArray(Float32Array, 3), Float32Array, 12],
+      [newArray(BigInt64Array, 8), BigInt64Array, 64],
+      [arrayOf('float16', 5), Uint16Array, 10],
+      [arrayOf('bool', 0), Uint8Array, 0],
+    ] as const) {
+      expect(made).toBeInstanceOf(Kind);
+      expect(made.byteOffset).toBe(0);
+      expect(made.buffer.byteLength).toBe(bytes);
+      expect(Array.from(made as ArrayLike<number | bigint>, Number).every((v) => v === 0)).toBe(true);
+    }
   });
 });
 
