@@ -7,6 +7,7 @@ import {
   axisOf,
   batchCounts,
   checkOutputBatch,
+  copyTensor,
   groupByShape,
   sizeOf,
   sliceAlong,
@@ -245,7 +246,7 @@ class SteppingGroup {
     for (const [name, last] of Object.entries(this.#carriedOut)) {
       const axis = axisOf(this.#outputAxes, name);
       if (axis === null) {
-        for (let k = from; k < to; k++) (this.#finals[k] as Feeds)[name] = copy(last);
+        for (let k = from; k < to; k++) (this.#finals[k] as Feeds)[name] = copyTensor(last);
         continue;
       }
       // One buffer for the members finishing together, each a view into it.
@@ -314,10 +315,6 @@ export function zeros(
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) data.fill(0n);
   else data.fill(0);
   return { type, data, dims: stacked };
-}
-
-function copy(t: TensorData): TensorData {
-  return { type: t.type, data: t.data.slice(), dims: [...t.dims] };
 }
 
 function stepCount(feeds: Feeds, stepInputs: readonly string[], request: number): number {

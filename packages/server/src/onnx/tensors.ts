@@ -154,7 +154,7 @@ export function splitOutputs(outputs: Feeds, counts: readonly number[], axes: Ba
   for (const [name, t] of Object.entries(outputs)) {
     const axis = axisOf(axes, name);
     if (axis === null) {
-      result.forEach((r) => (r[name] = { type: t.type, data: t.data.slice(), dims: [...t.dims] }));
+      result.forEach((r) => (r[name] = copyTensor(t)));
       continue;
     }
     checkOutputBatch(name, t, axis, total);
@@ -215,6 +215,13 @@ export function isTensorType(value: unknown): value is TensorType {
 /** A zeroed array of `length` elements of `type`, over an ArrayBuffer of its own (see `newArray`). */
 export function arrayOf(type: TensorType, length: number): TensorArray {
   return newArray(ARRAY_TYPES[type], length);
+}
+
+/** A copy of `t` with data of its own (made by `newArray`, as it may cross threads). */
+export function copyTensor(t: TensorData): TensorData {
+  const data = newArray(t.data.constructor, t.data.length);
+  data.set(t.data as never);
+  return { type: t.type, data, dims: [...t.dims] };
 }
 
 /** A typed-array class, as `newArray` takes it. */
