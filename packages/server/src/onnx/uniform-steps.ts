@@ -204,18 +204,18 @@ function uniformDims({ shapes, data }: WireColumn, size: number): number[] | nul
  */
 function spread(columns: readonly WireColumn[], size: number): UniformInput | null {
   const arrays: (TensorArray | undefined)[] = new Array<TensorArray | undefined>(size).fill(undefined);
-  let first: { type: TensorType; dims: number[]; kind: unknown } | null = null;
+  let first: TensorData | null = null;
   let uniform = true;
   try {
     for (const column of columns) {
       const { type, shapes } = column;
       walkColumn(column, size, (request, at, rank, array, offset, length) => {
-        const dims = shapes.slice(at, at + rank);
-        const kind = array.constructor;
-        first ??= { type, dims, kind };
-        const same = type === first.type && kind === first.kind && dims.every((d, i) => d === first?.dims[i]);
-        if (!same || dims.length !== first.dims.length || arrays[request] !== undefined) uniform = false;
-        arrays[request] = length === array.length ? array : (array.subarray(offset, offset + length) as TensorArray);
+        const data = length === array.length ? array : (array.subarray(offset, offset + length) as TensorArray);
+        const t = { type, data, dims: shapes.slice(at, at + rank) };
+        first ??= t;
+        const same = stacksWith(t, first, null) && array.constructor === first.data.constructor;
+        if (!same || arrays[request] !== undefined) uniform = false;
+        arrays[request] = data;
       });
     }
   } catch {
@@ -223,8 +223,9 @@ function spread(columns: readonly WireColumn[], size: number): UniformInput | nu
     return null;
   }
   if (!uniform || first === null || arrays.some((a) => a === undefined)) return null;
-  const { type, dims } = first as { type: TensorType; dims: number[] };
-  return { type, dims, data: arrays as TensorArray[] };
+  const { type, dims } = first as TensorData;
+  // `dims` is a fresh slice of the column's shapes: its own already.
+  return { type, dims: dims as number[], data: arrays as TensorArray[] };
 }
 
 /** Whether every request's share of the column holds the same values as the first's. */
