@@ -56,8 +56,7 @@ describe('data prefetch on the queue socket', () => {
     const { server, calls, release } = await start();
     const first = RawJob.auto(server.url, 0, ['first']);
     await first.waitFor('process_starts');
-    const a = RawJob.auto(server.url, 0, ['a']);
-    const b = RawJob.auto(server.url, 0, ['b']);
+    const [a, b] = (await RawJob.inOrder(server.url, 0, [['a'], ['b']])) as [RawJob, RawJob];
     // Both would form the next batch: asked now, while the first batch still runs.
     await a.waitFor('send_data');
     await b.waitFor('send_data');
@@ -87,8 +86,7 @@ describe('data prefetch on the queue socket', () => {
     const { server, calls, release } = await start(2);
     const first = RawJob.auto(server.url, 0, [0]);
     await first.waitFor('process_starts');
-    const jobs = [1, 2, 3, 4].map((i) => RawJob.auto(server.url, 0, [i]));
-    await Promise.all(jobs.map((job) => job.waitFor('estimation')));
+    const jobs = await RawJob.inOrder(server.url, 0, [[1], [2], [3], [4]]);
     await jobs[1]?.waitFor('send_data');
     // Only the next batch (1 and 2) is asked.
     expect(jobs.map((job) => job.types().includes('send_data'))).toEqual([true, true, false, false]);

@@ -72,7 +72,7 @@ describe.each([
     const { server, seen, release } = await start({ async });
     const first = RawJob.auto(server.url, 0, [1]);
     await first.waitFor('process_starts');
-    const waiting = [2, 3, 4].map((x) => RawJob.auto(server.url, 0, [x]));
+    const waiting = await RawJob.inOrder(server.url, 0, [[2], [3], [4]]);
     // Prefetch asks them for their data while the first batch still runs; each is prepared on arrival.
     await vi.waitFor(() => expect(seen.prepared).toEqual([1, 2, 3, 4]));
     expect(seen.calls).toHaveLength(1);
@@ -93,7 +93,7 @@ describe.each([
     const { server, seen, release } = await start({ async });
     const first = RawJob.auto(server.url, 0, [1]);
     await first.waitFor('process_starts');
-    const good = [RawJob.auto(server.url, 0, [2]), RawJob.auto(server.url, 0, [3])];
+    const good = await RawJob.inOrder(server.url, 0, [[2], [3]]);
     const bad = RawJob.auto(server.url, 0, ['x']);
     // The refused one ends while the first batch still runs: it never takes a place in a batch.
     expect(await bad.waitClosed()).toBe(1000);

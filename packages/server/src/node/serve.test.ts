@@ -57,8 +57,7 @@ describe('queue_full', () => {
     });
     const running = RawJob.auto(server.url, 0, ['running']);
     await running.waitFor('process_starts');
-    const waiting = [RawJob.auto(server.url, 0, ['w1']), RawJob.auto(server.url, 0, ['w2'])];
-    for (const w of waiting) await w.waitFor('estimation');
+    const waiting = await RawJob.inOrder(server.url, 0, [['w1'], ['w2']]);
     const refused = RawJob.auto(server.url, 0, ['refused']);
     expect(await refused.waitClosed()).toBe(1000);
     expect(refused.types()).toEqual(['send_hash', 'queue_full']);

@@ -174,12 +174,15 @@ describe('SIGTERM on the demo server (npm start)', () => {
 
   it('finishes the running job, tells the waiting one, closes with 1001 and exits 0', async () => {
     const demo = await startDemo();
-    // The demo runs two at once, so the third waits.
-    const jobs = ['one', 'two', 'three'].map((text) => RawJob.auto(demo.url, 0, [text]));
+    // The demo runs two at once, so the third waits. It joins only once the first two run: joined together,
+    // the third could take a slot before the second, which would then start (and the signal go) 8 s later.
+    const jobs = ['one', 'two'].map((text) => RawJob.auto(demo.url, 0, [text]));
     // Generous waits: the child also starts its ONNX workers, and CI runs other test files beside it.
     await jobs[0]!.waitFor('process_starts', 30_000);
     await jobs[1]!.waitFor('process_starts', 30_000);
+    jobs.push(RawJob.auto(demo.url, 0, ['three']));
     await jobs[2]!.waitFor('estimation', 30_000);
+    expect(jobs[2]!.types()).not.toContain('process_starts');
     child!.kill('SIGTERM');
     for (const job of jobs.slice(0, 2)) {
       expect(await job.waitClosed(20_000)).toBe(1001);

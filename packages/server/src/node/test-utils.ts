@@ -54,6 +54,20 @@ export class RawJob {
     );
   }
 
+  /**
+   * Like `auto`, for several jobs whose order in the queue a test relies on: each joins (has its first
+   * estimation) before the next opens its socket. Opened together, their joins could arrive in any order.
+   */
+  static async inOrder(url: string, fnIndex: number, data: unknown[][]): Promise<RawJob[]> {
+    const jobs: RawJob[] = [];
+    for (const one of data) {
+      const job = RawJob.auto(url, fnIndex, one);
+      await job.waitFor('estimation');
+      jobs.push(job);
+    }
+    return jobs;
+  }
+
   /** Plays the client side of Gradio 3: answers send_hash and send_data as they come. */
   static auto(url: string, fnIndex: number, data: unknown[]): RawJob {
     const job = new RawJob(url);
