@@ -95,12 +95,15 @@ describe('an estimation round to a crowd', () => {
     servers.push(server);
     const running = RawJob.auto(server.url, 0, []);
     await running.waitFor('send_data');
-    const waiting: RawJob[] = [];
-    for (let i = 0; i < 100; i++) waiting.push(RawJob.auto(server.url, 0, []));
-    await Promise.all(waiting.map((job) => job.waitFor('estimation')));
+    // Opened together, they join in whatever order their frames arrive: each one's place is the rank it heard.
+    const crowd: RawJob[] = [];
+    for (let i = 0; i < 100; i++) crowd.push(RawJob.auto(server.url, 0, []));
+    await Promise.all(crowd.map((job) => job.waitFor('estimation')));
+    const ranks = (job: RawJob) => job.messages.flatMap((m) => (m.msg === 'estimation' ? [m.rank] : []));
+    const waiting = [...crowd].sort((a, b) => Number(ranks(a).at(-1)) - Number(ranks(b).at(-1)));
+    expect(waiting.map((job) => ranks(job).at(-1))).toEqual(Array.from({ length: 100 }, (_, i) => i));
     // The front of the line leaves: the 99 behind it move up one, and each hears its new rank.
     (waiting[0] as RawJob).socket.close();
-    const ranks = (job: RawJob) => job.messages.flatMap((m) => (m.msg === 'estimation' ? [m.rank] : []));
     await Promise.all(
       waiting.slice(1).map((job, i) => vi.waitFor(() => expect(ranks(job).at(-1)).toBe(i), { timeout: 10_000 })),
     );
