@@ -1,20 +1,25 @@
 // One bad request among good ones, through serve() and the real VAD model in a worker thread: the
 // bad one is refused alone (its data fails the endpoint's preprocess as it arrives), and the batch
 // it would have joined runs for the others. The workers are the built files: `npx tsc -b` first.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { serve, type Server } from '../node/serve.js';
+import { deferred } from '../node/test-utils.js';
 import { encodeVadSamples } from './vad.js';
 import { vadEndpoint } from './node.js';
 
 let server: Server;
+const hold = deferred();
 beforeAll(async () => {
   server = await serve({
     port: 0,
     host: '127.0.0.1',
     concurrencyCount: 1,
     apiOpen: true,
-    // Long enough that every request sent at once lands in one batch.
-    endpoints: { '/vad': vadEndpoint({ batch: true, maxBatchSize: 8, maxBatchDelayMs: 300 }) },
+    endpoints: {
+      '/vad': vadEndpoint({ batch: true, maxBatchSize: 8 }),
+      // Holds the one slot while the requests arrive, so that they all wait in the line together.
+      '/hold': { fn: async () => (await hold.promise, []) },
+    },
   });
 });
 afterAll(() => server.close());
@@ -27,25 +32,36 @@ const post = (data: unknown[]) =>
 
 it('refuses the bad request alone; the batch runs for the good ones', async () => {
   const tone = Float32Array.from({ length: 8000 }, (_, i) => 0.3 * Math.sin(i / 10));
-  const [good1, bad, good2, alsoBad] = await Promise.all([
+  // Sent at once, they may arrive far apart on a loaded machine: a batch that formed at the first
+  // could close before the second good one came. So they wait behind a held slot until all are in.
+  const held = fetch(`${server.url}/run/hold`, { method: 'POST', body: JSON.stringify({ data: [] }) });
+  await vi.waitFor(() => expect(server.queue.stats().running).toBe(1));
+  const [good1, bad, good2, alsoBad] = [
     post([encodeVadSamples(tone)]),
     post(['not base64!']),
     post([encodeVadSamples(tone)]),
     post([[0, 'x']]),
-  ]);
-  expect(bad).toEqual({
+  ];
+  // The bad ones are refused as they arrive, while the slot is still held; the good ones wait.
+  const refused = await Promise.all([bad, alsoBad]);
+  await vi.waitFor(() => expect(server.queue.stats().waiting).toBe(2), { timeout: 10_000 });
+  hold.resolve();
+  expect((await held).status).toBe(200);
+  const served = await Promise.all([good1, good2]);
+  expect(refused[0]).toEqual({
     status: 422,
     body: expect.objectContaining({
       detail: 'VAD: expected [samples] as numbers or as base64 little-endian float32, got a string that is neither',
     }) as unknown,
   });
-  expect(alsoBad.status).toBe(422);
-  expect(alsoBad.body.detail).toBe('VAD: sample 1: expected a finite number, got "x"');
-  for (const good of [good1, good2]) {
+  expect(refused[1].status).toBe(422);
+  expect(refused[1].body.detail).toBe('VAD: sample 1: expected a finite number, got "x"');
+  for (const good of served) {
     expect(good.status).toBe(200);
     const [probabilities] = good.body.data as [number[]];
     expect(probabilities).toHaveLength(16);
   }
-  // The two good ones ran as one batch of two: the refused ones never joined it.
-  expect(server.queue.stats()).toMatchObject({ completed: 2, batchSizes: { 2: 1 } });
+  // The two good ones ran as one batch of two (beside the held run of one): the refused ones never joined it.
+  expect(server.queue.stats()).toMatchObject({ completed: 3 });
+  expect(server.queue.stats().batchSizes).toEqual({ 1: 1, 2: 1 });
 });
