@@ -152,8 +152,8 @@ export class QueueHost {
       this.dispatch(this.engine.dataReceived(id));
       return;
     }
-    // The engine hears of the data only once it is prepared, so a job never joins a batch unprepared
-    // and a request that fails to prepare ends alone (this.fail), before any batch sees it.
+    // The engine hears of the data only once it is prepared, so a batch never starts with an unprepared
+    // member, and a request that fails to prepare ends alone (this.fail): its batch runs without it.
     let prepared: unknown;
     try {
       prepared = prepare(data);
