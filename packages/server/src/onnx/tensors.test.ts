@@ -46,7 +46,8 @@ describe('copyElements', () => {
   it('copies a run of elements between arrays of any class, short or long, leaving the rest alone', () => {
     for (const Kind of [Float32Array, Float64Array, Int32Array, Uint8Array]) {
       for (const length of [1, 3, 64, 65, 200]) {
-        const source = Kind.from({ length: length + 10 }, (_, i) => i + 1);
+        const source = new Kind(length + 10);
+        for (let i = 0; i < source.length; i++) source[i] = i + 1;
         const target = new Kind(length + 20);
         copyElements(source, 5, length, target, 7);
         expect(Array.from(target.subarray(7, 7 + length))).toEqual(Array.from(source.subarray(5, 5 + length)));
