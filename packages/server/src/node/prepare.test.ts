@@ -72,8 +72,8 @@ describe.each([
     const { server, seen, release } = await start({ async });
     const first = RawJob.auto(server.url, 0, [1]);
     await first.waitFor('process_starts');
-    const waiting = await RawJob.inOrder(server.url, 0, [[2], [3], [4]]);
     // Prefetch asks them for their data while the first batch still runs; each is prepared on arrival.
+    const waiting = await RawJob.inOrder(server.url, 0, [[2], [3], [4]], 'send_data');
     await vi.waitFor(() => expect(seen.prepared).toEqual([1, 2, 3, 4]));
     expect(seen.calls).toHaveLength(1);
     release();

@@ -57,12 +57,18 @@ export class RawJob {
   /**
    * Like `auto`, for several jobs whose order in the queue a test relies on: each joins (has its first
    * estimation) before the next opens its socket. Opened together, their joins could arrive in any order.
+   * `until` another message (`send_data`: its data is on its way) when the test relies on that order too.
    */
-  static async inOrder(url: string, fnIndex: number, data: unknown[][]): Promise<RawJob[]> {
+  static async inOrder(
+    url: string,
+    fnIndex: number,
+    data: unknown[][],
+    until: ServerMessage['msg'] = 'estimation',
+  ): Promise<RawJob[]> {
     const jobs: RawJob[] = [];
     for (const one of data) {
       const job = RawJob.auto(url, fnIndex, one);
-      await job.waitFor('estimation');
+      await job.waitFor(until);
       jobs.push(job);
     }
     return jobs;
