@@ -321,11 +321,10 @@ export function sizeOf(dims: readonly number[]): number {
 
 /** Whether `t` has `first`'s type and dims, but along `axis` (every dim when `axis` is null). */
 export function stacksWith(t: TensorData, first: TensorData, axis: number | null): boolean {
-  return (
-    t.type === first.type &&
-    t.dims.length === first.dims.length &&
-    t.dims.every((d, k) => k === axis || d === first.dims[k])
-  );
+  if (t.type !== first.type || t.dims.length !== first.dims.length) return false;
+  // A plain loop: `every` with a closure cost ~1 µs a call in Chromium (the 32 steps of a VAD batch: 30 µs).
+  for (let k = 0; k < t.dims.length; k++) if (k !== axis && t.dims[k] !== first.dims[k]) return false;
+  return true;
 }
 
 /** Elements before one index of `axis` (outer) and within one (inner), row-major. */
