@@ -186,7 +186,12 @@ export function whenAll<T>(values: (T | PromiseLike<T>)[]): T[] | Promise<T[]> {
   return pending ? Promise.all(values) : (values as T[]);
 }
 
+/** Each worker's runner as `infer` sees it, made once per worker (see `feedsRunner`). */
+const sessions = new WeakMap<Remote<RunnerApi>, OnnxSession>();
+
 /** A worker's runner as `infer` sees it: a batch crosses encoded (see `encodeBatch`), its buffers transferred. */
 function sessionOf(api: Remote<RunnerApi>): OnnxSession {
-  return feedsRunner(api);
+  let session = sessions.get(api);
+  if (session === undefined) sessions.set(api, (session = feedsRunner(api)));
+  return session;
 }
