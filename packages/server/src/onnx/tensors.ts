@@ -322,7 +322,7 @@ export function sizeOf(dims: readonly number[]): number {
 /** Whether `t` has `first`'s type and dims, but along `axis` (every dim when `axis` is null). */
 export function stacksWith(t: TensorData, first: TensorData, axis: number | null): boolean {
   if (t.type !== first.type || t.dims.length !== first.dims.length) return false;
-  // A plain loop: `every` with a closure cost ~1 µs a call in Chromium (the 32 steps of a VAD batch: 30 µs).
+  // A plain loop: a CDP profile put ~1 µs a call on `every` with a closure in Chromium (it runs per step).
   for (let k = 0; k < t.dims.length; k++) if (k !== axis && t.dims[k] !== first.dims[k]) return false;
   return true;
 }
