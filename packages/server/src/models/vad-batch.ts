@@ -1,5 +1,6 @@
 import { encodeBatch } from '../onnx/packed.js';
 import type { EncodedBatch } from '../onnx/packed.js';
+import { newArray } from '../onnx/tensors.js';
 import { VAD_CONTEXT_SAMPLES, VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE } from './vad-frames.js';
 
 /**
@@ -15,9 +16,8 @@ export function vadBatch(frames: readonly Float32Array[]): EncodedBatch {
     frames.map((data) => ({ input: { type: 'float32', data, dims: [data.length / size, 1, size] } })),
   );
   const count = frames.length;
-  // Over an ArrayBuffer of its own: 64 bytes made by length would stay in the JS heap, and
-  // transferring them costs more than the rest of the message (see `newArray`).
-  const sr = new BigInt64Array(new ArrayBuffer(8 * count)).fill(BigInt(VAD_SAMPLE_RATE));
+  // Over an ArrayBuffer of its own (`newArray`): it is transferred.
+  const sr = (newArray(BigInt64Array, count) as BigInt64Array<ArrayBuffer>).fill(BigInt(VAD_SAMPLE_RATE));
   wire.columns.push({ name: 'sr', type: 'int64', shapes: repeated([0], count), data: sr });
   return { wire, buffers: [...buffers, sr.buffer] };
 }
