@@ -108,8 +108,7 @@ export function decodeBatch(wire: WireBatch): Feeds[] {
     const { name, type, shapes } = column;
     walkColumn(column, wire.size, (request, at, rank, array, offset, length) => {
       const dims = shapes.slice(at, at + rank);
-      const data = length === array.length ? array : (array.subarray(offset, offset + length) as TensorArray);
-      (batch[request] as Feeds)[name] = { type, data, dims };
+      (batch[request] as Feeds)[name] = { type, data: requestArray(array, offset, length), dims };
     });
   }
   return batch;
@@ -170,6 +169,11 @@ export function walkColumn(
     const held = parts === null ? `${(data as TensorArray).length} elements` : `${parts.length} arrays`;
     throw new TensorError('BAD_TENSOR', `${name}: the batch's shapes do not match its ${held}`);
   }
+}
+
+/** A request's elements as `walkColumn` gives them: the array itself when it holds just them, else a view. */
+export function requestArray(array: TensorArray, offset: number, length: number): TensorArray {
+  return length === array.length ? array : (array.subarray(offset, offset + length) as TensorArray);
 }
 
 /** A batch encoded and marked for transfer (Comlink), the way both sides post one. */

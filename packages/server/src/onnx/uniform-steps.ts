@@ -1,10 +1,10 @@
-import { walkColumn } from './packed.js';
+import { requestArray, walkColumn } from './packed.js';
 import type { EncodedBatch, WireBatch, WireColumn } from './packed.js';
 import type { LayoutScratch } from './step-layout.js';
 import { zeros } from './steps.js';
 import type { StepAxes, StepPlan } from './steps.js';
 import { TensorError } from './errors.js';
-import { arrayOf, axisOf, checkOutputBatch, copyElements, sizeOf, stacksWith } from './tensors.js';
+import { arrayOf, axisOf, checkOnCpu, checkOutputBatch, copyElements, sizeOf, stacksWith } from './tensors.js';
 import type { Feeds, TensorArray, TensorData, TensorType } from './tensors.js';
 
 /**
@@ -210,7 +210,7 @@ function spread(columns: readonly WireColumn[], size: number): UniformInput | nu
     for (const column of columns) {
       const { type, shapes } = column;
       walkColumn(column, size, (request, at, rank, array, offset, length) => {
-        const data = length === array.length ? array : (array.subarray(offset, offset + length) as TensorArray);
+        const data = requestArray(array, offset, length);
         const t = { type, data, dims: shapes.slice(at, at + rank) };
         first ??= t;
         const same = stacksWith(t, first, null) && array.constructor === first.data.constructor;
@@ -275,7 +275,7 @@ function stepFeed(
 function outputColumn(name: string, outputs: readonly TensorData[], size: number, steps: number): WireColumn {
   const first = outputs[0] as TensorData;
   for (const step of outputs) {
-    if (!ArrayBuffer.isView(step.data)) throw new Error(`output ${name} is not a numeric tensor on the CPU`);
+    checkOnCpu(name, step);
     if (!stacksWith(step, first, null)) {
       throw new TensorError('TENSOR_MISMATCH', `output ${name} changes shape from one step to the next`);
     }
