@@ -6,7 +6,7 @@ import { runUniformSteps } from './uniform-steps.js';
 import type { StepPlan } from './steps.js';
 import { decodeBatch, transferBatch } from './packed.js';
 import type { WireBatch } from './packed.js';
-import { groupByShape, splitOutputs, stackFeeds } from './tensors.js';
+import { checkOnCpu, groupByShape, splitOutputs, stackFeeds } from './tensors.js';
 import type { BatchAxes, Feeds, TensorArray, TensorData, TensorType } from './tensors.js';
 
 /** The parts of an ONNX Runtime module (`onnxruntime-node` or `onnxruntime-web`) the runner uses. */
@@ -219,7 +219,7 @@ function toOrtFeeds(ort: OrtModule, feeds: Feeds, made: Map<TensorData, OrtTenso
 function fromOrtFeeds(outputs: Record<string, OrtTensor>): Feeds {
   for (const name in outputs) {
     const t = outputs[name] as OrtTensor;
-    if (!ArrayBuffer.isView(t.data)) throw new Error(`output ${name} is not a numeric tensor on the CPU`);
+    checkOnCpu(name, t);
   }
   return outputs as unknown as Feeds;
 }

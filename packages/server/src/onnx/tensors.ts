@@ -327,6 +327,11 @@ export function stacksWith(t: TensorData, first: TensorData, axis: number | null
   return true;
 }
 
+/** Throws unless an output's data is a numeric array in memory (not left on a GPU, not strings). */
+export function checkOnCpu(name: string, t: { data: unknown }): void {
+  if (!ArrayBuffer.isView(t.data)) throw new Error(`output ${name} is not a numeric tensor on the CPU`);
+}
+
 /** Elements before one index of `axis` (outer) and within one (inner), row-major. */
 export function around(dims: readonly number[], axis: number): { outer: number; inner: number } {
   return { outer: sizeOf(dims.slice(0, axis)), inner: sizeOf(dims.slice(axis + 1)) };
