@@ -98,19 +98,21 @@ export async function browserOverhead({ quick = false } = {}) {
   const machineBefore = machineLoad();
   // Many short rounds, the paths taking turns, so that other work on the machine weighs on each alike.
   const rounds = quick ? 10 : 30;
-  // Each path runs `warmup` batches first, so the figures are for code that has reached its steady
-  // state, as in a server that has run a while: V8 has optimized the JS (the pool's path is more
-  // code than the bare worker's and takes longer to get there: its 1-clip figure fell from ~0.38
-  // to ~0.24 ms going from 20 to 1000), and Chromium has tiered up ORT's WebAssembly, which a fresh
-  // worker runs at first from its baseline compiler: after 20 batches of 8 × 1 s clips each path's
-  // session.run still took 120–135 ms a batch, after 100 ~69 ms, after 300 62–67 ms.
+  // Each path first runs `warmup` batches, and batches for `warmupMs`, so the figures are for code
+  // in its steady state, as in a server that has run a while: V8 has optimized the JS (the pool's
+  // path is more code than the bare worker's and takes longer to get there: its 1-clip figure fell
+  // from ~0.38 to ~0.24 ms going from 20 to 1000 batches), and Chromium has tiered up ORT's
+  // WebAssembly, which a fresh worker runs from its baseline compiler until it is hot: after 20
+  // batches of 8 × 1 s clips each path's session.run still took 120–135 ms a batch, after 100
+  // ~69 ms, after 300 62–67 ms; 32 × 1-step batches took ~15 ms after 200 and ~8 ms after 1000.
+  const warmupMs = quick ? 5_000 : 20_000;
   const settings = [
     // One 32 ms frame per clip: a batch is one session.run, so the overhead stands out most.
-    { samples: 512, batch: 1, rounds, perRound: 10, warmup: 1000 },
-    { samples: 512, batch: 32, rounds, perRound: 5, warmup: 200 },
+    { samples: 512, batch: 1, rounds, perRound: 10, warmup: 1000, warmupMs },
+    { samples: 512, batch: 32, rounds, perRound: 5, warmup: 200, warmupMs },
     // 1 s clips (32 frames): a batch is 32 session.run calls, stepped inside the worker. One batch
     // a round, so more rounds: with 30, the median moved by ±0.1 ms from run to run.
-    { samples: 16_000, batch: 8, rounds: quick ? 10 : 100, perRound: 1, warmup: 300 },
+    { samples: 16_000, batch: 8, rounds: quick ? 10 : 100, perRound: 1, warmup: 300, warmupMs },
   ];
   const page = await startPage();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });

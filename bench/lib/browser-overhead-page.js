@@ -96,9 +96,10 @@ const mean = (/** @type {number[]} */ values) => values.reduce((a, b) => a + b, 
 /**
  * One setting: clips of `samples` samples in batches of `batch`; `rounds` rounds in which each
  * path runs `perRound` batches in turn, so that other work on the machine weighs on each alike.
- * @param {{ samples: number, batch: number, rounds: number, perRound: number, warmup: number }} setting
+ * Each path first runs at least `warmup` batches, and batches for at least `warmupMs`.
+ * @param {{ samples: number, batch: number, rounds: number, perRound: number, warmup: number, warmupMs: number }} setting
  */
-async function measure({ samples, batch, rounds, perRound, warmup }) {
+async function measure({ samples, batch, rounds, perRound, warmup, warmupMs }) {
   const audio = clip(samples);
   const steps = vadFrames(audio).length / FRAME;
   const bare = await startBare();
@@ -216,7 +217,10 @@ async function measure({ samples, batch, rounds, perRound, warmup }) {
     }));
   };
 
-  for (const name of names) for (let i = 0; i < warmup; i++) await once(name);
+  for (const name of names) {
+    const start = performance.now();
+    for (let i = 0; i < warmup || performance.now() - start < warmupMs; i++) await once(name);
+  }
   await Promise.all([readMarks('pool'), readMarks('local')]);
 
   /** Per path, per round: the mean of each part over the round's batches. */
