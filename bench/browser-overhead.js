@@ -111,9 +111,9 @@ export async function browserOverhead({ quick = false } = {}) {
     { samples: 512, batch: 1, rounds, perRound: 10, warmup: 1000, warmupMs },
     { samples: 512, batch: 32, rounds, perRound: 5, warmup: 200, warmupMs },
     // 1 s clips (32 frames): a batch is 32 session.run calls, stepped inside the worker. One batch
-    // a round, so more rounds: with 30, the median moved by ±0.1 ms from run to run. (`--quick`: 100
-    // warm-up batches, nearly warm, so the section takes ~2 min instead of ~3.)
-    { samples: 16_000, batch: 8, rounds: quick ? 10 : 100, perRound: 1, warmup: quick ? 100 : 300, warmupMs },
+    // a round, so more rounds: with 30, the median moved by ±0.1 ms from run to run. (`--quick` times
+    // 30; it warms up as long, as 100 warm-up batches still left the figure ~0.1 ms higher.)
+    { samples: 16_000, batch: 8, rounds: quick ? 30 : 100, perRound: 1, warmup: 300, warmupMs },
   ];
   const page = await startPage();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
@@ -148,7 +148,7 @@ export async function browserOverhead({ quick = false } = {}) {
     const machineAfter = machineLoad();
     console.log(
       `page: crossOriginIsolated ${measured.crossOriginIsolated}, ${measured.hardwareConcurrency} logical cores; ` +
-        'ms per batch, medians over rounds\n',
+        `each path warmed up for ≥ ${warmupMs / 1000} s first; ms per batch, medians over rounds\n`,
     );
     const label = (/** @type {any} */ r) =>
       `${r.batch} × ${r.samples === 512 ? '32 ms' : `${r.samples / 16_000} s`} (${r.steps} step${r.steps > 1 ? 's' : ''})`;
@@ -214,6 +214,7 @@ export async function browserOverhead({ quick = false } = {}) {
     );
     return {
       target: TARGET_MS,
+      warmupMs,
       crossOriginIsolated: measured.crossOriginIsolated,
       machine: { before: machineBefore, after: machineAfter },
       results: measured.results,
