@@ -25,15 +25,29 @@ const jsonNumber = (value: number | null): string =>
   value !== null && Number.isFinite(value) ? String(value) : 'null';
 
 /**
- * `JSON.stringify(message)` for an estimation, written out field by field: the same text, without
- * walking the object. A round to 10,000 waiting clients renders 10,000 of them.
+ * An estimation's numbers as plain doubles, NaN standing for null: how a conversation holds the one
+ * it has not written yet (see `join-conversation.ts`).
  */
-export function estimationJson(m: EstimationMessage): string {
+export interface EstimationFields {
+  readonly rank: number;
+  readonly queueSize: number;
+  readonly avgEventProcessTime: number;
+  readonly avgEventConcurrentProcessTime: number;
+  readonly rankEta: number;
+  readonly queueEta: number;
+}
+
+/**
+ * `JSON.stringify(estimationMessage(…))` of held fields, straight to text: no `Estimation` and no
+ * message object in between (a round to 10,000 waiting clients renders 10,000 of them, each when its
+ * frame is written). NaN is written as `null`, as `estimationMessage` writes a null time.
+ */
+export function estimationFieldsJson(f: EstimationFields): string {
   return (
-    `{"msg":"estimation","rank":${jsonNumber(m.rank)},"queue_size":${jsonNumber(m.queue_size)}` +
-    `,"avg_event_process_time":${jsonNumber(m.avg_event_process_time)}` +
-    `,"avg_event_concurrent_process_time":${jsonNumber(m.avg_event_concurrent_process_time)}` +
-    `,"rank_eta":${jsonNumber(m.rank_eta)},"queue_eta":${jsonNumber(m.queue_eta)}}`
+    `{"msg":"estimation","rank":${jsonNumber(f.rank)},"queue_size":${jsonNumber(f.queueSize)}` +
+    `,"avg_event_process_time":${jsonNumber(round(f.avgEventProcessTime))}` +
+    `,"avg_event_concurrent_process_time":${jsonNumber(round(f.avgEventConcurrentProcessTime))}` +
+    `,"rank_eta":${jsonNumber(round(f.rankEta))},"queue_eta":${jsonNumber(round(f.queueEta))}}`
   );
 }
 

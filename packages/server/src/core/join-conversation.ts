@@ -1,6 +1,6 @@
 import { parseDataMessage, parseJoinMessage, type ServerMessage } from '@crowdserve/protocol';
 import type { Estimation } from '@crowdserve/queue';
-import { estimationJson, estimationMessage, failedMessage } from './gradio3.js';
+import { estimationFieldsJson, estimationMessage, failedMessage, type EstimationFields } from './gradio3.js';
 import type { JobSink, QueueHost } from './queue-host.js';
 
 /** A transport carrying one job's conversation: a WebSocket, a MessagePort, anything with text frames. */
@@ -43,7 +43,7 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
   /** The status handed to `sendStatus` and not written yet (its render not called). */
   const unwritten = new HeldEstimation();
   // One render for the conversation's life, not one per status: a round to a crowd makes no closures.
-  const render = (): string => estimationJson(estimationMessage(unwritten.take()));
+  const render = (): string => unwritten.take();
 
   const sink: JobSink = {
     // The first estimation (at join) goes at once, before anything else the job hears; later ones
@@ -120,9 +120,9 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
  * rewrites in place (null as NaN, so each field stays a plain double). A round to a crowd then leaves
  * nothing of its own alive while the writer works through it: the engine's `Estimation`s die with the
  * round's step, instead of living on, 10,000 of them, into the garbage collector's next copy and
- * from there into the old generation.
+ * from there into the old generation. Its frame is rendered from these numbers when written.
  */
-class HeldEstimation {
+class HeldEstimation implements EstimationFields {
   held = false;
   rank = 0;
   queueSize = 0;
@@ -141,18 +141,9 @@ class HeldEstimation {
     this.avgEventConcurrentProcessTime = e.avgEventConcurrentProcessTime ?? NaN;
   }
 
-  /** The held estimation, as the engine made it; no longer held. */
-  take(): Estimation {
+  /** The held estimation's frame (the text `estimationMessage` of it makes); no longer held. */
+  take(): string {
     this.held = false;
-    return {
-      rank: this.rank,
-      queueSize: this.queueSize,
-      rankEta: nullIfNaN(this.rankEta),
-      queueEta: this.queueEta,
-      avgEventProcessTime: nullIfNaN(this.avgEventProcessTime),
-      avgEventConcurrentProcessTime: nullIfNaN(this.avgEventConcurrentProcessTime),
-    };
+    return estimationFieldsJson(this);
   }
 }
-
-const nullIfNaN = (value: number): number | null => (Number.isNaN(value) ? null : value);

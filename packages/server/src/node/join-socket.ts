@@ -17,17 +17,7 @@ export interface JoinSocketOptions extends ConversationOptions {
  * `encodeTextFrame`); `ws` still reads, pings and closes.
  */
 export function handleJoinSocket(socket: WebSocket, raw: Duplex, host: QueueHost, options: JoinSocketOptions): void {
-  const writable: WritableSocket = {
-    get bufferedAmount() {
-      return socket.bufferedAmount;
-    },
-    get readyState() {
-      return socket.readyState;
-    },
-    send: (text) => raw.write(encodeTextFrame(text)),
-    terminate: () => socket.terminate(),
-  };
-  const out = options.writer.attach(writable);
+  const out = options.writer.attach(new RawWritable(socket, raw));
   // Conversation frames come in bursts of one tick (see corkForTick); statuses of a round do not.
   const conversation = startConversation(
     {
@@ -55,4 +45,33 @@ export function handleJoinSocket(socket: WebSocket, raw: Duplex, host: QueueHost
   });
   // Errors (e.g. a frame over maxPayload: ws closes with 1009 by itself) are followed by 'close'.
   socket.on('error', () => {});
+}
+
+/**
+ * A queue socket as the status writer sees it: frames go straight to the connection, state comes
+ * from `ws`. A class, not an object literal with getters: a literal's getters are new functions per
+ * socket, which gives every socket's object a shape of its own, and the writer's reads of 10,000 of
+ * them in a round then go through V8's generic property lookup instead of inlined code.
+ */
+class RawWritable implements WritableSocket {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly raw: Duplex,
+  ) {}
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  get readyState(): number {
+    return this.socket.readyState;
+  }
+
+  send(text: string): void {
+    this.raw.write(encodeTextFrame(text));
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
 }
