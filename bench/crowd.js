@@ -64,6 +64,7 @@ const median = (records, key) =>
 async function startCrowd() {
   const child = fork(fileURLToPath(new URL('./lib/crowd-client.js', import.meta.url)), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: ['--expose-gc'],
   });
   await new Promise((resolve) => child.once('message', resolve));
   return {
@@ -119,6 +120,13 @@ async function crowdserveRun(n, nodeFlags = []) {
       r.ms = r.lastAt - at;
     }
     const { lag, rounds: serverRounds } = await ask(server.child, 'lag-stop', 'lag');
+    // Both sides counted the same timed rounds: when the server noticed the close, and how long the
+    // crowd took to read the last frame after the server wrote it (one machine, one clock).
+    rounds.forEach((r, i) => {
+      const s = serverRounds[i];
+      r.noticedMs = s === undefined ? NaN : s.startedAt - r.at;
+      r.tailMs = s === undefined ? NaN : r.lastAt - (s.startedAt + s.writtenMs);
+    });
     await ask(server.child, 'lag-start', 'ok');
     const drainAt = (await ask(server.child, 'drain', 'at')).at;
     const drained = (await ask(crowd.child, { drain: {} }, 'drained')).drained;
@@ -217,6 +225,13 @@ export async function crowd({ quick = false, clients } = {}) {
         '',
         '',
         `${fmt(median(floor.rounds, 'loopMs'), 0)} ms (one loop)`,
+      ],
+      [
+        "  the client's close noticed by the server; last frame handed to the kernel to last read (median)",
+        `${fmt(median(ours.rounds, 'noticedMs'), 1)} ms; ${fmt(median(ours.rounds, 'tailMs'), 0)} ms`,
+        '',
+        '',
+        '',
       ],
       [
         `  the same, server run with ${TUNED_FLAGS.join(' ')}: round (median, max); queue step`,

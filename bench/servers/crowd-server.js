@@ -37,17 +37,19 @@ const server = await serve({
   },
 });
 
-// The server's side of a round: from a client's leave to the last status frame handed to the socket.
-/** @type {{ engineMs: number, writtenMs: number }[]} */
+// The server's side of a round: from a client's leave (at `startedAt`, epoch ms) to the last status
+// frame handed to the socket.
+/** @type {{ startedAt: number, engineMs: number, writtenMs: number }[]} */
 const rounds = [];
 const leave = server.queue.leave.bind(server.queue);
 server.queue.leave = (id) => {
+  const startedAt = epochMs();
   const started = performance.now();
   leave(id);
   const engineMs = performance.now() - started;
   const poll = () => {
     if ((server.internalSizes().statusBacklog ?? 0) > 0) return setImmediate(poll);
-    rounds.push({ engineMs, writtenMs: performance.now() - started });
+    rounds.push({ startedAt, engineMs, writtenMs: performance.now() - started });
   };
   poll();
 };
