@@ -87,8 +87,18 @@ export class EstimatePublisher {
 
   /** Tells one job where it stands, whatever the rate (a job that just joined). */
   tell(now: number, jobId: JobId, estimation: Estimation, completesAt: number): Effect {
+    return this.record(now, jobId, this.sent.get(jobId), estimation, completesAt);
+  }
+
+  /** `tell`, given the job's record (`last`) when the caller has already looked it up. */
+  private record(
+    now: number,
+    jobId: JobId,
+    last: Sent | undefined,
+    estimation: Estimation,
+    completesAt: number,
+  ): Effect {
     if (this.pending.size > 0) this.pending.delete(jobId);
-    const last = this.sent.get(jobId);
     const rank = estimation.rank;
     if (last === undefined) {
       this.sent.set(jobId, { rank, completesAt, sentAt: now, rankSince: -Infinity });
@@ -133,7 +143,7 @@ export class EstimatePublisher {
           this.pendingFrom = Math.min(this.pendingFrom, allowedAt);
         }
       }
-      if (send) out.push(this.tell(now, jobId, source.estimation(rank), source.completion(rank)));
+      if (send) out.push(this.record(now, jobId, last, source.estimation(rank), source.completion(rank)));
       rank++;
     }
     this.dirty = false;
