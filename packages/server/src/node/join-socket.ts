@@ -59,8 +59,13 @@ class RawWritable implements WritableSocket {
     private readonly raw: Duplex,
   ) {}
 
+  /**
+   * What waits in the connection's buffer: `ws`'s own `bufferedAmount` adds what its sender queues,
+   * which is nothing here (no permessage-deflate, no Blobs: it writes at once, as `encodeTextFrame`
+   * requires), and reading it would cost each frame of a round one more cold object.
+   */
   get bufferedAmount(): number {
-    return this.socket.bufferedAmount;
+    return this.raw.writableLength;
   }
 
   get readyState(): number {
