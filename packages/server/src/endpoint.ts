@@ -55,6 +55,14 @@ interface EndpointCommon {
    */
   prepare?: (data: unknown[]) => unknown;
   /**
+   * With `prepare`: once a request is prepared, the host lets go of its raw `data`, and `fn` gets an
+   * empty array in its place (`context.prepared[i]` holds what `prepare` made of it). A waiting job
+   * then holds only that: for a 1 s VAD clip, its decoded samples instead of the 85 kB base64 string,
+   * which would otherwise outlive the garbage collector's young generation in every job. Set it when
+   * `fn` reads only `context.prepared`. @default false
+   */
+  releaseData?: boolean;
+  /**
    * Called once by the host before it accepts jobs (ONNX endpoints start their workers here).
    * A rejection fails `serve()` / `createLocalServer()` with the endpoint named.
    */

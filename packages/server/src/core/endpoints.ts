@@ -48,6 +48,11 @@ export function resolveEndpoints(endpoints: Record<string, EndpointDefinition>):
     if (definition.prepare !== undefined && typeof definition.prepare !== 'function') {
       throw new TypeError(`endpoints['${apiName}'].prepare: expected a function, got ${typeof definition.prepare}`);
     }
+    if (definition.releaseData !== undefined && typeof definition.releaseData !== 'boolean') {
+      throw new TypeError(
+        `endpoints['${apiName}'].releaseData: expected a boolean, got ${typeof definition.releaseData}`,
+      );
+    }
     checkIo(apiName, 'inputs', definition.inputs);
     checkIo(apiName, 'outputs', definition.outputs);
     const batch = definition.batch === true;

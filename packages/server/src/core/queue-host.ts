@@ -161,8 +161,10 @@ export class QueueHost {
       this.fail(id, errorMessage(error), true);
       return;
     }
+    const release = endpoint?.definition.releaseData === true;
     if (!isPromiseLike(prepared)) {
       job.prepared = prepared;
+      if (release) job.data = []; // what fn gets in its place (releaseData)
       this.dispatch(this.engine.dataReceived(id));
       return;
     }
@@ -171,6 +173,7 @@ export class QueueHost {
         // The job may have ended meanwhile (its client left, its data timed out, shutdown).
         if (this.jobs.get(id) !== job) return;
         job.prepared = value;
+        if (release) job.data = [];
         this.dispatch(this.engine.dataReceived(id));
       },
       (error: unknown) => {

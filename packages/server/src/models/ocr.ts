@@ -54,6 +54,8 @@ export function ocrModel(
       const reading = ctcGreedyDecode(probabilities.data as Float32Array, steps, classCount, classes());
       return [reading.text, reading.confidence];
     },
+    // postprocess reads only the result: a waiting line holds its tensor, not its pixels' JSON.
+    releaseData: true,
   };
 }
 

@@ -83,6 +83,8 @@ export function vadModel(options: VadOptions = {}): Omit<OnnxEndpointOptions<Flo
       return columnNumbers(await session.runStepsEncoded(wire, VAD_STEPS, buffers), 'output');
     },
     postprocess: (probabilities) => [probabilities, speechSegments(probabilities, resolved)],
+    // postprocess reads only the result: a waiting clip holds its frames, not its base64 text.
+    releaseData: true,
   };
 }
 

@@ -132,6 +132,50 @@ describe.each([
   });
 });
 
+it('with releaseData, lets go of the data once prepared: fn gets [] in its place, and what prepare made', async () => {
+  const calls: { requests: unknown[][]; prepared: readonly unknown[] | undefined }[] = [];
+  const server = await serve({
+    port: 0,
+    host: '127.0.0.1',
+    concurrencyCount: 1,
+    endpoints: {
+      '/double': {
+        batch: true,
+        maxBatchSize: 4,
+        releaseData: true,
+        prepare: ([x]: unknown[]) => (x as number) * 2,
+        fn: (requests: unknown[][], { prepared }: HandlerContext) => {
+          calls.push({ requests, prepared });
+          return (prepared ?? []).map((p) => [p]);
+        },
+      },
+      '/async': {
+        releaseData: true,
+        prepare: async ([x]: unknown[]) => `prepared ${String(x)}`,
+        fn: (data: unknown[], { prepared }: HandlerContext) => [data.length, prepared?.[0]],
+      },
+    },
+  });
+  servers.push(server);
+  const job = RawJob.auto(server.url, 0, [21]);
+  await job.waitClosed();
+  expect(job.last()).toMatchObject({ msg: 'process_completed', success: true, output: { data: [42] } });
+  expect(calls).toEqual([{ requests: [[]], prepared: [42] }]);
+  // HTTP predict, through an asynchronous prepare.
+  const answer = await fetch(`${server.url}/run/async`, { method: 'POST', body: JSON.stringify({ data: ['x'] }) });
+  expect(((await answer.json()) as { data: unknown[] }).data).toEqual([0, 'prepared x']);
+});
+
+it('refuses a releaseData that is not a boolean', async () => {
+  await expect(
+    serve({
+      port: 0,
+      host: '127.0.0.1',
+      endpoints: { '/x': { releaseData: 'yes' as never, prepare: (d: unknown[]) => d, fn: (d: unknown[]) => d } },
+    }),
+  ).rejects.toThrow("endpoints['/x'].releaseData: expected a boolean, got string");
+});
+
 it('drops the preparation of a job whose client left before it finished', async () => {
   const gate = deferred<number>();
   let fnCalls = 0;

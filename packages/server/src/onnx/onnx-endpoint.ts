@@ -162,6 +162,7 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
     expectedDurationMs: resolved.expectedDurationMs,
     timeoutMs: resolved.timeoutMs,
     prepare: (data: unknown[]) => preprocess(data),
+    releaseData: resolved.releaseData,
     setup,
     dispose,
   };

@@ -51,6 +51,7 @@ describe('validateOnnxOptions', () => {
         'steps: expected { stepInputs: [names…], carry: { output: input }, returnCarried?, zeros? } or null',
       ],
       [{ batch: 'yes' as never }, 'batch: expected a boolean, got "yes"'],
+      [{ releaseData: 1 as never }, 'releaseData: expected a boolean, got 1'],
     ];
     for (const [options, message] of cases) {
       expect(() => validate(options)).toThrow(OnnxOptionsError);

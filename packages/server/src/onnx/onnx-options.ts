@@ -34,6 +34,12 @@ export interface OnnxEndpointOptions<Prepared = Feeds, Result = Feeds> {
   /** One request's result (by default the model's output feeds) and its `data` in, its output `data` out. */
   postprocess: (result: Result, data: unknown[]) => unknown[] | Promise<unknown[]>;
   /**
+   * Under a host, let go of each request's `data` once `preprocess` made its item, so a waiting job
+   * holds only the item; `postprocess` then gets `[]` as the data. Set it when `postprocess` does not
+   * read the data (the built-in VAD and OCR endpoints do). @default false
+   */
+  releaseData?: boolean;
+  /**
    * For a recurrent model: step inputs and carried state, stepped through inside the worker. The
    * items are then the feeds, each step input with a leading step axis. @default null (one run per batch)
    */
@@ -73,6 +79,7 @@ export const DEFAULT_ONNX_ENDPOINT_OPTIONS = {
   expectedDurationMs: null,
   warmup: null,
   steps: null,
+  releaseData: false,
 } as const;
 
 export const NODE_DEFAULT_EXECUTION_PROVIDERS: readonly string[] = ['cpu'];
@@ -86,6 +93,7 @@ export interface ResolvedOnnxOptions<Prepared, Result> extends OnnxEndpointOptio
   sessionOptions: SessionOptions;
   warmup: unknown[] | null;
   steps: StepPlan | null;
+  releaseData: boolean;
   batch: boolean;
   maxBatchSize: number;
   maxBatchDelayMs: number;
@@ -126,6 +134,7 @@ export function validateOnnxOptions<Prepared, Result>(
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const resolved = { ...DEFAULT_ONNX_ENDPOINT_OPTIONS, ...(given as OnnxEndpointOptions<Prepared, Result>) };
   if (typeof resolved.batch !== 'boolean') fail('batch', 'a boolean', resolved.batch);
+  if (typeof resolved.releaseData !== 'boolean') fail('releaseData', 'a boolean', resolved.releaseData);
   if (!Number.isInteger(resolved.maxBatchSize) || resolved.maxBatchSize < 1) {
     fail('maxBatchSize', 'an integer ≥ 1', resolved.maxBatchSize);
   }
