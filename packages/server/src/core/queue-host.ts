@@ -162,19 +162,19 @@ export class QueueHost {
       return;
     }
     const release = endpoint?.definition.releaseData === true;
-    if (!isPromiseLike(prepared)) {
-      job.prepared = prepared;
+    const settle = (value: unknown): void => {
+      job.prepared = value;
       if (release) job.data = []; // what fn gets in its place (releaseData)
       this.dispatch(this.engine.dataReceived(id));
+    };
+    if (!isPromiseLike(prepared)) {
+      settle(prepared);
       return;
     }
     Promise.resolve(prepared).then(
       (value) => {
         // The job may have ended meanwhile (its client left, its data timed out, shutdown).
-        if (this.jobs.get(id) !== job) return;
-        job.prepared = value;
-        if (release) job.data = [];
-        this.dispatch(this.engine.dataReceived(id));
+        if (this.jobs.get(id) === job) settle(value);
       },
       (error: unknown) => {
         if (this.jobs.get(id) === job) this.fail(id, errorMessage(error), true);
