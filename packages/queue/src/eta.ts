@@ -148,13 +148,13 @@ export class DispatchSimulation implements EtaResult {
           wakeAt = Math.min(wakeAt, busy.peek());
         }
       }
-      if (pick >= 0) this.form(pick, Math.max(now, this.slots.pop()));
+      if (pick >= 0) this.form(pick, Math.max(now, this.slots.pop()), now);
       else if (wakeAt === Infinity) return;
       else this.slots.push(Math.max(this.slots.pop(), wakeAt));
     }
   }
 
-  private form(e: number, slotFreeAt: number): void {
+  private form(e: number, slotFreeAt: number, now: number): void {
     const endpoint = this.endpoints[e] as EtaEndpoint;
     const line = this.ranks[e] as number[];
     const from = this.cursor[e] as number;
@@ -167,11 +167,11 @@ export class DispatchSimulation implements EtaResult {
     // the jobs expected to join meanwhile fill it.
     if (size < max && endpoint.maxBatchDelayMs > 0) {
       const closeAt = (this.joinedAt[line[from] as number] as number) + endpoint.maxBatchDelayMs;
-      const fullAt = rate > 0 ? this.now + (max - size) / rate : Infinity;
+      const fullAt = rate > 0 ? now + (max - size) / rate : Infinity;
       start = Math.max(start, Math.min(closeAt, fullAt));
     }
     if (this.firstBatchStart === Infinity) this.firstBatchStart = start;
-    const expected = Math.min(max, size + rate * Math.max(0, start - this.now));
+    const expected = Math.min(max, size + rate * Math.max(0, start - now));
     const floor = this.last[e] ? (this.completions[line[from - 1] as number] as number) : -Infinity;
     const batch = { start, size, expected, from, done: Infinity, floor };
     this.last[e] = batch;
@@ -191,14 +191,12 @@ export class DispatchSimulation implements EtaResult {
       const joining = Math.min(room, line.length - from);
       if (joining <= 0) continue;
       const before = batch.done;
-      // The newcomers were among the jobs it was expected to take; a later start takes more.
+      // The newcomers were among the jobs it was expected to take: from now on, only the ones still to
+      // join until it starts are expected.
       const start = Math.max(batch.start, now);
       const rate = (this.endpoints[e] as EtaEndpoint).arrivalsPerMs ?? 0;
       batch.size += joining;
-      batch.expected = Math.min(
-        (this.endpoints[e] as EtaEndpoint).maxBatchSize,
-        Math.max(batch.size, batch.expected + rate * (start - batch.start)),
-      );
+      batch.expected = Math.min((this.endpoints[e] as EtaEndpoint).maxBatchSize, batch.size + rate * (start - now));
       batch.start = start;
       this.cursor[e] = from + joining;
       const after = this.complete(e, batch);
