@@ -42,6 +42,24 @@ describe('parseVadSamples', () => {
     expect(() => parseVadSamples([[0, 'x']])).toThrow(InputError);
     expect(() => parseVadSamples([{}])).toThrow(/expected \[samples\]/);
   });
+
+  it('takes float32 extremes and names the first non-finite sample of a long clip', () => {
+    const clip = Float32Array.from({ length: 16_000 }, (_, i) => [3.4e38, -3.4e38, -0, 1e-45, 0.5][i % 5] as number);
+    expect(parseVadSamples([clip])).toEqual(clip);
+    expect(parseVadSamples([encodeVadSamples(clip)])).toEqual(clip);
+    for (const [bad, at] of [
+      [NaN, 15_999],
+      [Infinity, 7],
+      [-Infinity, 0],
+    ] as const) {
+      const broken = clip.slice();
+      broken[at] = bad;
+      broken[15_000] = NaN;
+      const first = Math.min(at, 15_000);
+      expect(() => parseVadSamples([encodeVadSamples(broken)])).toThrow(`VAD: sample ${first}: expected a finite`);
+      expect(() => parseVadSamples([broken])).toThrow(`VAD: sample ${first}: expected a finite`);
+    }
+  });
 });
 
 describe('vadFeeds', () => {
