@@ -151,13 +151,19 @@ describe('simulateDispatch', () => {
   });
 
   describe('jobs added at the back after a run', () => {
-    function extended(input: Omit<EtaInput, 'waiting'>, first: WaitingEntry[], later: WaitingEntry[]): number[] {
+    /** A pass over `first` at `input.now`, then extended by each of `later`, run at `at`. */
+    function extended(
+      input: Omit<EtaInput, 'waiting'>,
+      first: WaitingEntry[],
+      later: WaitingEntry[],
+      at = input.now,
+    ): number[] {
       const simulation = new DispatchSimulation(input.now, input.concurrencyCount, input.endpoints, input.busy);
       for (const entry of first) simulation.add(entry);
       simulation.run();
       for (const entry of later) {
         simulation.add(entry);
-        simulation.run();
+        simulation.run(at);
       }
       return [...simulation.completions];
     }
@@ -193,48 +199,34 @@ describe('simulateDispatch', () => {
       expect(simulation.completions).toEqual([2_000, 4_000]);
     });
 
+    /** One slot, busy until 2 s; S(b) = b seconds. */
+    const slotBusyUntil2s = (maxBatchSize: number, arrivalsPerMs: number) => ({
+      now: 0,
+      concurrencyCount: 1,
+      endpoints: [endpoint((b) => 1_000 * b, { maxBatchSize, arrivalsPerMs })],
+      busy: [{ fnIndex: 0, freeAt: 2_000 }],
+    });
+
     it('expect joins only from the time they are run at: the ones since the first run are in the line', () => {
-      const input = {
-        now: 0,
-        concurrencyCount: 1,
-        endpoints: [endpoint((b) => 1_000 * b, { maxBatchSize: 2, arrivalsPerMs: 0.0002 })],
-        busy: [{ fnIndex: 0, freeAt: 2_000 }],
-      };
-      const simulation = new DispatchSimulation(input.now, input.concurrencyCount, input.endpoints, input.busy);
-      for (const entry of waiting([0, 0])) simulation.add(entry);
-      simulation.run();
-      simulation.add({ jobId: 'late', fnIndex: 0, joinedAt: 1_500 });
-      simulation.run(1_500);
+      const input = slotBusyUntil2s(2, 0.0002);
+      const jobs = [...waiting([0, 0]), { jobId: 'late', fnIndex: 0, joinedAt: 1_500 }];
       // Its batch forms at 4 s, 2.5 s after it joined: 1 + 0.5 jobs expected, S(1.5) = 1.5 s. Counted
       // from the first run (0 ms) it would expect 1 + 0.8 jobs: 5.8 s.
-      expect(simulation.completions).toEqual([4_000, 4_000, 5_500]);
-      const fresh = simulate({
-        ...input,
-        now: 1_500,
-        waiting: [...waiting([0, 0]), { jobId: 'late', fnIndex: 0, joinedAt: 1_500 }],
-      });
-      expect(fresh.completions).toEqual([4_000, 4_000, 5_500]);
+      expect(extended(input, jobs.slice(0, 2), jobs.slice(2), 1_500)).toEqual([4_000, 4_000, 5_500]);
+      expect(simulate({ ...input, now: 1_500, waiting: jobs }).completions).toEqual([4_000, 4_000, 5_500]);
     });
 
     it('joining the last batch, leave it expecting the joins still to come, as a fresh pass does', () => {
-      const input = {
-        now: 0,
-        concurrencyCount: 1,
-        endpoints: [endpoint((b) => 1_000 * b, { maxBatchSize: 4, arrivalsPerMs: 0.0005 })],
-        busy: [{ fnIndex: 0, freeAt: 2_000 }],
-      };
-      const simulation = new DispatchSimulation(input.now, input.concurrencyCount, input.endpoints, input.busy);
-      simulation.add({ jobId: 'a', fnIndex: 0, joinedAt: 0 });
-      simulation.run();
-      // Starts at 2 s with 1 + 1 expected: S(2).
-      expect(simulation.completions).toEqual([4_000]);
+      const input = slotBusyUntil2s(4, 0.0005);
+      const jobs = [
+        { jobId: 'a', fnIndex: 0, joinedAt: 0 },
+        { jobId: 'b', fnIndex: 0, joinedAt: 1_000 },
+      ];
+      // At 0 s: it starts at 2 s with 1 + 1 expected, S(2).
+      expect(simulate({ ...input, waiting: jobs.slice(0, 1) }).completions).toEqual([4_000]);
       // One of the two expected joined at 1 s; half a join is still expected in the second before it starts.
-      const late = { jobId: 'b', fnIndex: 0, joinedAt: 1_000 };
-      simulation.add(late);
-      simulation.run(1_000);
-      expect(simulation.completions).toEqual([4_500, 4_500]);
-      const fresh = simulate({ ...input, now: 1_000, waiting: [{ jobId: 'a', fnIndex: 0, joinedAt: 0 }, late] });
-      expect(fresh.completions).toEqual([4_500, 4_500]);
+      expect(extended(input, jobs.slice(0, 1), jobs.slice(1), 1_000)).toEqual([4_500, 4_500]);
+      expect(simulate({ ...input, now: 1_000, waiting: jobs }).completions).toEqual([4_500, 4_500]);
     });
 
     it('stay unknown while every slot is', () => {
