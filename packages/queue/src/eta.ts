@@ -187,16 +187,17 @@ export class DispatchSimulation implements EtaResult {
       const line = this.ranks[e] as number[];
       const from = this.cursor[e] as number;
       if (!batch || from >= line.length) continue;
-      const room = (this.endpoints[e] as EtaEndpoint).maxBatchSize - batch.size;
+      const endpoint = this.endpoints[e] as EtaEndpoint;
+      const room = endpoint.maxBatchSize - batch.size;
       const joining = Math.min(room, line.length - from);
       if (joining <= 0) continue;
       const before = batch.done;
       // The newcomers were among the jobs it was expected to take: from now on, only the ones still to
       // join until it starts are expected.
       const start = Math.max(batch.start, now);
-      const rate = (this.endpoints[e] as EtaEndpoint).arrivalsPerMs ?? 0;
+      const rate = endpoint.arrivalsPerMs ?? 0;
       batch.size += joining;
-      batch.expected = Math.min((this.endpoints[e] as EtaEndpoint).maxBatchSize, batch.size + rate * (start - now));
+      batch.expected = Math.min(endpoint.maxBatchSize, batch.size + rate * (start - now));
       batch.start = start;
       this.cursor[e] = from + joining;
       const after = this.complete(e, batch);
