@@ -43,8 +43,8 @@ const server = await serve({
 const rounds = [];
 const leave = server.queue.leave.bind(server.queue);
 server.queue.leave = (id) => {
-  const startedAt = epochMs();
   const started = performance.now();
+  const startedAt = performance.timeOrigin + started;
   leave(id);
   const engineMs = performance.now() - started;
   const poll = () => {
