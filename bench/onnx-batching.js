@@ -12,12 +12,18 @@
 // Every session runs with intraOpNumThreads 1, crowdserve's and the bare loop's alike: on a 2-core
 // machine the one worker's second ORT thread would fight the server's main thread and the load
 // generator for the same cores.
+//
+// Two rows say where the gap to the bare loop is: the pool alone (the endpoint's handler called in
+// this process, no queue, no sockets), and the bare loop run beside the server doing the batched
+// socket run's work with its model replaced by a timer (no worker): what a model thread loses on
+// this machine next to the server's main thread and the load generator, whoever runs the model.
 import { encodeVadSamples } from '@crowdserve/server/node';
 import { serverDelta, startOnnxServer } from './lib/onnx-child.js';
 import { httpJob, saturate, wsJob } from './lib/load.js';
 import { machineLoad } from './lib/machine.js';
 import { fmt, table } from './lib/stats.js';
 import { bareVadLoop } from './lib/vad-bare.js';
+import { bareVadBesideServer } from './lib/vad-beside.js';
 import { poolVadLoop } from './lib/vad-pool.js';
 
 const CLIP_SAMPLES = 16_000;
@@ -64,8 +70,9 @@ async function throughQueue(transport, endpoint, data, window) {
 /**
  * One round: per transport, batching off, then batching on next to a bare loop at batch 32 (the
  * pair the "vs bare" ratio compares: adjacent runs, so the VM's drift over a round weighs on both
- * alike; the pair's order alternates from round to round); then the unbatched bare loop and the
- * pool alone.
+ * alike; the pair's order alternates from round to round); then the unbatched bare loop, the pool
+ * alone, and the bare loop beside the server's socket work with no model thread in it (what the
+ * machine, not crowdserve, takes from a model thread there).
  * @param {Float32Array} samples
  * @param {{ warmupMs: number, measureMs: number }} window
  * @param {number} index the round's number, from 0
@@ -88,7 +95,9 @@ async function round(samples, window, index) {
   }
   const bareUnbatched = await bareVadLoop(samples, { ...loop, batchSize: 1 });
   const pool = await poolVadLoop(samples, loop);
-  return { queue, bareUnbatched, pool };
+  const bareBatchMs = (BATCH_SIZE * 1000 * 2) / (queue.ws.bare.clipsPerSecond + queue.http.bare.clipsPerSecond);
+  const beside = await bareVadBesideServer(samples, { ...loop, batchMs: bareBatchMs, inFlight: IN_FLIGHT });
+  return { queue, bareUnbatched, pool, beside };
 }
 
 /** The mean over rounds of the number `pick` finds in each. */
@@ -139,6 +148,10 @@ export async function onnxBatching({ quick = false } = {}) {
   const pairedBare = (/** @type {'ws' | 'http'} */ t) => meanOf(rounds, (r) => r.queue[t].bare.clipsPerSecond);
   const bareUnbatched = { clipsPerSecond: meanOf(rounds, (r) => r.bareUnbatched.clipsPerSecond) };
   const pool = { clipsPerSecond: meanOf(rounds, (r) => r.pool.clipsPerSecond) };
+  const beside = {
+    clipsPerSecond: meanOf(rounds, (r) => r.beside.clipsPerSecond),
+    serverJobsPerSecond: meanOf(rounds, (r) => r.beside.serverJobsPerSecond),
+  };
 
   const transports = {
     ws: 'queue socket (Gradio 3; data asked for while waiting)',
@@ -182,12 +195,21 @@ export async function onnxBatching({ quick = false } = {}) {
       clipsPerSecond: on.jobsPerSecond,
       bareClipsPerSecond: pairedBare(/** @type {'ws' | 'http'} */ (transport)),
       target: TARGET_VS_BARE,
+      note: null,
     })),
     {
       scenario: 'the pool alone (handler called in-process, no queue)',
       clipsPerSecond: pool.clipsPerSecond,
       bareClipsPerSecond: bare.clipsPerSecond,
       target: null,
+      note: '(where the gap is)',
+    },
+    {
+      scenario: `a bare loop beside the socket server, its model a timer (${fmt(beside.serverJobsPerSecond, 0)} jobs/s; no worker)`,
+      clipsPerSecond: beside.clipsPerSecond,
+      bareClipsPerSecond: bare.clipsPerSecond,
+      target: null,
+      note: "(the machine's share)",
     },
   ].map((r) => ({ ...r, ratio: r.clipsPerSecond / r.bareClipsPerSecond }));
   console.log(
@@ -200,7 +222,7 @@ export async function onnxBatching({ quick = false } = {}) {
       fmt(r.clipsPerSecond, 1),
       r.target === null ? `${fmt(r.bareClipsPerSecond, 1)} (all)` : fmt(r.bareClipsPerSecond, 1),
       fmt(r.ratio),
-      r.target === null ? '(where the gap is)' : `≥ ${r.target}`,
+      r.target === null ? (r.note ?? '') : `≥ ${r.target}`,
       r.target === null ? '' : r.ratio >= r.target ? 'yes' : 'NO',
     ]),
   );
@@ -240,7 +262,8 @@ export async function onnxBatching({ quick = false } = {}) {
       `rounds (clips/s): ws off ${each((r) => r.queue.ws.off.jobsPerSecond)}; ws on ${each((r) => r.queue.ws.on.jobsPerSecond)}; ` +
         `http off ${each((r) => r.queue.http.off.jobsPerSecond)}; http on ${each((r) => r.queue.http.on.jobsPerSecond)}; ` +
         `bare next to ws on ${each((r) => r.queue.ws.bare.clipsPerSecond)}; bare next to http on ${each((r) => r.queue.http.bare.clipsPerSecond)}; ` +
-        `pool ${each((r) => r.pool.clipsPerSecond)} (each pair's order alternates: batched first in round 1)`,
+        `pool ${each((r) => r.pool.clipsPerSecond)}; bare beside the server ${each((r) => r.beside.clipsPerSecond)} ` +
+        `(each pair's order alternates: batched first in round 1)`,
     );
   }
 
@@ -255,6 +278,7 @@ export async function onnxBatching({ quick = false } = {}) {
     bare,
     bareUnbatched,
     pool,
+    beside,
     onOff: onOff.map((r) => ({ ...r, target: TARGET_ON_OFF })),
     vsBare,
   };

@@ -1,0 +1,39 @@
+// @ts-check
+// How much this machine takes from a model thread while a crowdserve server does its socket work
+// beside it: the bare loop (in a worker thread) run while the VAD endpoint's server, its model
+// replaced by a timer (bench/servers/vad-standin-server.js), takes the batched bench's load. No
+// crowdserve worker runs, so what the bare loop loses against its run alone is the machine's share
+// of the gap between crowdserve and the bare loop, not crowdserve's.
+import { Worker } from 'node:worker_threads';
+import { encodeVadSamples } from '@crowdserve/server/node';
+import { startChild } from './child.js';
+import { saturate, wsJob } from './load.js';
+
+/**
+ * @param {Float32Array} samples
+ * @param {{ batchSize: number, batchMs: number, inFlight: number, sessionOptions: Record<string, unknown>, warmupMs: number, measureMs: number }} options
+ *   `batchMs`: how long the stand-in's batch takes (the bare loop's time for one).
+ */
+export async function bareVadBesideServer(samples, { batchSize, batchMs, inFlight, ...loop }) {
+  const server = await startChild('servers/vad-standin-server.js', [
+    JSON.stringify({ maxBatchSize: batchSize, batchMs }),
+  ]);
+  try {
+    const job = wsJob(server.url, [encodeVadSamples(samples)]);
+    // The load runs from a second before the bare loop starts to a second after it ends.
+    const settleMs = 1000;
+    const load = saturate(job, { inFlight, warmupMs: settleMs, measureMs: loop.warmupMs + loop.measureMs + settleMs });
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    const worker = new Worker(new URL('./vad-bare-worker.js', import.meta.url), {
+      workerData: { samples, batchSize, ...loop },
+    });
+    const bare = await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    const { jobsPerSecond } = await load;
+    return { .../** @type {{ clipsPerSecond: number, runMs: number }} */ (bare), serverJobsPerSecond: jobsPerSecond };
+  } finally {
+    await server.stop();
+  }
+}
