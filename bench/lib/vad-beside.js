@@ -23,16 +23,22 @@ export async function bareVadBesideServer(samples, { batchSize, batchMs, inFligh
     // The load runs from a second before the bare loop starts to a second after it ends.
     const settleMs = 1000;
     const load = saturate(job, { inFlight, warmupMs: settleMs, measureMs: loop.warmupMs + loop.measureMs + settleMs });
-    await new Promise((resolve) => setTimeout(resolve, settleMs));
-    const worker = new Worker(new URL('./vad-bare-worker.js', import.meta.url), {
-      workerData: { samples, batchSize, ...loop },
-    });
-    const bare = await new Promise((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    });
-    const { jobsPerSecond } = await load;
-    return { .../** @type {{ clipsPerSecond: number, runMs: number }} */ (bare), serverJobsPerSecond: jobsPerSecond };
+    const bareLoop = async () => {
+      await new Promise((resolve) => setTimeout(resolve, settleMs));
+      const worker = new Worker(new URL('./vad-bare-worker.js', import.meta.url), {
+        workerData: { samples, batchSize, ...loop },
+      });
+      return /** @type {Promise<{ clipsPerSecond: number, runMs: number }>} */ (
+        new Promise((resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+          worker.once('exit', (code) => reject(new Error(`the bare loop's worker exited with ${code}`)));
+        })
+      );
+    };
+    // Together, so that either one failing fails the run and the other's failure is not left unhandled.
+    const [bare, { jobsPerSecond }] = await Promise.all([bareLoop(), load]);
+    return { ...bare, serverJobsPerSecond: jobsPerSecond };
   } finally {
     await server.stop();
   }
