@@ -8,7 +8,8 @@ import { startChild } from './child.js';
  */
 
 /**
- * @param {{ model: 'vad' | 'ocr', concurrencyCount: number, endpoint: Record<string, unknown> }} config
+ * @param {{ model: 'vad' | 'ocr', concurrencyCount: number, endpoint: Record<string, unknown>,
+ *   standIn?: { batchMs: number, answer: unknown[] } }} config (see bench/servers/onnx-server.js)
  * @param {string[]} [execArgv] Node flags for the server (`--cpu-prof` to see where its time goes)
  */
 export async function startOnnxServer(config, execArgv = []) {

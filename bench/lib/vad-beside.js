@@ -1,12 +1,12 @@
 // @ts-check
 // How much this machine takes from a model thread while a crowdserve server does its socket work
 // beside it: the bare loop (in a worker thread) run while the VAD endpoint's server, its model
-// replaced by a timer (bench/servers/vad-standin-server.js), takes the batched bench's load. No
+// replaced by a timer (`standIn`, see bench/servers/onnx-server.js), takes the batched bench's load. No
 // crowdserve worker runs, so what the bare loop loses against its run alone is the machine's share
 // of the gap between crowdserve and the bare loop, not crowdserve's.
 import { Worker } from 'node:worker_threads';
 import { encodeVadSamples } from '@crowdserve/server/node';
-import { startChild } from './child.js';
+import { startOnnxServer } from './onnx-child.js';
 import { saturate, wsJob } from './load.js';
 
 /**
@@ -15,9 +15,13 @@ import { saturate, wsJob } from './load.js';
  *   `batchMs`: how long the stand-in's batch takes (the bare loop's time for one).
  */
 export async function bareVadBesideServer(samples, { batchSize, batchMs, inFlight, ...loop }) {
-  const server = await startChild('servers/vad-standin-server.js', [
-    JSON.stringify({ maxBatchSize: batchSize, batchMs }),
-  ]);
+  const server = await startOnnxServer({
+    model: 'vad',
+    concurrencyCount: 1,
+    endpoint: { maxBatchSize: batchSize, sessionOptions: loop.sessionOptions },
+    // What the endpoint answers for a 1 s clip: 32 frame probabilities and the speech segments.
+    standIn: { batchMs, answer: [Array.from({ length: 32 }, () => 0.5), []] },
+  });
   try {
     const job = wsJob(server.url, [encodeVadSamples(samples)]);
     // The load runs from a second before the bare loop starts to a second after it ends.

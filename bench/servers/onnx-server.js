@@ -1,8 +1,12 @@
 // @ts-check
 // crowdserve hosting one ONNX model endpoint, configured by a JSON argument:
-// { model: 'vad' | 'ocr', concurrencyCount, endpoint: { batch, maxBatchSize, sessionOptions, … } }.
+// { model: 'vad' | 'ocr', concurrencyCount, endpoint: { batch, maxBatchSize, sessionOptions, … },
+//   standIn?: { batchMs, answer } }.
 // Answers 'stats' over IPC with the queue's counters and this process's CPU, so the bench can say
-// where the time went.
+// where the time went. With `standIn` (a batched endpoint), the model is replaced by a timer: each
+// batch waits `batchMs` and answers `answer` for every request, while the queue, the sockets and
+// `prepare` work as they do; the server's main thread then does what it does beside the model, and
+// no model thread runs.
 import { performance } from 'node:perf_hooks';
 import { ocrEndpoint, serve, vadEndpoint } from '@crowdserve/server/node';
 
@@ -14,7 +18,15 @@ if (!factory) throw new Error(`onnx-server: model: expected 'vad' or 'ocr', got 
 const definition = factory(config.endpoint ?? {});
 // Time inside the handler (preprocess, the worker's run, postprocess), summed over batches.
 let handlerMs = 0;
-const fn = /** @type {(...args: any[]) => Promise<any>} */ (definition.fn);
+const { standIn } = config;
+const fn = /** @type {(...args: any[]) => Promise<any>} */ (
+  standIn
+    ? async (/** @type {unknown[][]} */ requests) => {
+        await new Promise((resolve) => setTimeout(resolve, standIn.batchMs));
+        return requests.map(() => standIn.answer);
+      }
+    : definition.fn
+);
 const timed = /** @type {import('@crowdserve/server/node').EndpointDefinition} */ ({
   ...definition,
   fn: async (/** @type {any[]} */ ...args) => {
