@@ -17,7 +17,7 @@
 // this process, no queue, no sockets), and the bare loop run beside the server doing the batched
 // socket run's work with its model replaced by a timer (no worker): what a model thread loses on
 // this machine next to the server's main thread and the load generator, whoever runs the model.
-import { encodeVadSamples } from '@crowdserve/server/node';
+import { encodeVadSamples } from '@crowdserve/onnx/node';
 import { serverDelta, startOnnxServer } from './lib/onnx-child.js';
 import { httpJob, saturate, wsJob } from './lib/load.js';
 import { machineLoad } from './lib/machine.js';

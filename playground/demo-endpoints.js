@@ -1,7 +1,7 @@
 // @ts-check
 // The demo server's endpoints: two text ones (instant to start) and two real ONNX models in worker threads.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ocrEndpoint, vadEndpoint } from '@crowdserve/server/node';
+import { ocrEndpoint, vadEndpoint } from '@crowdserve/onnx/node';
 
 const POSITIVE = new Set(['good', 'great', 'love', 'happy', 'fast', 'nice', 'excellent', 'fun', 'like', 'best']);
 const NEGATIVE = new Set(['bad', 'sad', 'hate', 'slow', 'awful', 'terrible', 'worst', 'boring', 'broken', 'angry']);

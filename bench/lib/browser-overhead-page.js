@@ -8,13 +8,8 @@
 // when those leave and arrive, and each worker adds up its time inside session.run, so a batch's
 // wall time splits into: the model, the two thread hops, and the rest (the path's own work).
 import { connect } from '@crowdserve/client';
-import {
-  createLocalServer,
-  encodeVadSamples,
-  speechSegments,
-  vadEndpoint,
-  vadFrames,
-} from '@crowdserve/server/browser';
+import { encodeVadSamples, speechSegments, vadEndpoint, vadFrames } from '@crowdserve/onnx/browser';
+import { createLocalServer } from '@crowdserve/server/browser';
 import vadModelUrl from '../../node_modules/@ricky0123/vad-web/dist/silero_vad_v6.onnx?url';
 
 const FRAME = 576;

@@ -1,12 +1,12 @@
 // @ts-check
-// crowdserve's own runner worker (packages/server/dist/onnx/browser-worker.js), watched: for each
+// crowdserve's own runner worker (packages/onnx/dist/onnx/browser-worker.js), watched: for each
 // call it notes when the message arrived, how long `session.run` took in all, and when the
 // answer left. The page reads these over a BroadcastChannel, so it can split a batch's time into
 // the model, the two thread hops, and the rest. The runner and its messages are untouched.
 import * as ort from 'onnxruntime-web';
 // Static, so the runner listens before the first message arrives; the patches below still come
 // before any call, as calls only start on a message.
-import '../../packages/server/dist/onnx/browser-worker.js';
+import '../../packages/onnx/dist/onnx/browser-worker.js';
 import { watchSessionRun } from './session-run-watch.js';
 
 const now = () => performance.timeOrigin + performance.now();

@@ -2,7 +2,7 @@
 // One thread of the OCR control: runs the recognizer on one prepared line until told the time is up.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { ocrInputTensor, parseRgbaImage, ppOcrRecognizerModelPath } from '@crowdserve/server/node';
+import { ocrInputTensor, parseRgbaImage, ppOcrRecognizerModelPath } from '@crowdserve/onnx/node';
 
 const { line, sessionOptions, warmupMs, measureMs } = workerData;
 const session = await ort.InferenceSession.create(ppOcrRecognizerModelPath(), {

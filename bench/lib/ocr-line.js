@@ -1,7 +1,7 @@
 // @ts-check
 // A line of text for the OCR recognizer, rendered on a white canvas, in the endpoint's wire form.
 import { createCanvas } from '@napi-rs/canvas';
-import { encodeBase64 } from '@crowdserve/server/node';
+import { encodeBase64 } from '@crowdserve/onnx/node';
 
 /**
  * @param {string} text

@@ -3,7 +3,7 @@
 // stepping a batch of clips through the model with the state carried, as the worker does, minus
 // the queue, the sockets, the worker and the tensor stacking (the step inputs are built once).
 import * as ort from 'onnxruntime-node';
-import { sileroVadModelPath, vadFeeds } from '@crowdserve/server/node';
+import { sileroVadModelPath, vadFeeds } from '@crowdserve/onnx/node';
 
 /**
  * Clips per second through `session.run` at `batchSize`, every clip being `samples`.

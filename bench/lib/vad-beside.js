@@ -5,7 +5,7 @@
 // crowdserve worker runs, so what the bare loop loses against its run alone is the machine's share
 // of the gap between crowdserve and the bare loop, not crowdserve's.
 import { Worker } from 'node:worker_threads';
-import { encodeVadSamples } from '@crowdserve/server/node';
+import { encodeVadSamples } from '@crowdserve/onnx/node';
 import { startOnnxServer } from './onnx-child.js';
 import { saturate, wsJob } from './load.js';
 

@@ -1,7 +1,7 @@
 // @ts-check
 // The VAD endpoint's handler called directly in this process, with no queue and no sockets: the
 // pool's share of crowdserve's cost (preprocess, the hop to the worker, stacking, postprocess).
-import { vadEndpoint } from '@crowdserve/server/node';
+import { vadEndpoint } from '@crowdserve/onnx/node';
 
 /**
  * Clips per second through `vadEndpoint`'s batch handler, one batch of `batchSize` clips at a time

@@ -8,7 +8,8 @@
 // `prepare` work as they do; the server's main thread then does what it does beside the model, and
 // no model thread runs.
 import { performance } from 'node:perf_hooks';
-import { ocrEndpoint, serve, vadEndpoint } from '@crowdserve/server/node';
+import { ocrEndpoint, vadEndpoint } from '@crowdserve/onnx/node';
+import { serve } from '@crowdserve/server/node';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
 const factories = { vad: vadEndpoint, ocr: ocrEndpoint };

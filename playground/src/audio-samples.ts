@@ -1,4 +1,4 @@
-import { VAD_SAMPLE_RATE } from '@crowdserve/server/browser';
+import { VAD_SAMPLE_RATE } from '@crowdserve/onnx/browser';
 
 /** Silero VAD listens at 16 kHz mono. */
 export const SAMPLE_RATE = VAD_SAMPLE_RATE;

@@ -1,4 +1,5 @@
-import { ocrEndpoint, vadEndpoint, type EndpointDefinition } from '@crowdserve/server/browser';
+import { ocrEndpoint, vadEndpoint } from '@crowdserve/onnx/browser';
+import type { EndpointDefinition } from '@crowdserve/server/browser';
 import vadModelUrl from '@ricky0123/vad-web/dist/silero_vad_v6.onnx?url';
 import ocrModelUrl from '@ocr-models/ch_PP-OCRv4_rec_infer.onnx?url';
 import ocrKeysUrl from '@ocr-models/ppocr_keys_v1.txt?url';

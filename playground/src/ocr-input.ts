@@ -1,4 +1,4 @@
-import { encodeBase64 } from '@crowdserve/server/browser';
+import { encodeBase64 } from '@crowdserve/onnx/browser';
 import { h } from './dom.js';
 import type { InputWidget } from './input-widget.js';
 

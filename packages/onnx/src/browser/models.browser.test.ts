@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@crowdserve/client';
 import type { App } from '@crowdserve/client';
 import { ocrEndpoint, vadEndpoint } from '../models/browser.js';
-import { createLocalServer } from './local-server.js';
-import type { LocalServer } from './local-server.js';
+import { createLocalServer } from '@crowdserve/server/browser';
+import type { LocalServer } from '@crowdserve/server/browser';
 import { ocrKeysUrl, ocrModelUrl, renderLine, speechSamples, vadModelUrl } from './browser-test-models.js';
 
 type Segment = { start: number; end: number };

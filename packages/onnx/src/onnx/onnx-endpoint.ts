@@ -1,5 +1,5 @@
 import type { Remote } from 'comlink';
-import { CallAbortedError, type EndpointDefinition, type EndpointHost, type EndpointReport } from '../endpoint.js';
+import { CallAbortedError, type EndpointDefinition, type EndpointHost, type EndpointReport } from '@crowdserve/server';
 import { ModelLoadError, WorkerError } from './errors.js';
 import { validateOnnxOptions } from './onnx-options.js';
 import type { ModelInput, OnnxEndpointOptions, OnnxSession } from './onnx-options.js';

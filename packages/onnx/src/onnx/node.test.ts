@@ -1,7 +1,7 @@
 // Real models in real worker_threads. The workers are the built files (worker_threads cannot load
-// .ts): run `npx tsc -b packages/server` first.
+// .ts): run `npx tsc -b packages/onnx` first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CallAbortedError, type BatchHandler, type EndpointDefinition, type HandlerContext } from '../endpoint.js';
+import { CallAbortedError, type BatchHandler, type EndpointDefinition, type HandlerContext } from '@crowdserve/server';
 import { doubleModel } from '../../test-fixtures/tiny-models.js';
 import { ModelLoadError } from './errors.js';
 import { onnxEndpoint } from './node.js';

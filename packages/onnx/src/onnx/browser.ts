@@ -1,4 +1,4 @@
-import type { EndpointDefinition } from '../endpoint.js';
+import type { EndpointDefinition } from '@crowdserve/server';
 import { browserSpawner } from './browser-spawn.js';
 import { createOnnxEndpoint } from './onnx-endpoint.js';
 import { BROWSER_DEFAULT_EXECUTION_PROVIDERS } from './onnx-options.js';

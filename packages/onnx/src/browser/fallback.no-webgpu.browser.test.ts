@@ -5,8 +5,8 @@ import { connect } from '@crowdserve/client';
 import type { App } from '@crowdserve/client';
 import { vadEndpoint } from '../models/browser.js';
 import { requestWebGpuAdapter } from '../onnx/webgpu.js';
-import { createLocalServer } from './local-server.js';
-import type { LocalServer } from './local-server.js';
+import { createLocalServer } from '@crowdserve/server/browser';
+import type { LocalServer } from '@crowdserve/server/browser';
 import { speechSamples, vadModelUrl } from './browser-test-models.js';
 
 type Segment = { start: number; end: number };

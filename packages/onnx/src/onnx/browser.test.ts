@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { expose } from 'comlink';
 import * as ortWeb from 'onnxruntime-web';
-import type { BatchHandler, EndpointDefinition, Handler } from '../endpoint.js';
+import type { BatchHandler, EndpointDefinition, Handler } from '@crowdserve/server';
 import { doubleModel } from '../../test-fixtures/tiny-models.js';
 import { onnxEndpoint } from './browser.js';
 import { createRunner } from './runner.js';

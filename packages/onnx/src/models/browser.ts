@@ -1,4 +1,4 @@
-import type { EndpointDefinition } from '../endpoint.js';
+import type { EndpointDefinition } from '@crowdserve/server';
 import { onnxEndpoint } from '../onnx/browser.js';
 import type { BrowserOnnxEndpointOptions } from '../onnx/browser.js';
 import type { ModelInput } from '../onnx/onnx-options.js';

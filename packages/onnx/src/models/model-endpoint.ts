@@ -1,4 +1,4 @@
-import type { EndpointDefinition, EndpointHost, EndpointReport } from '../endpoint.js';
+import type { EndpointDefinition, EndpointHost, EndpointReport } from '@crowdserve/server';
 import type { ModelInput, OnnxEndpointOptions } from '../onnx/onnx-options.js';
 
 /** The endpoint options a model factory (`vadEndpoint`, `ocrEndpoint`) passes through to `onnxEndpoint`. */

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { EndpointDefinition } from '../endpoint.js';
+import type { EndpointDefinition } from '@crowdserve/server';
 import { onnxEndpoint } from '../onnx/node.js';
 import type { NodeOnnxEndpointOptions } from '../onnx/node.js';
 import type { ModelInput } from '../onnx/onnx-options.js';

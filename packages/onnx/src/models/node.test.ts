@@ -1,8 +1,8 @@
 // The real models (Silero VAD v6, PP-OCRv4's recognizer) in real worker_threads. The workers are
-// the built files: run `npx tsc -b packages/server` first.
+// the built files: run `npx tsc -b packages/onnx` first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCanvas } from '@napi-rs/canvas';
-import type { BatchHandler, EndpointDefinition, EndpointReport } from '../endpoint.js';
+import type { BatchHandler, EndpointDefinition, EndpointReport } from '@crowdserve/server';
 import { readWav } from '../../test-fixtures/wav.js';
 import { encodeBase64 } from './base64.js';
 import { ocrEndpoint, vadEndpoint } from './node.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
-import type { EndpointDefinition } from '../endpoint.js';
+import type { EndpointDefinition } from '@crowdserve/server';
 import { createOnnxEndpoint } from './onnx-endpoint.js';
 import { NODE_DEFAULT_EXECUTION_PROVIDERS } from './onnx-options.js';
 import type { ModelInput, OnnxEndpointOptions } from './onnx-options.js';

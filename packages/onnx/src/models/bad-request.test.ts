@@ -2,8 +2,8 @@
 // bad one is refused alone (its data fails the endpoint's preprocess as it arrives), and the batch
 // it would have joined runs for the others. The workers are the built files: `npx tsc -b` first.
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { serve, type Server } from '../node/serve.js';
-import { deferred } from '../node/test-utils.js';
+import { serve, type Server } from '@crowdserve/server/node';
+import { deferred } from '../test-utils.js';
 import { encodeVadSamples } from './vad.js';
 import { vadEndpoint } from './node.js';
 

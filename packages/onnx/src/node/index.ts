@@ -1,0 +1,11 @@
+export * from '../onnx/index.js';
+export * from '../models/index.js';
+export {
+  DEFAULT_NODE_ORT_RUNTIME,
+  defaultNodeWorkerUrl,
+  onnxEndpoint,
+  type NodeOnnxEndpointOptions,
+} from '../onnx/node.js';
+export { nodeSpawner, type NodeOrtRuntime } from '../onnx/node-spawn.js';
+export { ocrEndpoint, vadEndpoint, type NodeOcrEndpointOptions, type NodeVadEndpointOptions } from '../models/node.js';
+export { ppOcrKeysPath, ppOcrRecognizerModelPath, sileroVadModelPath } from '../models/model-files.js';

@@ -1,0 +1,14 @@
+// What endpoint definitions are made of, for packages that define endpoints (`@crowdserve/onnx`) and for
+// code shared by a Node and a browser server: no Node and no DOM code behind this entry.
+export type {
+  BatchEndpoint,
+  BatchHandler,
+  EndpointDefinition,
+  EndpointHost,
+  EndpointReport,
+  Handler,
+  HandlerContext,
+  PlainEndpoint,
+  ProgressUpdate,
+} from './endpoint.js';
+export { CallAbortedError, type CallAbortCode } from './endpoint.js';
