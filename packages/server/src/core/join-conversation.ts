@@ -1,6 +1,7 @@
 import { parseDataMessage, parseJoinMessage, type ServerMessage } from '@crowdserve/protocol';
 import type { Estimation } from '@crowdserve/queue';
 import { estimationFieldsJson, estimationMessage, failedMessage, type EstimationFields } from './gradio3.js';
+import { errorMessage } from './handler-output.js';
 import type { JobSink, QueueHost } from './queue-host.js';
 
 /** A transport carrying one job's conversation: a WebSocket, a MessagePort, anything with text frames. */
@@ -62,13 +63,27 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
       // `send_data` is left with its current place.
       if (message.msg === 'send_data' && unwritten.held) channel.send(render());
       unwritten.held = false;
-      channel.send(JSON.stringify(message));
+      const text = encode(message);
+      if (text !== undefined) channel.send(text);
     },
     close: (code, reason) => {
       if (ended) return;
       ended = true;
       channel.close(code, reason.slice(0, 120));
     },
+  };
+
+  // The one place a message is encoded. An output checked once may still fail now (a `toJSON` that
+  // throws on its second call): that is this job's error, never a throw into the host's dispatch.
+  const encode = (message: ServerMessage): string | undefined => {
+    try {
+      return JSON.stringify(message);
+    } catch (cause) {
+      ended = true;
+      channel.send(JSON.stringify(failedMessage(`the output cannot be sent as JSON (${errorMessage(cause)})`)));
+      channel.close(1000, 'bad output');
+      return undefined;
+    }
   };
 
   // The official client hangs on a clean close without a terminal message: always send one first.
