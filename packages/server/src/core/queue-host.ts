@@ -308,15 +308,17 @@ export class QueueHost {
       case 'startBatch':
         this.start(effect.batchId, effect.fnIndex, effect.jobIds, effect.expectedDuration);
         return;
-      case 'abort':
-        this.batches
-          .get(effect.batchId)
-          ?.controller.abort(
-            effect.reason === 'timeout'
-              ? new CallAbortedError('TIMEOUT', 'the call timed out')
-              : new CallAbortedError('CANCELLED', 'every client of this call left'),
-          );
+      case 'abort': {
+        const batch = this.batches.get(effect.batchId);
+        if (batch === undefined) return;
+        if (effect.reason === 'timeout') {
+          // The engine has ended its members and freed its slot, and ignores its late finish: a handler
+          // that never settles must not keep its entry here for the life of the process.
+          this.batches.delete(effect.batchId);
+          batch.controller.abort(new CallAbortedError('TIMEOUT', 'the call timed out'));
+        } else batch.controller.abort(new CallAbortedError('CANCELLED', 'every client of this call left'));
         return;
+      }
       case 'end': {
         const job = this.jobs.get(effect.jobId);
         if (job === undefined) return;

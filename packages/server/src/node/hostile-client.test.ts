@@ -1,0 +1,31 @@
+// A hostile or careless peer on real loopback sockets: whatever it does, the server goes on serving
+// others, and what the attack held (jobs, batches, slots) goes back to its baseline once it stops.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { serve, type Server } from './serve.js';
+import { RawJob } from './test-utils.js';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+const never = () => new Promise<never>(() => {});
+
+describe('hostile clients and handlers', () => {
+  it('calls that time out while their handler never settles leave no batch behind (issue 21.2)', async () => {
+    const server = await serve({
+      port: 0,
+      host: '127.0.0.1',
+      concurrencyCount: 2,
+      endpoints: { '/hang': { timeoutMs: 20, fn: never }, '/ok': { fn: async (d) => d } },
+    });
+    servers.push(server);
+    const jobs = Array.from({ length: 10 }, () => RawJob.auto(server.url, 0, []));
+    for (const job of jobs) await job.waitClosed();
+    for (const job of jobs) expect(job.last()).toMatchObject({ msg: 'process_completed', success: false });
+    await vi.waitFor(() => expect(server.internalSizes()).toMatchObject({ hostBatches: 0, hostJobs: 0 }));
+    const next = RawJob.auto(server.url, 1, ['next']);
+    await next.waitClosed();
+    expect(next.last()).toMatchObject({ success: true, output: { data: ['next'] } });
+  });
+});
