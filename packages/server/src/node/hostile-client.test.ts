@@ -2,7 +2,7 @@
 // others, and what the attack held (jobs, batches, slots) goes back to its baseline once it stops.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serve, type Server } from './serve.js';
-import { RawJob } from './test-utils.js';
+import { deferred, RawJob } from './test-utils.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -27,5 +27,22 @@ describe('hostile clients and handlers', () => {
     const next = RawJob.auto(server.url, 1, ['next']);
     await next.waitClosed();
     expect(next.last()).toMatchObject({ success: true, output: { data: ['next'] } });
+  });
+
+  it('/healthz and /metrics report a call held past its timeout, until its handler returns (issue 21.3)', async () => {
+    const release = deferred();
+    const server = await serve({
+      port: 0,
+      host: '127.0.0.1',
+      endpoints: { '/deaf': { timeoutMs: 20, fn: async () => (await release.promise, ['late']) } },
+    });
+    servers.push(server);
+    const job = RawJob.auto(server.url, 0, []);
+    await job.waitClosed();
+    const health = async () => (await (await fetch(`${server.url}/healthz`)).json()) as { callsPastTimeout: number };
+    expect(await health()).toMatchObject({ status: 'ok', callsPastTimeout: 1 });
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toContain('crowdserve_calls_past_timeout 1');
+    release.resolve();
+    await vi.waitFor(async () => expect(await health()).toMatchObject({ callsPastTimeout: 0 }));
   });
 });
