@@ -45,4 +45,37 @@ describe('hostile clients and handlers', () => {
     release.resolve();
     await vi.waitFor(async () => expect(await health()).toMatchObject({ callsPastTimeout: 0 }));
   });
+
+  it('a deeply nested join frame is refused unread, by its length (issue 24.2)', async () => {
+    const server = await serve({ port: 0, host: '127.0.0.1', endpoints: { '/echo': { fn: async (d) => d } } });
+    servers.push(server);
+    const job = new RawJob(server.url);
+    await job.waitFor('send_hash');
+    job.send('['.repeat(1_000_000));
+    expect(await job.waitClosed()).toBe(1000);
+    expect(job.last()).toMatchObject({
+      success: false,
+      output: { error: expect.stringContaining('expected at most 4096 characters') },
+    });
+    expect(server.internalSizes()).toMatchObject({ hostJobs: 0 });
+  });
+
+  it('a deeply nested data frame fails its job by the depth budget, before JSON.parse (issue 24.2)', async () => {
+    const server = await serve({ port: 0, host: '127.0.0.1', endpoints: { '/echo': { fn: async (d) => d } } });
+    servers.push(server);
+    const job = new RawJob(server.url);
+    await job.waitFor('send_hash');
+    job.send({ fn_index: 0, session_hash: 'h' });
+    await job.waitFor('send_data');
+    job.send(`{"data":[${'['.repeat(1_000_000)}],"fn_index":0,"session_hash":"h"}`);
+    expect(await job.waitClosed()).toBe(1000);
+    expect(job.last()).toMatchObject({
+      success: false,
+      output: { error: expect.stringContaining('nested at most 64 levels deep') },
+    });
+    await vi.waitFor(() => expect(server.internalSizes()).toMatchObject({ hostJobs: 0, hostBatches: 0 }));
+    const next = RawJob.auto(server.url, 0, [[[1]]]);
+    await next.waitClosed();
+    expect(next.last()).toMatchObject({ success: true, output: { data: [[[1]]] } });
+  });
 });
