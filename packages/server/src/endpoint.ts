@@ -44,7 +44,10 @@ interface EndpointCommon {
   concurrencyLimit?: number | null;
   /** Expected run time of one request in ms, for ETAs before real timings exist. @default null */
   expectedDurationMs?: number | null;
-  /** A call running longer fails with a timeout and frees its slot. @default null (no limit) */
+  /**
+   * A call running longer fails with a timeout and frees its slot; `null`: no limit.
+   * @default DEFAULT_ENDPOINT_TIMEOUT_MS (5 minutes)
+   */
   timeoutMs?: number | null;
   /**
    * Checks and converts one request's data as soon as it arrives, while its job still waits: with

@@ -12,3 +12,4 @@ export type {
   ProgressUpdate,
 } from './endpoint.js';
 export { CallAbortedError, type CallAbortCode } from './endpoint.js';
+export { DEFAULT_ENDPOINT_TIMEOUT_MS } from './core/endpoints.js';

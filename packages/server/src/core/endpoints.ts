@@ -13,6 +13,13 @@ export interface ResolvedEndpoint {
   queue: EndpointOptions;
 }
 
+/**
+ * An endpoint's run timeout when it sets none: a handler that ignores its `signal` and never returns
+ * must not hold its slot for the life of the process. Generous for model calls; `timeoutMs: null` opts out.
+ * @default 300_000 (5 minutes)
+ */
+export const DEFAULT_ENDPOINT_TIMEOUT_MS = 300_000;
+
 const API_NAME = /^\/[A-Za-z0-9_][A-Za-z0-9_\-/]{0,127}$/;
 const IO_TYPES = new Set(['string', 'number', 'boolean', 'array', 'object', 'any']);
 
@@ -62,7 +69,7 @@ export function resolveEndpoints(endpoints: Record<string, EndpointDefinition>):
       batch,
       concurrencyLimit: definition.concurrencyLimit ?? null,
       expectedDurationMs: definition.expectedDurationMs ?? null,
-      timeoutMs: definition.timeoutMs ?? null,
+      timeoutMs: definition.timeoutMs === undefined ? DEFAULT_ENDPOINT_TIMEOUT_MS : definition.timeoutMs,
     };
     if (definition.batch === true) {
       if (definition.maxBatchSize !== undefined) queue.maxBatchSize = definition.maxBatchSize;

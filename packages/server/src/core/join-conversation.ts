@@ -1,7 +1,16 @@
 import { parseDataMessage, parseJoinMessage, type ServerMessage } from '@crowdserve/protocol';
 import type { Estimation } from '@crowdserve/queue';
 import { estimationFieldsJson, estimationMessage, failedMessage, type EstimationFields } from './gradio3.js';
+import { DEFAULT_MAX_JSON_DEPTH, jsonDepth } from '../node/json-guard.js';
+import { errorMessage } from './handler-output.js';
 import type { JobSink, QueueHost } from './queue-host.js';
+
+/**
+ * The longest join frame accepted: it is `{"fn_index": n, "session_hash": "…"}`, so a frame of megabytes
+ * (deeply nested JSON, before any queue place is needed) is refused unread.
+ * @default 4096
+ */
+export const MAX_JOIN_FRAME_CHARS = 4096;
 
 /** A transport carrying one job's conversation: a WebSocket, a MessagePort, anything with text frames. */
 export interface Channel {
@@ -62,13 +71,27 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
       // `send_data` is left with its current place.
       if (message.msg === 'send_data' && unwritten.held) channel.send(render());
       unwritten.held = false;
-      channel.send(JSON.stringify(message));
+      const text = encode(message);
+      if (text !== undefined) channel.send(text);
     },
     close: (code, reason) => {
       if (ended) return;
       ended = true;
       channel.close(code, reason.slice(0, 120));
     },
+  };
+
+  // The one place a message is encoded. An output checked once may still fail now (a `toJSON` that
+  // throws on its second call): that is this job's error, never a throw into the host's dispatch.
+  const encode = (message: ServerMessage): string | undefined => {
+    try {
+      return JSON.stringify(message);
+    } catch (cause) {
+      ended = true;
+      channel.send(JSON.stringify(failedMessage(`the output cannot be sent as JSON (${errorMessage(cause)})`)));
+      channel.close(1000, 'bad output');
+      return undefined;
+    }
   };
 
   // The official client hangs on a clean close without a terminal message: always send one first.
@@ -89,6 +112,11 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
       if (ended) return;
       if (jobId === undefined) {
         clearTimeout(handshake);
+        // The join frame is `{fn_index, session_hash}`: anything long is refused before it is parsed.
+        if (text.length > MAX_JOIN_FRAME_CHARS)
+          return refuse(
+            `invalid join message: expected at most ${MAX_JOIN_FRAME_CHARS} characters, got ${text.length}`,
+          );
         const join = parseJoinMessage(text);
         if (!join.ok) return refuse(`invalid join message: ${join.error.message}`);
         jobId = host.join(sink, join.value.fn_index);
@@ -96,6 +124,11 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
       }
       // Frames that arrive when no data is expected (a duplicate, a chatty client) are ignored, as Gradio does.
       if (!host.isAwaitingData(jobId)) return;
+      if (jsonDepth(text, DEFAULT_MAX_JSON_DEPTH) > DEFAULT_MAX_JSON_DEPTH)
+        return host.fail(
+          jobId,
+          `invalid data message: expected JSON nested at most ${DEFAULT_MAX_JSON_DEPTH} levels deep`,
+        );
       const data = parseDataMessage(text);
       if (!data.ok) return host.fail(jobId, `invalid data message: ${data.error.message}`);
       host.receiveData(jobId, data.value.data);

@@ -8,7 +8,7 @@ import {
   type QueueStats,
 } from '@crowdserve/queue';
 import { CallAbortedError } from '../endpoint.js';
-import type { ResolvedEndpoint } from './endpoints.js';
+import { DEFAULT_ENDPOINT_TIMEOUT_MS, type ResolvedEndpoint } from './endpoints.js';
 import { estimationMessage, failedMessage, outcomeMessage, rejectMessage } from './gradio3.js';
 import { runBatch, type RunningBatch } from './run-batch.js';
 import { errorMessage } from './handler-output.js';
@@ -80,6 +80,10 @@ export class QueueHost {
   private readonly engine: QueueEngine;
   private readonly jobs = new Map<JobId, HostJob>();
   private readonly batches = new Map<BatchId, RunningBatch>();
+  /** When each running batch started (clock ms), to tell the calls held past the default timeout. */
+  private readonly batchStarts = new Map<BatchId, number>();
+  /** Calls that passed their timeout and whose handler has not returned yet (it ignored its signal). */
+  private abandonedCalls = 0;
   private readonly pending: Effect[] = [];
   private draining = false;
   private nextId = 1;
@@ -202,6 +206,17 @@ export class QueueHost {
     return estimationMessage(this.engine.queueEstimation());
   }
 
+  /**
+   * Calls whose handler runs past its timeout, or (an endpoint with `timeoutMs: null`) past
+   * `DEFAULT_ENDPOINT_TIMEOUT_MS`: work no client waits for, or a slot that may never free. For `/healthz`, `/metrics`.
+   */
+  callsPastTimeout(): number {
+    const since = this.clock() - DEFAULT_ENDPOINT_TIMEOUT_MS;
+    let held = 0;
+    for (const started of this.batchStarts.values()) if (started <= since) held++;
+    return this.abandonedCalls + held;
+  }
+
   stats(): QueueStats {
     return this.engine.stats();
   }
@@ -308,15 +323,19 @@ export class QueueHost {
       case 'startBatch':
         this.start(effect.batchId, effect.fnIndex, effect.jobIds, effect.expectedDuration);
         return;
-      case 'abort':
-        this.batches
-          .get(effect.batchId)
-          ?.controller.abort(
-            effect.reason === 'timeout'
-              ? new CallAbortedError('TIMEOUT', 'the call timed out')
-              : new CallAbortedError('CANCELLED', 'every client of this call left'),
-          );
+      case 'abort': {
+        const batch = this.batches.get(effect.batchId);
+        if (batch === undefined) return;
+        if (effect.reason === 'timeout') {
+          // The engine has ended its members and freed its slot, and ignores its late finish: a handler
+          // that never settles must not keep its entry here for the life of the process.
+          this.batches.delete(effect.batchId);
+          this.batchStarts.delete(effect.batchId);
+          this.abandonedCalls++;
+          batch.controller.abort(new CallAbortedError('TIMEOUT', 'the call timed out'));
+        } else batch.controller.abort(new CallAbortedError('CANCELLED', 'every client of this call left'));
         return;
+      }
       case 'end': {
         const job = this.jobs.get(effect.jobId);
         if (job === undefined) return;
@@ -357,13 +376,16 @@ export class QueueHost {
         job?.sink.send(message);
       },
       done: (outcome) => {
-        this.batches.delete(batchId);
+        // Gone from the map already: it timed out, and its handler has returned at last.
+        if (!this.batches.delete(batchId)) this.abandonedCalls--;
+        this.batchStarts.delete(batchId);
         const seconds = (this.clock() - startedAt) / 1000;
         this.options.onBatchEnd?.({ fnIndex, size: jobIds.length, seconds, ok: outcome.ok });
         this.dispatch(this.engine.batchFinished(batchId, outcome));
       },
     });
     this.batches.set(batchId, batch);
+    this.batchStarts.set(batchId, startedAt);
   }
 
   private scheduleTick(at: number): void {

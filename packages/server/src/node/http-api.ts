@@ -118,9 +118,12 @@ function httpRoutes(context: HttpApiContext) {
       case '/queue/status':
         return json(response, 200, host.queueStatus());
       case '/healthz':
-        return json(response, context.isClosing() ? 503 : 200, { status: context.isClosing() ? 'closing' : 'ok' });
+        return json(response, context.isClosing() ? 503 : 200, {
+          status: context.isClosing() ? 'closing' : 'ok',
+          callsPastTimeout: host.callsPastTimeout(),
+        });
       case '/metrics': {
-        const text = context.metrics.render(host.stats(), options);
+        const text = context.metrics.render(host.stats(), options, host.callsPastTimeout());
         response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
         response.end(text);
         return;

@@ -43,7 +43,11 @@ export class Metrics {
   }
 
   /** Prometheus text exposition format 0.0.4. */
-  render(stats: QueueStats, settings: { concurrencyCount: number; maxSize: number | null }): string {
+  render(
+    stats: QueueStats,
+    settings: { concurrencyCount: number; maxSize: number | null },
+    callsPastTimeout = 0,
+  ): string {
     const lines: string[] = [];
     const gauge = (name: string, help: string, value: number) =>
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
@@ -61,6 +65,11 @@ export class Metrics {
       'crowdserve_jobs_rejected_total',
       'Joins refused (queue full, shutting down, bad endpoint).',
       stats.rejected,
+    );
+    gauge(
+      'crowdserve_calls_past_timeout',
+      'Calls running past their timeout (or the default timeout, where an endpoint has none).',
+      callsPastTimeout,
     );
     gauge('crowdserve_queue_sockets', 'Open /queue/join WebSockets.', this.openSockets());
     counter('crowdserve_status_frames_written_total', 'Estimation frames written.', this.writes.statusesWritten);

@@ -65,6 +65,33 @@ describe('outputs that cannot be sent', () => {
     expect(((await http.json()) as { error: string }).error).toContain(error);
   });
 
+  it('an output whose toJSON throws on its second call: that job fails, the process goes on', async () => {
+    // Regression (issue 21.1): checked once, encoded again in the conversation's send, the throw was an
+    // unhandled rejection that ended the process.
+    const flaky = () => {
+      let calls = 0;
+      return {
+        toJSON() {
+          calls += 1;
+          if (calls > 1) throw new Error('second encoding');
+          return 'once';
+        },
+      };
+    };
+    const server = await serve({
+      port: 0,
+      host: '127.0.0.1',
+      endpoints: { '/flaky': { fn: async () => [flaky()] }, '/ok': { fn: async (d) => d } },
+    });
+    servers.push(server);
+    const bad = RawJob.auto(server.url, 0, []);
+    expect(await bad.waitClosed()).toBe(1000);
+    expect(bad.last()).toMatchObject({ msg: 'process_completed', success: false });
+    const next = RawJob.auto(server.url, 1, ['next']);
+    await next.waitClosed();
+    expect(next.last()).toMatchObject({ success: true, output: { data: ['next'] } });
+  });
+
   it('data nested deeper than JSON.stringify can recurse, echoed back: a clear error, the server goes on', async () => {
     const server = await serve({ port: 0, host: '127.0.0.1', endpoints: { '/echo': { fn: async (d) => d } } });
     servers.push(server);
@@ -75,9 +102,10 @@ describe('outputs that cannot be sent', () => {
     await job.waitFor('send_data');
     job.send(`{"data":[${deep}],"fn_index":0,"session_hash":"h"}`);
     expect(await job.waitClosed()).toBe(1000);
+    // On the socket the depth budget refuses it before it is parsed (json-guard.ts).
     expect(job.last()).toMatchObject({
       success: false,
-      output: { error: expect.stringContaining('cannot be sent as JSON') },
+      output: { error: expect.stringContaining('nested at most 64 levels deep') },
     });
     const next = RawJob.auto(server.url, 0, ['next']);
     await next.waitClosed();
