@@ -1,5 +1,5 @@
 export { serve, type Server } from './serve.js';
-export { DEFAULT_SERVE_OPTIONS, type ServeOptions } from './options.js';
+export { DEFAULT_DIALECTS, DEFAULT_SERVE_OPTIONS, type Dialects, type ServeOptions } from './options.js';
 export type {
   BatchEndpoint,
   BatchHandler,
