@@ -90,7 +90,8 @@ export function outputDiff(previous: unknown, next: unknown, path: (string | num
       if (Object.hasOwn(after, key)) edits.push(...outputDiff(before[key], after[key], [...path, key]));
       else edits.push(['delete', [...path, key], null]);
     }
-    for (const key of Object.keys(after)) if (!Object.hasOwn(before, key)) edits.push(['add', [...path, key], after[key]]);
+    for (const key of Object.keys(after))
+      if (!Object.hasOwn(before, key)) edits.push(['add', [...path, key], after[key]]);
     return edits;
   }
   return [['replace', path, next]];
@@ -126,6 +127,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
   const keysB = Object.keys(b);
   if (keysA.length !== keysB.length) return false;
   return keysA.every(
-    (key) => Object.hasOwn(b, key) && deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+    (key) =>
+      Object.hasOwn(b, key) && deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
   );
 }

@@ -23,7 +23,8 @@ async function start(dialects?: Dialects): Promise<Server> {
   return server;
 }
 
-const config = async (server: Server) => (await (await fetch(`${server.url}/config`)).json()) as Record<string, unknown>;
+const config = async (server: Server) =>
+  (await (await fetch(`${server.url}/config`)).json()) as Record<string, unknown>;
 
 describe('dialects', () => {
   it('by default: /config announces sse_v3 under /gradio_api, and 0.6, 1.19 and 2.x all predict', async () => {

@@ -53,7 +53,10 @@ async function start(gate: Promise<void>, maxSize: number | null = null): Promis
       },
       '/count': {
         inputs: [{ label: 'n', type: 'number' }],
-        outputs: [{ label: 'text', type: 'string' }, { label: 'items', type: 'array' }],
+        outputs: [
+          { label: 'text', type: 'string' },
+          { label: 'items', type: 'array' },
+        ],
         fn: async function* ([n]) {
           let text = '';
           const items: number[] = [];
@@ -109,7 +112,7 @@ describe('@gradio/client 2.x over sse_v3', () => {
     await vi.waitFor(() => expect(server.queue.stats().waiting).toBe(3));
     gate.resolve();
     const results = await Promise.all(calls);
-    expect(results.map((r) => r.data)).toEqual([[1], [2], [3]]);
+    expect(results.map((r: { data: unknown }) => r.data)).toEqual([[1], [2], [3]]);
   });
 
   it('submits: pending with position and ETA, then complete with the data', async () => {

@@ -32,7 +32,10 @@ describe('resolveServeOptions', () => {
       { slowClientBytes: 2048, maxBufferedBytes: 1024 },
       'slowClientBytes: expected at most maxBufferedBytes (1024), got 2048',
     ],
-    [{ dialects: 'sse' as unknown as object }, "dialects: expected an object like { gradio3: true, sseV3: true }, got 'sse'"],
+    [
+      { dialects: 'sse' as unknown as object },
+      "dialects: expected an object like { gradio3: true, sseV3: true }, got 'sse'",
+    ],
     [{ dialects: { sse: true } as object }, "dialects: unknown dialect 'sse' (expected gradio3, sseV3)"],
     [{ dialects: { sseV3: 1 as unknown as boolean } }, 'dialects.sseV3: expected a boolean, got 1'],
     [{ dialects: { gradio3: false, sseV3: false } }, 'dialects: expected at least one of gradio3, sseV3 to be true'],

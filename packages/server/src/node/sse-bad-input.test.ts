@@ -56,11 +56,14 @@ async function stillServes(server: Server): Promise<void> {
 
 /** Every structure of the server and its queue is empty again. */
 async function nothingLeft(server: Server): Promise<void> {
-  await vi.waitFor(() => {
-    const sizes = server.internalSizes();
-    const left = Object.entries(sizes).filter(([name, size]) => size !== 0 && name !== 'httpConnections');
-    expect(Object.fromEntries(left)).toEqual({});
-  }, { timeout: 5000, interval: 20 });
+  await vi.waitFor(
+    () => {
+      const sizes = server.internalSizes();
+      const left = Object.entries(sizes).filter(([name, size]) => size !== 0 && name !== 'httpConnections');
+      expect(Object.fromEntries(left)).toEqual({});
+    },
+    { timeout: 5000, interval: 20 },
+  );
 }
 
 describe('POST /gradio_api/queue/join with a bad body', () => {
@@ -95,7 +98,12 @@ describe('POST /gradio_api/queue/join with a bad body', () => {
   it('a foreign origin → 403 on every route', async () => {
     const { server } = await start({ allowedOrigins: ['https://my.app'] });
     const evil = { Origin: 'https://evil.test' };
-    const join = await post(server.url, '/gradio_api/queue/join', { data: ['x'], fn_index: 0, session_hash: 'abcdefgh12' }, evil);
+    const join = await post(
+      server.url,
+      '/gradio_api/queue/join',
+      { data: ['x'], fn_index: 0, session_hash: 'abcdefgh12' },
+      evil,
+    );
     expect(join.status).toBe(403);
     const data = await fetch(`${server.url}/gradio_api/queue/data?session_hash=abcdefgh12`, { headers: evil });
     expect(data.status).toBe(403);
@@ -121,12 +129,18 @@ describe("a session's events are its own", () => {
     expect(foreign.status).toBe(404);
     const unknown = await owner.cancel('0123456789abcdef0123456789abcdef');
     expect(unknown.status).toBe(404);
-    expect(((await unknown.json()) as { detail: string }).detail).toBe(((await foreign.json()) as { detail: string }).detail);
+    expect(((await unknown.json()) as { detail: string }).detail).toBe(
+      ((await foreign.json()) as { detail: string }).detail,
+    );
 
     gate.resolve();
     await owner.waitEnded();
     await other.waitEnded();
-    expect(owner.of(ownEvent).at(-1)).toMatchObject({ msg: 'process_completed', success: true, output: { data: ['block'] } });
+    expect(owner.of(ownEvent).at(-1)).toMatchObject({
+      msg: 'process_completed',
+      success: true,
+      output: { data: ['block'] },
+    });
     expect(other.messages.some((m) => m.event_id === ownEvent)).toBe(false);
     await nothingLeft(server);
   });
@@ -154,7 +168,13 @@ describe("a session's events are its own", () => {
     await stranger.waitEnded();
     expect(stranger.streamStatus).toBe(200);
     expect(stranger.messages).toEqual([
-      { msg: 'unexpected_error', event_id: null, message: 'Session not found.', session_not_found: true, success: false },
+      {
+        msg: 'unexpected_error',
+        event_id: null,
+        message: 'Session not found.',
+        session_not_found: true,
+        success: false,
+      },
     ]);
     await nothingLeft(server);
   });

@@ -30,7 +30,8 @@ export class RawSession {
   async joined(fnIndex: number, data: unknown[]): Promise<string> {
     const response = await this.join(fnIndex, data);
     const body = (await response.json()) as { event_id?: string; detail?: string };
-    if (response.status !== 200 || body.event_id === undefined) throw new Error(`join: ${response.status} ${body.detail}`);
+    if (response.status !== 200 || body.event_id === undefined)
+      throw new Error(`join: ${response.status} ${body.detail}`);
     return body.event_id;
   }
 
@@ -100,7 +101,12 @@ export class RawSession {
   }
 }
 
-export function post(url: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export function post(
+  url: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${url}${path}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...headers },
