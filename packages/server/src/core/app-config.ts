@@ -10,6 +10,11 @@ export interface ConfigSettings {
   maxSize: number | null;
   apiOpen: boolean;
   title?: string;
+  /**
+   * Where the `sse_v3` routes live (`/gradio_api`): `/config` then announces `protocol: 'sse_v3'` and
+   * this `api_prefix`; absent: `protocol: 'ws'` (the 3.x WebSocket only).
+   */
+  apiPrefix?: string;
   /** Per-endpoint facts learned at setup (e.g. `executionProvider`), shown snake_cased. */
   reports?: Record<string, Record<string, unknown>>;
 }
@@ -94,7 +99,10 @@ export function buildConfig(endpoints: ResolvedEndpoint[], settings: ConfigSetti
     show_error: true,
     show_api: true,
     is_colab: false,
-    protocol: 'ws',
+    // @gradio/client 1.x and 2.x follow `protocol`; 0.x ignores it and always opens the WebSocket.
+    ...(settings.apiPrefix === undefined
+      ? { protocol: 'ws' }
+      : { protocol: 'sse_v3', api_prefix: settings.apiPrefix, connect_heartbeat: false }),
     components,
     layout: { id: 0, children: components.map((c) => ({ id: c.id })) },
     dependencies,

@@ -13,6 +13,8 @@ import type { Metrics } from './metrics.js';
 import type { ResolvedServeOptions } from './options.js';
 import { isOriginAllowed } from './origin.js';
 import { requestPath } from './request-path.js';
+import { sseRoute } from './sse-routes.js';
+import type { SseSessions } from './sse-sessions.js';
 import { serveStatic } from './static-files.js';
 
 export interface HttpApiContext {
@@ -24,6 +26,8 @@ export interface HttpApiContext {
   config: () => AppConfig;
   info: () => ApiInfo;
   isClosing: () => boolean;
+  /** The `sse_v3` dialect's sessions; absent when that dialect is off (`dialects.sseV3: false`). */
+  sessions?: SseSessions;
 }
 
 const PREDICT_ROUTE = /^\/(run|api)\/([A-Za-z0-9_][A-Za-z0-9_\-/]*?)\/?$/;
@@ -71,6 +75,7 @@ export function createHttpHandler(context: HttpApiContext) {
 
 function httpRoutes(context: HttpApiContext) {
   const { options, host } = context;
+  const sse = context.sessions === undefined ? undefined : { ...context, sessions: context.sessions, readBody };
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = requestPath(request.url);
     if (path === null) return json(response, 400, { detail: 'expected a request target like /config' });
@@ -80,12 +85,15 @@ function httpRoutes(context: HttpApiContext) {
     if (method === 'OPTIONS') {
       if (response.hasHeader('Access-Control-Allow-Origin')) {
         response.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-        response.setHeader('Access-Control-Allow-Headers', 'Content-Type');
+        // X-Gradio-User: what `@gradio/client` 2.x sends with every queue join.
+        response.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Gradio-User');
         response.setHeader('Access-Control-Max-Age', '600');
       }
       response.writeHead(204).end();
       return;
     }
+
+    if (sse !== undefined && (await sseRoute(sse, path, request, response, (...a) => json(response, ...a)))) return;
 
     const predict = PREDICT_ROUTE.exec(path);
     if (predict !== null) {
@@ -134,7 +142,7 @@ function httpRoutes(context: HttpApiContext) {
   };
 }
 
-async function readBody(request: IncomingMessage, limit: number): Promise<string | null> {
+export async function readBody(request: IncomingMessage, limit: number): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {

@@ -32,8 +32,23 @@ describe('resolveServeOptions', () => {
       { slowClientBytes: 2048, maxBufferedBytes: 1024 },
       'slowClientBytes: expected at most maxBufferedBytes (1024), got 2048',
     ],
+    [
+      { dialects: 'sse' as unknown as object },
+      "dialects: expected an object like { gradio3: true, sseV3: true }, got 'sse'",
+    ],
+    [{ dialects: { sse: true } as object }, "dialects: unknown dialect 'sse' (expected gradio3, sseV3)"],
+    [{ dialects: { sseV3: 1 as unknown as boolean } }, 'dialects.sseV3: expected a boolean, got 1'],
+    [{ dialects: { gradio3: false, sseV3: false } }, 'dialects: expected at least one of gradio3, sseV3 to be true'],
   ])('refuses %o with a message that says what was expected', (bad, message) => {
     expect(() => resolveServeOptions({ endpoints, ...bad })).toThrow(message);
+  });
+
+  it('serves both dialects unless told otherwise', () => {
+    expect(resolveServeOptions({ endpoints }).dialects).toEqual({ gradio3: true, sseV3: true });
+    expect(resolveServeOptions({ endpoints, dialects: { gradio3: false } }).dialects).toEqual({
+      gradio3: false,
+      sseV3: true,
+    });
   });
 
   it('refuses options that are not an object', () => {

@@ -1,6 +1,19 @@
 import type { EndpointDefinition } from '../endpoint.js';
 import { DEFAULT_SEND_LIMITS, resolveSendLimits, type SendLimits } from './send-limits.js';
 
+/** Which of Gradio's queue dialects the server speaks (DESIGN.md §3); at least one. */
+export interface Dialects {
+  /** Gradio 3.x's WebSocket at `/queue/join` (`@gradio/client` 0.x). @default true */
+  gradio3?: boolean;
+  /**
+   * Gradio ≥ 4.22's `sse_v3` under `/gradio_api` (`@gradio/client` 1.x – 2.x, Gradio 4/5 frontends);
+   * `/config` then announces `protocol: 'sse_v3'`, which 1.x and 2.x follow. @default true
+   */
+  sseV3?: boolean;
+}
+
+export const DEFAULT_DIALECTS = { gradio3: true, sseV3: true } as const satisfies Required<Dialects>;
+
 /** Options of {@link serve}. Gradio 3 names in brackets. */
 export interface ServeOptions extends SendLimits {
   /** Port to listen on; 0 picks a free one (see `server.url`). @default 7860 */
@@ -49,11 +62,14 @@ export interface ServeOptions extends SendLimits {
   staticDir?: string | null;
   /** Shown as the app's title in `/config`. @default 'crowdserve' */
   title?: string;
+  /** Which dialects to serve. @default { gradio3: true, sseV3: true } */
+  dialects?: Dialects;
   /** The endpoints; their order gives `fn_index`, their keys `api_name`. */
   endpoints: Record<string, EndpointDefinition>;
 }
 
-export type ResolvedServeOptions = Required<Omit<ServeOptions, 'endpoints'>> & Pick<ServeOptions, 'endpoints'>;
+export type ResolvedServeOptions = Required<Omit<ServeOptions, 'endpoints' | 'dialects'>> &
+  Pick<ServeOptions, 'endpoints'> & { dialects: Required<Dialects> };
 
 /** Node keeps `requestTimeout` ≥ `headersTimeout`; the server's `requestTimeout` is this. */
 export const MAX_HEADERS_TIMEOUT_MS = 300_000;
@@ -77,6 +93,7 @@ export const DEFAULT_SERVE_OPTIONS = {
   ...DEFAULT_SEND_LIMITS,
   staticDir: null,
   title: 'crowdserve',
+  dialects: DEFAULT_DIALECTS,
 } as const satisfies Required<Omit<ServeOptions, 'endpoints'>>;
 
 function describe(value: unknown): string {
@@ -140,7 +157,26 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   if (o.staticDir !== null && typeof o.staticDir !== 'string') {
     throw new TypeError(`staticDir: expected a folder path or null, got ${describe(o.staticDir)}`);
   }
+  o.dialects = resolveDialects(options.dialects);
   return o;
+}
+
+function resolveDialects(dialects: Dialects | undefined): Required<Dialects> {
+  if (dialects === undefined) return { ...DEFAULT_DIALECTS };
+  if (typeof dialects !== 'object' || dialects === null || Array.isArray(dialects)) {
+    throw new TypeError(`dialects: expected an object like { gradio3: true, sseV3: true }, got ${describe(dialects)}`);
+  }
+  for (const key of Object.keys(dialects)) {
+    if (!(key in DEFAULT_DIALECTS)) throw new TypeError(`dialects: unknown dialect '${key}' (expected gradio3, sseV3)`);
+  }
+  const resolved = { ...DEFAULT_DIALECTS, ...stripUndefined(dialects) };
+  for (const [key, value] of Object.entries(resolved)) {
+    if (typeof value !== 'boolean') throw new TypeError(`dialects.${key}: expected a boolean, got ${describe(value)}`);
+  }
+  if (!resolved.gradio3 && !resolved.sseV3) {
+    throw new RangeError('dialects: expected at least one of gradio3, sseV3 to be true, got both false');
+  }
+  return resolved;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

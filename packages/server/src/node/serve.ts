@@ -5,6 +5,7 @@ import { WebSocketServer } from 'ws';
 import { buildConfig, buildInfo } from '../core/app-config.js';
 import { resolveEndpoints } from '../core/endpoints.js';
 import { rejectMessage } from '../core/gradio3.js';
+import { SSE_API_PREFIX } from '../core/gradio-sse.js';
 import { QueueHost } from '../core/queue-host.js';
 import { disposeEndpoints, setUpEndpoints } from '../core/setup-endpoints.js';
 import type { EndpointReport } from '../endpoint.js';
@@ -22,6 +23,7 @@ import { MAX_HEADERS_TIMEOUT_MS, resolveServeOptions, type ServeOptions } from '
 import { isOriginAllowed } from './origin.js';
 import { requestPath } from './request-path.js';
 import { resolveSendLimits } from './send-limits.js';
+import { SseSessions } from './sse-sessions.js';
 import { limitMessages, MAX_FRAGMENTS_PER_MESSAGE, MAX_MESSAGES_PER_SOCKET } from './socket-guards.js';
 import { StatusWriter } from './status-writer.js';
 
@@ -76,7 +78,16 @@ export async function serve(options: ServeOptions): Promise<Server> {
     apiOpen: o.apiOpen,
     title: o.title,
     reports,
+    ...(o.dialects.sseV3 ? { apiPrefix: SSE_API_PREFIX } : {}),
   });
+  const sessions = o.dialects.sseV3
+    ? new SseSessions({
+        limits: writer.limits,
+        heartbeatIntervalMs: o.heartbeatIntervalMs,
+        streamTimeoutMs: o.handshakeTimeoutMs,
+        leave: (jobId) => host.leave(jobId),
+      })
+    : undefined;
   const info = buildInfo(endpoints);
   let closing: Promise<void> | undefined;
   // Set before the queue's shutdown runs, so the answers it triggers already know.
@@ -98,6 +109,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
       config: () => config,
       info: () => info,
       isClosing: () => shuttingDown,
+      ...(sessions === undefined ? {} : { sessions }),
     }),
   );
   const connections = new Set<Socket>();
@@ -116,7 +128,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = requestPath(request.url);
     if (path === null) return refuse(socket, 400, 'expected a request target like /queue/join');
-    if (path !== QUEUE_PATH) return refuse(socket, 404, 'no WebSocket here');
+    if (path !== QUEUE_PATH || !o.dialects.gradio3) return refuse(socket, 404, 'no WebSocket here');
     if (!isOriginAllowed(request, o.allowedOrigins)) {
       metrics.recordRefusal('origin');
       return refuse(socket, 403, 'origin not allowed');
@@ -162,6 +174,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const close = async (): Promise<void> => {
     shuttingDown = true;
     await host.shutdown(o.closeGraceMs);
+    sessions?.closeAll();
     heartbeat.stop();
     // Every job has had its terminal message; sockets still open never joined. Tell them as a refused join.
     const goodbye = JSON.stringify(
@@ -204,6 +217,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
       heartbeatSockets: heartbeat.size,
       ...limiter.sizes(),
       httpConnections: connections.size,
+      ...sessions?.sizes(),
     }),
   };
 }
