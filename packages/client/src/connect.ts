@@ -6,7 +6,10 @@ import { httpTarget } from './http-target.js';
 import { resolveRetryOptions, type RetryOptions } from './retry-policy.js';
 import type { QueueTarget, WebSocketConstructor } from './transport.js';
 
-/** How long a server may take to say `send_hash` after a job's connection opens, before the attempt fails. */
+/**
+ * How long a server may take to say `send_hash` after a job's connection opens, before the attempt
+ * fails, and how long `connect()` waits for each of `/config` and `/info` (then `TIMEOUT`).
+ */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 export interface ConnectOptions {
@@ -54,7 +57,7 @@ export async function connectWith(
       );
     }
     const fetchFn = options.fetch ?? globalThis.fetch;
-    queue = httpTarget(target, { WebSocket, fetch: fetchFn, signal: options.signal });
+    queue = httpTarget(target, { WebSocket, fetch: fetchFn, signal: options.signal, timeoutMs: connectTimeoutMs });
   } else if (isQueueTarget(target)) {
     queue = target;
   } else {

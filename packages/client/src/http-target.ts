@@ -1,5 +1,12 @@
-import type { ApiInfo, AppConfig } from '@crowdserve/protocol';
-import { abortError, BadRequestError, ConnectionLostError, describeValue, ServerError } from './errors.js';
+import { parseApiInfo, parseAppConfig, type ParseResult } from '@crowdserve/protocol';
+import {
+  abortError,
+  BadRequestError,
+  ConnectionLostError,
+  describeValue,
+  ServerError,
+  TimeoutError,
+} from './errors.js';
 import { webSocketDuplex, type QueueTarget, type WebSocketConstructor } from './transport.js';
 
 export interface HttpTargetOptions {
@@ -7,6 +14,8 @@ export interface HttpTargetOptions {
   fetch: typeof fetch;
   /** Aborts the `/config` and `/info` requests. */
   signal?: AbortSignal | undefined;
+  /** Each of `/config` and `/info` fails with `TIMEOUT` after this long (undici alone waits ~5 min). */
+  timeoutMs: number;
 }
 
 /** A remote server as a {@link QueueTarget}: `/config` and `/info` over HTTP, each job over a WebSocket. */
@@ -14,8 +23,8 @@ export function httpTarget(url: string | URL, options: HttpTargetOptions): Queue
   const root = rootOf(url);
   const joinUrl = `${root.replace(/^http/, 'ws')}/queue/join`;
   return {
-    config: () => getJson<AppConfig>(`${root}/config`, options),
-    info: () => getJson<ApiInfo>(`${root}/info`, options),
+    config: () => getJson(`${root}/config`, parseAppConfig, options),
+    info: () => getJson(`${root}/info`, parseApiInfo, options),
     open: () => webSocketDuplex(new options.WebSocket(joinUrl)),
   };
 }
@@ -34,24 +43,50 @@ function rootOf(url: string | URL): string {
   return `${parsed.origin}${parsed.pathname.replace(/\/+$/, '')}`;
 }
 
-async function getJson<T>(url: string, options: HttpTargetOptions): Promise<T> {
+/** GETs `url` and checks its answer once with the protocol's parser: a malformed answer is a `SERVER_ERROR`. */
+async function getJson<T>(
+  url: string,
+  parse: (value: unknown) => ParseResult<T>,
+  options: HttpTargetOptions,
+): Promise<T> {
+  // A timer of our own rather than AbortSignal.timeout(), so the caller's signal and ours stay apart.
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new TimeoutError(`GET ${url} gave no answer within ${options.timeoutMs} ms`)),
+    options.timeoutMs,
+  );
+  try {
+    const parsed = parse(await fetchJson(url, options.fetch, controller.signal));
+    if (parsed.ok) return parsed.value;
+    throw new ServerError(`GET ${url} answered ${parsed.error.path}: ${parsed.error.message}`, {
+      cause: parsed.error,
+    });
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function fetchJson(url: string, fetchFn: typeof fetch, signal: AbortSignal): Promise<unknown> {
   let response: Response;
   try {
     // Called detached, never as `options.fetch(…)`: browsers throw "Illegal invocation" when
     // `window.fetch` runs with another `this`.
-    const fetchFn = options.fetch;
-    response = await fetchFn(url, { signal: options.signal ?? null, headers: { accept: 'application/json' } });
+    response = await fetchFn(url, { signal, headers: { accept: 'application/json' } });
   } catch (cause) {
-    if (options.signal?.aborted) throw abortError(options.signal.reason);
+    if (signal.aborted) throw abortError(signal.reason);
     throw new ConnectionLostError(`could not reach ${url}`, { cause });
   }
   if (!response.ok) {
     throw new ServerError(`GET ${url} answered ${response.status}`, { status: response.status });
   }
   try {
-    return (await response.json()) as T;
+    return await response.json();
   } catch (cause) {
-    if (options.signal?.aborted) throw abortError(options.signal.reason);
+    if (signal.aborted) throw abortError(signal.reason);
     throw new ServerError(`GET ${url} answered with something that is not JSON`, { cause, status: response.status });
   }
 }

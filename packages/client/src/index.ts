@@ -31,6 +31,7 @@ export {
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_DELAY_MS,
   DEFAULT_RETRY_OPTIONS,
+  MAX_RETRY_AFTER_MS,
   retryDelayMs,
   shouldRetry,
   type RetryOptions,

@@ -1,6 +1,14 @@
 import { parseServerMessage, type JoinMessage, type QueueFullMessage } from '@crowdserve/protocol';
 import { toStatus, type JobStatus, type TerminalStatus } from './status.js';
 import type { Duplex } from './transport.js';
+import { watchdog } from './watchdog.js';
+
+/**
+ * With no frame and no ping for this long after the data was sent, the peer is taken for dead
+ * (`CONNECTION_LOST`): two of the server's 15 s ping intervals. Armed only where pings are visible.
+ * @default 30000
+ */
+export const DEFAULT_SILENCE_TIMEOUT_MS = 30_000;
 
 /** What one attempt needs to know. */
 export interface AttemptPlan {
@@ -11,6 +19,8 @@ export interface AttemptPlan {
   dataFrame: string;
   /** The server must say `send_hash` within this long after the attempt opens. */
   connectTimeoutMs: number;
+  /** A silent peer is dead after this long; see {@link DEFAULT_SILENCE_TIMEOUT_MS}. */
+  silenceTimeoutMs?: number;
   now: () => number;
 }
 
@@ -18,6 +28,8 @@ export interface AttemptPlan {
 export type AttemptOutcome =
   | { type: 'terminal'; status: TerminalStatus }
   | { type: 'queue_full'; message: QueueFullMessage }
+  // The server ended the job before it had the data: nothing ran, so it may be retried like a queue_full.
+  | { type: 'refused'; status: Extract<TerminalStatus, { type: 'failed' }> }
   | { type: 'lost'; dataSent: boolean; timedOut: boolean; code: number | null; reason: string; cause?: unknown }
   | { type: 'cancelled' };
 
@@ -55,6 +67,7 @@ export function runAttempt(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      silence?.stop();
       signal.removeEventListener('abort', onAbort);
       duplex.onmessage = null;
       duplex.onclose = null;
@@ -78,13 +91,16 @@ export function runAttempt(
       () => finish({ type: 'lost', dataSent: false, timedOut: true, code: null, reason: 'no send_hash in time' }),
       plan.connectTimeoutMs,
     );
+    let silence: ReturnType<typeof watchdog> | undefined;
     const onAbort = (): void => finish({ type: 'cancelled' });
+    duplex.onping = () => silence?.kick();
     signal.addEventListener('abort', onAbort, { once: true });
 
     duplex.onclose = (event) =>
       finish({ type: 'lost', dataSent, timedOut: false, code: event.code, reason: event.reason, cause: event });
 
     duplex.onmessage = (text) => {
+      silence?.kick();
       const parsed = parseServerMessage(text);
       if (!parsed.ok) return;
       const message = parsed.value;
@@ -97,6 +113,12 @@ export function runAttempt(
           if (dataSent) return;
           // From here on the server holds the data: a drop is never retried.
           dataSent = true;
+          if (duplex.seesPings) {
+            const silenceMs = plan.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS;
+            silence = watchdog(silenceMs, () =>
+              finish({ type: 'lost', dataSent: true, timedOut: false, code: null, reason: `silent for ${silenceMs} ms` }),
+            );
+          }
           send(plan.dataFrame);
           return;
         case 'queue_full':
@@ -118,7 +140,8 @@ export function runAttempt(
       function emitStatus(): void {
         const status = toStatus(message, plan.now());
         if (status === null) return;
-        if (status.type === 'done' || status.type === 'failed') finish({ type: 'terminal', status });
+        if (status.type === 'failed' && !dataSent) finish({ type: 'refused', status });
+        else if (status.type === 'done' || status.type === 'failed') finish({ type: 'terminal', status });
         else emit(status);
       }
     };

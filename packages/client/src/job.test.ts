@@ -37,7 +37,26 @@ afterEach(async () => {
 });
 
 describe('createJob', () => {
-  it('gives every iterator, early or late, and onStatus the same sequence, ending after done', async () => {
+  // Issue 24.5: every status was kept for the job's life (an 8,000-token stream held 194 MB).
+  it('keeps no history: only what live iterators still have to deliver', async () => {
+    const { job, emit, work } = manualJob({});
+    await vi.waitFor(() => expect(work).toHaveBeenCalled());
+    const sizes = (): number => (job as unknown as { bufferedStatuses(): number }).bufferedStatuses();
+    for (let i = 0; i < 10_000; i++) emit({ type: 'partial', data: [i] });
+    expect(sizes()).toBe(0);
+    expect(job.status).toEqual({ type: 'partial', data: [9_999] });
+    const iterator = job[Symbol.asyncIterator]();
+    expect(sizes()).toBe(1);
+    for (let i = 0; i < 5; i++) emit({ type: 'partial', data: [i] });
+    expect(sizes()).toBe(6);
+    await iterator.next();
+    await iterator.next();
+    expect(sizes()).toBe(4);
+    await iterator.return();
+    expect(sizes()).toBe(0);
+  });
+
+  it('gives an iterator the latest status and every later one, as onStatus, ending after done', async () => {
     const onStatus = vi.fn();
     const { job, emit, work } = manualJob({ onStatus });
     const early = collect(job);
@@ -58,8 +77,8 @@ describe('createJob', () => {
     const late = collect(job);
     expect(await early).toEqual(sequence);
     expect(await alsoEarly).toEqual(sequence);
-    expect(await middle).toEqual(sequence);
-    expect(await late).toEqual(sequence);
+    expect(await middle).toEqual(sequence.slice(1));
+    expect(await late).toEqual(sequence.slice(3));
     expect(onStatus.mock.calls.map(([s]) => s)).toEqual(sequence);
     await expect(job.result).resolves.toEqual(['x']);
     expect(job.status).toEqual(sequence[3]);

@@ -2,9 +2,9 @@ import { abortError, ConnectionLostError, CrowdserveError } from './errors.js';
 import { isTerminal, type JobStatus } from './status.js';
 
 /**
- * A submitted job. Iterate it for its statuses (every iterator, however late, sees the whole
- * sequence, the same one `onStatus` sees, and ends after `done` or `failed`); await `result` for
- * the output data.
+ * A submitted job. Iterate it for its statuses (an iterator sees the latest status when it is made,
+ * then every later one, as `onStatus` does, and ends after `done` or `failed`; the history is not
+ * kept); await `result` for the output data.
  */
 export interface Job<T = unknown[]> extends AsyncIterable<JobStatus<T>> {
   /** The output `data`; rejects with the `failed` status's error. Never an unhandled rejection on its own. */
@@ -35,7 +35,9 @@ export function createJob<T>(
 
 class JobHandle<T> implements Job<T> {
   readonly result: Promise<T>;
-  readonly #history: JobStatus<T>[] = [];
+  #latest: JobStatus<T> | null = null;
+  /** Per live iterator, the statuses it has still to deliver: all a long stream holds, no history. */
+  readonly #buffers = new Set<JobStatus<T>[]>();
   #wakers: (() => void)[] = [];
   #ended = false;
   readonly #controller = new AbortController();
@@ -57,7 +59,14 @@ class JobHandle<T> implements Job<T> {
   }
 
   get status(): JobStatus<T> | null {
-    return this.#history.at(-1) ?? null;
+    return this.#latest;
+  }
+
+  /** Internal, for tests: statuses held for iterators still to deliver them. */
+  bufferedStatuses(): number {
+    let n = 0;
+    for (const buffer of this.#buffers) n += buffer.length;
+    return n;
   }
 
   get signal(): AbortSignal {
@@ -81,7 +90,8 @@ class JobHandle<T> implements Job<T> {
   readonly emit = (status: JobStatus): void => {
     if (this.#ended) return;
     const typed = status as JobStatus<T>;
-    this.#history.push(typed);
+    this.#latest = typed;
+    for (const buffer of this.#buffers) buffer.push(typed);
     if (isTerminal(typed)) {
       this.#ended = true;
       this.#hooks.signal?.removeEventListener('abort', this.#onAbort);
@@ -103,12 +113,22 @@ class JobHandle<T> implements Job<T> {
     }
   };
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<JobStatus<T>, void, undefined> {
-    for (let i = 0; ; i++) {
-      while (i >= this.#history.length) await new Promise<void>((wake) => this.#wakers.push(wake));
-      const status = this.#history[i]!;
-      yield status;
-      if (isTerminal(status)) return;
+  [Symbol.asyncIterator](): AsyncGenerator<JobStatus<T>, void, undefined> {
+    const buffer = this.#latest === null ? [] : [this.#latest];
+    this.#buffers.add(buffer);
+    return this.#drain(buffer);
+  }
+
+  async *#drain(buffer: JobStatus<T>[]): AsyncGenerator<JobStatus<T>, void, undefined> {
+    try {
+      for (;;) {
+        while (buffer.length === 0) await new Promise<void>((wake) => this.#wakers.push(wake));
+        const status = buffer.shift()!;
+        yield status;
+        if (isTerminal(status)) return;
+      }
+    } finally {
+      this.#buffers.delete(buffer);
     }
   }
 }

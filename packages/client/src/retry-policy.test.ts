@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BadRequestError } from './errors.js';
 import {
   DEFAULT_RETRY_OPTIONS,
+  MAX_RETRY_AFTER_MS,
   resolveRetryOptions,
   retryDelayMs,
   shouldRetry,
@@ -34,6 +35,13 @@ describe('retryDelayMs', () => {
     const caps = [0, 1, 2, 3, 4, 5, 6].map((attempt) => retryDelayMs(attempt, options, null, almostOne));
     expect(caps).toEqual([499, 999, 1999, 3999, 7999, 14999, 14999]);
     expect(retryDelayMs(3, options, null, () => 0)).toBe(0);
+  });
+
+  // Issue 24.6: a retry_after past ~24.8 days overflowed setTimeout, which then fired at once.
+  it('clamps the server\'s retry_after to MAX_RETRY_AFTER_MS', () => {
+    expect(retryDelayMs(0, options, 1e9, () => 0)).toBe(MAX_RETRY_AFTER_MS);
+    expect(MAX_RETRY_AFTER_MS).toBeLessThan(2 ** 31 - 1);
+    expect(retryDelayMs(0, options, 2, () => 0)).toBe(2000);
   });
 
   it('spreads delays over the whole range (full jitter, not equal jitter)', () => {
@@ -77,7 +85,7 @@ describe('retryDelayMs', () => {
 
 describe('shouldRetry', () => {
   it('allows maxAttempts attempts in all, the first included', () => {
-    const verdicts = [1, 2, 3, 4, 5, 6, 7].map((made) => shouldRetry(made, 0, 0, options));
+    const verdicts = [1, 2, 3, 4, 5, 6, 7].map((made) => shouldRetry(made, 0, 0, { ...options, maxAttempts: 6 }));
     expect(verdicts).toEqual([true, true, true, true, true, false, false]);
     expect(shouldRetry(1, 0, 0, { ...options, maxAttempts: 1 })).toBe(false);
   });
@@ -89,19 +97,21 @@ describe('shouldRetry', () => {
     expect(shouldRetry(1, 10_500, 0, withDeadline)).toBe(false);
   });
 
-  it('has no deadline by default', () => {
-    expect(DEFAULT_RETRY_OPTIONS.deadlineMs).toBe(Infinity);
-    expect(shouldRetry(1, 1e12, 1e9, options)).toBe(true);
+  // Issue 21.13: six attempts in ~12 s gave up while a steady crowd got in; the default is a deadline now.
+  it('by default keeps trying, however many attempts, until two minutes after submit', () => {
+    expect(DEFAULT_RETRY_OPTIONS.deadlineMs).toBe(120_000);
+    expect(shouldRetry(50, 100_000, 15_000, options)).toBe(true);
+    expect(shouldRetry(50, 110_000, 15_000, options)).toBe(false);
   });
 });
 
 describe('resolveRetryOptions', () => {
   it('fills in the exported defaults', () => {
     expect(resolveRetryOptions(undefined)).toEqual({
-      maxAttempts: 6,
+      maxAttempts: Infinity,
       baseDelayMs: 500,
       maxDelayMs: 15_000,
-      deadlineMs: Infinity,
+      deadlineMs: 120_000,
     });
     expect(resolveRetryOptions({ maxAttempts: 2 })).toEqual({ ...DEFAULT_RETRY_OPTIONS, maxAttempts: 2 });
   });
@@ -113,8 +123,8 @@ describe('resolveRetryOptions', () => {
   });
 
   it.each([
-    [{ maxAttempts: 0 }, 'retry.maxAttempts: expected an integer ≥ 1, got 0'],
-    [{ maxAttempts: 2.5 }, 'retry.maxAttempts: expected an integer ≥ 1, got 2.5'],
+    [{ maxAttempts: 0 }, 'retry.maxAttempts: expected an integer ≥ 1 or Infinity, got 0'],
+    [{ maxAttempts: 2.5 }, 'retry.maxAttempts: expected an integer ≥ 1 or Infinity, got 2.5'],
     [{ baseDelayMs: -1 }, 'retry.baseDelayMs: expected a finite number ≥ 0, got -1'],
     [{ maxDelayMs: '5' }, 'retry.maxDelayMs: expected a finite number ≥ 0, got "5"'],
     [{ deadlineMs: 0 }, 'retry.deadlineMs: expected a number > 0, got 0'],

@@ -2,20 +2,27 @@ import { BadRequestError, describeValue } from './errors.js';
 
 /** When and how often a job is tried again after `queue_full` or a connection that failed before its data was sent. */
 export interface RetryOptions {
-  /** Most attempts in all, the first included; 1 never retries. @default 6 */
+  /** Most attempts in all, the first included; 1 never retries. @default Infinity (the deadline decides) */
   maxAttempts: number;
   /** The first retry waits up to this long; each later one up to twice the one before. @default 500 */
   baseDelayMs: number;
   /** No backoff wait exceeds this (the server's `retry_after` may still ask for more). @default 15000 */
   maxDelayMs: number;
-  /** Give up rather than retry at a moment later than this many ms after the job was submitted. @default Infinity */
+  /** Give up rather than retry at a moment later than this many ms after the job was submitted. @default 120000 */
   deadlineMs: number;
 }
 
-export const DEFAULT_MAX_ATTEMPTS = 6;
+/** @default Infinity: in a steady crowd a count of attempts gives up too early; the deadline bounds the job. */
+export const DEFAULT_MAX_ATTEMPTS = Infinity;
 export const DEFAULT_BASE_DELAY_MS = 500;
 export const DEFAULT_MAX_DELAY_MS = 15_000;
-export const DEFAULT_DEADLINE_MS = Infinity;
+/** @default 120000: keep trying for two minutes after submit. */
+export const DEFAULT_DEADLINE_MS = 120_000;
+/**
+ * A server's `retry_after` is clamped to this (ms) before it is used: `setTimeout` overflows past
+ * 2^31 − 1 ms (~24.8 days) and fires at once. @default 3600000 (one hour)
+ */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
 
 export const DEFAULT_RETRY_OPTIONS: Readonly<RetryOptions> = {
   maxAttempts: DEFAULT_MAX_ATTEMPTS,
@@ -40,7 +47,8 @@ export function retryDelayMs(
 ): number {
   const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
   const jittered = Math.floor(random() * cap);
-  const floor = retryAfterS != null && retryAfterS > 0 ? Math.ceil(retryAfterS * 1000) : 0;
+  const floor =
+    retryAfterS != null && retryAfterS > 0 ? Math.min(MAX_RETRY_AFTER_MS, Math.ceil(retryAfterS * 1000)) : 0;
   return floor + jittered;
 }
 
@@ -68,8 +76,8 @@ export function resolveRetryOptions(
   check(
     options,
     'maxAttempts',
-    Number.isSafeInteger(options.maxAttempts) && options.maxAttempts >= 1,
-    'an integer ≥ 1',
+    (Number.isSafeInteger(options.maxAttempts) || options.maxAttempts === Infinity) && options.maxAttempts >= 1,
+    'an integer ≥ 1 or Infinity',
   );
   check(options, 'baseDelayMs', finiteAtLeast0(options.baseDelayMs), 'a finite number ≥ 0');
   check(options, 'maxDelayMs', finiteAtLeast0(options.maxDelayMs), 'a finite number ≥ 0');

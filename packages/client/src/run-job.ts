@@ -8,11 +8,11 @@ export interface JobPlan extends AttemptPlan {
   random: () => number;
 }
 
-type Retryable = Extract<AttemptOutcome, { type: 'queue_full' | 'lost' }>;
+type Retryable = Extract<AttemptOutcome, { type: 'queue_full' | 'lost' | 'refused' }>;
 
 /**
  * Runs a job to its end: attempts, and between them the retry policy's waits. Retries only what is
- * safe (`queue_full`, or a connection that failed before the data was sent). Every ending is reported
+ * safe (`queue_full`, a job refused before its data was sent, or a connection that failed before the data was sent). Every ending is reported
  * through `emit`; a cancel is reported by the job itself, so on abort this just stops. Never rejects.
  */
 export async function runJob(plan: JobPlan, emit: (status: JobStatus) => void, signal: AbortSignal): Promise<void> {
@@ -33,7 +33,7 @@ export async function runJob(plan: JobPlan, emit: (status: JobStatus) => void, s
     if (!shouldRetry(attempts, plan.now() - startedAt, delayMs, plan.retry)) {
       return emit({ type: 'failed', error: giveUpError(outcome, attempts) });
     }
-    const reason = outcome.type === 'queue_full' ? 'queue_full' : 'connection';
+    const reason = outcome.type === 'lost' ? 'connection' : 'queue_full';
     emit({ type: 'retrying', attempt: attempts + 1, delayMs, reason });
     if (!(await wait(delayMs, signal))) return;
   }
@@ -41,6 +41,7 @@ export async function runJob(plan: JobPlan, emit: (status: JobStatus) => void, s
 
 function giveUpError(outcome: Retryable, attempts: number): CrowdserveError {
   if (outcome.type === 'lost') return connectionError(outcome, `could not join the queue in ${attempts} attempt(s)`);
+  if (outcome.type === 'refused') return outcome.status.error;
   const m = outcome.message;
   return new QueueFullError(
     {

@@ -26,6 +26,13 @@ export interface Duplex {
    * connection fails. Not needed after the client's own `close()`.
    */
   onclose: ((event: DuplexCloseEvent) => void) | null;
+  /**
+   * Set by the client: called on each WebSocket ping, where the platform shows pings (`ws` in Node;
+   * a browser's WebSocket never does). A duplex that can call it sets `seesPings`.
+   */
+  onping?: (() => void) | null;
+  /** Whether `onping` is called: only then may a silence be read as a dead peer. */
+  readonly seesPings?: boolean;
 }
 
 /**
@@ -50,18 +57,24 @@ export interface WebSocketLike {
   onmessage: Handler<{ data: unknown }> | null;
   onclose: Handler<{ code: number; reason: string }> | null;
   onerror: Handler<unknown> | null;
+  /** `ws`'s EventEmitter side, for its `'ping'` event; a browser's WebSocket has none. */
+  on?(event: 'ping', listener: () => void): unknown;
 }
 
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 /** Adapts a WebSocket to a {@link Duplex}, so remote and in-page servers share one code path. */
 export function webSocketDuplex(socket: WebSocketLike): Duplex {
+  const seesPings = typeof socket.on === 'function';
   const duplex: Duplex = {
     send: (text) => socket.send(text),
     close: () => socket.close(1000),
     onmessage: null,
     onclose: null,
+    onping: null,
+    seesPings,
   };
+  if (seesPings) socket.on!('ping', () => duplex.onping?.());
   // Binary frames are not part of this protocol; they are skipped like unknown messages.
   socket.onmessage = (event) => {
     if (typeof event.data === 'string') duplex.onmessage?.(event.data);

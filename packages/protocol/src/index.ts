@@ -29,4 +29,5 @@ export type {
   PredictResponse,
 } from './http.js';
 export { ProtocolError, type ParseResult, type ProtocolErrorCode } from './errors.js';
+export { parseApiInfo, parseAppConfig } from './parse-http.js';
 export { MAX_TEXT_LENGTH, parseDataMessage, parseJoinMessage, parseJson, parseServerMessage } from './parse.js';

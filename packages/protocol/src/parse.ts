@@ -18,7 +18,7 @@ class Fail {
   constructor(readonly error: ProtocolError) {}
 }
 
-function fail(code: ProtocolError['code'], path: string, message: string): never {
+export function fail(code: ProtocolError['code'], path: string, message: string): never {
   throw new Fail(new ProtocolError(code, path, message));
 }
 
@@ -86,7 +86,7 @@ function pathOf(visit: Visit): string {
   return `$${path}`;
 }
 
-function guard<T>(text: string | unknown, check: (value: unknown) => T): ParseResult<T> {
+export function guard<T>(text: string | unknown, check: (value: unknown) => T): ParseResult<T> {
   let value = text;
   if (typeof text === 'string') {
     const json = parseJson(text);
@@ -101,7 +101,7 @@ function guard<T>(text: string | unknown, check: (value: unknown) => T): ParseRe
   }
 }
 
-function object(value: unknown, path = '$'): Obj {
+export function object(value: unknown, path = '$'): Obj {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     fail('NOT_AN_OBJECT', path, `expected an object, got ${describe(value)}`);
   }
