@@ -100,10 +100,21 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
     sink.close(1000, 'bad request');
   };
 
+  // Timers run before the loop reads its sockets: after a stall (a busy machine) the deadline could
+  // fire with the join frame already waiting unread. It is checked once more after that read.
+  // (A timeout set from a timer's callback runs in the loop's next turn, after that turn's reads; in a
+  // browser too, which has no setImmediate.)
+  let lastLook: ReturnType<typeof setTimeout> | undefined;
   const handshake = setTimeout(() => {
-    if (jobId === undefined)
-      refuse(`expected {"fn_index", "session_hash"} within ${options.handshakeTimeoutMs / 1000} s`);
+    lastLook = setTimeout(() => {
+      if (jobId === undefined && !ended)
+        refuse(`expected {"fn_index", "session_hash"} within ${options.handshakeTimeoutMs / 1000} s`);
+    }, 0);
   }, options.handshakeTimeoutMs);
+  const stopHandshake = () => {
+    clearTimeout(handshake);
+    if (lastLook !== undefined) clearTimeout(lastLook);
+  };
 
   sink.send({ msg: 'send_hash' });
 
@@ -111,7 +122,7 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
     receive(text) {
       if (ended) return;
       if (jobId === undefined) {
-        clearTimeout(handshake);
+        stopHandshake();
         // The join frame is `{fn_index, session_hash}`: anything long is refused before it is parsed.
         if (text.length > MAX_JOIN_FRAME_CHARS)
           return refuse(
@@ -136,12 +147,12 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
     receiveBinary() {
       if (ended) return;
       if (jobId === undefined) {
-        clearTimeout(handshake);
+        stopHandshake();
         refuse('expected a JSON text frame');
       } else host.fail(jobId, 'expected a JSON text frame');
     },
     closed() {
-      clearTimeout(handshake);
+      stopHandshake();
       ended = true;
       if (jobId !== undefined) host.leave(jobId);
     },

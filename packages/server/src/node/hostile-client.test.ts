@@ -78,4 +78,27 @@ describe('hostile clients and handlers', () => {
     await next.waitClosed();
     expect(next.last()).toMatchObject({ success: true, output: { data: [[[1]]] } });
   });
+
+  it('a join frame that arrived while the loop was stalled past the join deadline is read, not refused (issue 21.12)', async () => {
+    const server = await serve({
+      port: 0,
+      host: '127.0.0.1',
+      handshakeTimeoutMs: 50,
+      endpoints: { '/echo': { fn: async (d) => d } },
+    });
+    servers.push(server);
+    const job = new RawJob(server.url);
+    job.socket.once('message', () => {
+      job.send({ fn_index: 0, session_hash: 'h' });
+      // A busy machine: this process (the server's too) does nothing else for longer than the deadline,
+      // while the join frame waits in the server's socket.
+      const until = performance.now() + 200;
+      while (performance.now() < until);
+    });
+    const asked = await job.waitFor('send_data');
+    expect(asked).toMatchObject({ msg: 'send_data' });
+    job.send({ data: ['in'], event_data: null, fn_index: 0, session_hash: 'h' });
+    await job.waitClosed();
+    expect(job.last()).toMatchObject({ success: true, output: { data: ['in'] } });
+  });
 });
