@@ -1,6 +1,7 @@
 import type { ApiInfo } from '@crowdserve/protocol';
 import { createApp, checkSessionHash, randomSessionHash, type App } from './app.js';
 import { BadRequestError, describeValue } from './errors.js';
+import { checkDialect } from './dialect.js';
 import { readEndpoints } from './endpoints.js';
 import { httpTarget } from './http-target.js';
 import { resolveRetryOptions, type RetryOptions } from './retry-policy.js';
@@ -66,6 +67,7 @@ export async function connectWith(
 
   // /info only informs `app.endpoints`; an older server without it is still usable.
   const [config, info] = await Promise.all([queue.config(), optionalInfo(queue, options.signal)]);
+  checkDialect(config);
   return createApp(queue, config, info, readEndpoints(config, info), { retry, connectTimeoutMs, sessionHash });
 }
 

@@ -1,5 +1,6 @@
 /** What went wrong, stable across releases: code that reacts to an error tests this, never the text. */
-export type ErrorCode = 'QUEUE_FULL' | 'CANCELLED' | 'SERVER_ERROR' | 'CONNECTION_LOST' | 'TIMEOUT' | 'BAD_REQUEST';
+export type ErrorCode =
+  'QUEUE_FULL' | 'CANCELLED' | 'SERVER_ERROR' | 'CONNECTION_LOST' | 'TIMEOUT' | 'BAD_REQUEST' | 'UNSUPPORTED_SERVER';
 
 /** Every error the client raises. `cause` holds the underlying error or close event, when there is one. */
 export class CrowdserveError extends Error {
@@ -96,6 +97,18 @@ export class BadRequestError extends CrowdserveError {
 
   constructor(message: string, options?: { cause?: unknown }) {
     super('BAD_REQUEST', message, options);
+  }
+}
+
+/** The server speaks a queue dialect this client does not (e.g. Gradio ≥ 4's SSE); `protocol` names it. */
+export class UnsupportedServerError extends CrowdserveError {
+  override name = 'UnsupportedServerError';
+  declare readonly code: 'UNSUPPORTED_SERVER';
+  readonly protocol: string;
+
+  constructor(protocol: string, message: string, options?: { cause?: unknown }) {
+    super('UNSUPPORTED_SERVER', message, options);
+    this.protocol = protocol;
   }
 }
 

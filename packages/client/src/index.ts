@@ -22,6 +22,7 @@ export {
   QueueFullError,
   ServerError,
   TimeoutError,
+  UnsupportedServerError,
   type ErrorCode,
   type QueueFullDetails,
 } from './errors.js';
