@@ -21,6 +21,12 @@ describe('checkDialect', () => {
     expect(() => checkDialect(config(extra))).not.toThrow();
   });
 
+  it('accepts sse_v3 from a crowdserve server that serves the 3.x WebSocket beside it', () => {
+    const crowdserve = (websocket_queue: boolean) => config({ protocol: 'sse_v3', crowdserve: { websocket_queue } });
+    expect(() => checkDialect(crowdserve(true))).not.toThrow();
+    expect(catchError(() => checkDialect(crowdserve(false)))).toBeInstanceOf(UnsupportedServerError);
+  });
+
   it.each(['sse', 'sse_v1', 'sse_v2', 'sse_v2.1', 'sse_v3'])('refuses %s with UNSUPPORTED_SERVER naming it', (p) => {
     const error = catchError(() => checkDialect(config({ protocol: p })));
     expect(error).toBeInstanceOf(UnsupportedServerError);

@@ -15,6 +15,8 @@ export interface ConfigSettings {
    * this `api_prefix`; absent: `protocol: 'ws'` (the 3.x WebSocket only).
    */
   apiPrefix?: string;
+  /** Whether `/queue/join` answers the 3.x WebSocket (`crowdserve.websocket_queue`). @default true */
+  websocketQueue?: boolean;
   /** Per-endpoint facts learned at setup (e.g. `executionProvider`), shown snake_cased. */
   reports?: Record<string, Record<string, unknown>>;
 }
@@ -108,6 +110,8 @@ export function buildConfig(endpoints: ResolvedEndpoint[], settings: ConfigSetti
     dependencies,
     crowdserve: {
       version: CROWDSERVE_VERSION,
+      // Our own client reads this: beside `protocol: 'sse_v3'`, the 3.x WebSocket is served too.
+      websocket_queue: settings.websocketQueue ?? true,
       concurrency_count: settings.concurrencyCount,
       max_size: settings.maxSize,
       api_open: settings.apiOpen,

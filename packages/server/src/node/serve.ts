@@ -79,6 +79,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     title: o.title,
     reports,
     ...(o.dialects.sseV3 ? { apiPrefix: SSE_API_PREFIX } : {}),
+    websocketQueue: o.dialects.gradio3,
   });
   const sessions = o.dialects.sseV3
     ? new SseSessions({
