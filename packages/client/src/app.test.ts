@@ -69,9 +69,10 @@ describe('connect(target)', () => {
     await flush();
     target.duplexes.forEach((d, i) => serve(d, [i]));
     expect(await Promise.all(jobs.map((j) => j.result))).toEqual([[0], [1], [2]]);
+    // The second job of endpoint 0 overlaps the first, so it gets a hash of its own (issue 24.8).
     expect(target.duplexes.map((d) => d.frames[0])).toEqual([
       { fn_index: 0, session_hash: 'mine' },
-      { fn_index: 0, session_hash: 'mine' },
+      { fn_index: 0, session_hash: expect.not.stringMatching(/^mine$/) },
       { fn_index: 1, session_hash: 'mine' },
     ]);
   });

@@ -14,8 +14,14 @@ export interface SubmitOptions<T = unknown[]> {
   retry?: Partial<RetryOptions> | false;
   /** Called with each status, the same sequence the job's iterator yields. */
   onStatus?: (status: JobStatus<T>) => void;
-  /** Overrides the app's `session_hash` (Gradio keys per-session state by it). At most 64 characters. */
+  /**
+   * Overrides the app's `session_hash` (Gradio keys per-session state by it). At most 64 characters.
+   * Without it, a job sent while another of the same endpoint runs under the app's hash gets a fresh
+   * one: Gradio 3 keys a running generator by session and endpoint, and two would collide.
+   */
   sessionHash?: string;
+  /** Fails the job with `TIMEOUT` this long after submit. @default the app's `timeoutMs` (none) */
+  timeoutMs?: number | null;
 }
 
 export interface App {
@@ -42,6 +48,7 @@ export interface AppSettings {
   retry: RetryOptions;
   connectTimeoutMs: number;
   sessionHash: string;
+  timeoutMs?: number | null;
 }
 
 export function createApp(
@@ -52,13 +59,17 @@ export function createApp(
   settings: AppSettings,
 ): App {
   const running = new Set<Job<unknown>>();
+  /** Endpoints with a job running under the app's own hash. */
+  const busyUnderAppHash = new Set<number>();
   let closed = false;
 
   function submit<T = unknown[]>(endpoint: string | number, data: unknown[], options: SubmitOptions<T> = {}): Job<T> {
     if (closed) throw new BadRequestError('submit: expected an open app, got one that was closed');
     const { fnIndex } = findEndpoint(endpoints, endpoint);
     if (!Array.isArray(data)) throw new BadRequestError(`data: expected an array, got ${describeValue(data)}`);
-    const sessionHash = checkSessionHash(options.sessionHash ?? settings.sessionHash);
+    const ownHash = options.sessionHash === undefined && !busyUnderAppHash.has(fnIndex);
+    const sessionHash = checkSessionHash(options.sessionHash ?? (ownHash ? settings.sessionHash : randomSessionHash()));
+    const timeoutMs = checkTimeout(options.timeoutMs === undefined ? settings.timeoutMs : options.timeoutMs);
     const retry = resolveRetryOptions(options.retry, settings.retry);
     const dataFrame = serialise({ data, event_data: null, fn_index: fnIndex, session_hash: sessionHash });
     const plan = {
@@ -71,9 +82,13 @@ export function createApp(
       now: Date.now,
       random: () => Math.random(),
     };
-    const job = createJob<T>((emit, signal) => runJob(plan, emit, signal), options);
+    const job = createJob<T>((emit, signal) => runJob(plan, emit, signal), { ...options, timeoutMs });
     running.add(job);
-    const forget = (): boolean => running.delete(job);
+    if (ownHash) busyUnderAppHash.add(fnIndex);
+    const forget = (): void => {
+      running.delete(job);
+      if (ownHash) busyUnderAppHash.delete(fnIndex);
+    };
     job.result.then(forget, forget);
     return job;
   }
@@ -98,6 +113,14 @@ function serialise(message: DataMessage): string {
   } catch (cause) {
     throw new BadRequestError(`data: expected JSON-serialisable values, got ${cause}`, { cause });
   }
+}
+
+export function checkTimeout(value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new BadRequestError(`timeoutMs: expected a number > 0 or null, got ${describeValue(value)}`);
+  }
+  return value;
 }
 
 export function checkSessionHash(value: unknown): string {

@@ -1,5 +1,5 @@
 import type { ApiInfo } from '@crowdserve/protocol';
-import { createApp, checkSessionHash, randomSessionHash, type App } from './app.js';
+import { createApp, checkSessionHash, checkTimeout, randomSessionHash, type App } from './app.js';
 import { BadRequestError, describeValue } from './errors.js';
 import { checkDialect } from './dialect.js';
 import { readEndpoints } from './endpoints.js';
@@ -26,6 +26,8 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** The `session_hash` every job sends. @default 16 random hex characters */
   sessionHash?: string;
+  /** Every job fails with `TIMEOUT` this long after submit; a job's own `timeoutMs` overrides it. @default null (none) */
+  timeoutMs?: number | null;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function connectWith(
     throw new BadRequestError(`connectTimeoutMs: expected a number > 0, got ${describeValue(connectTimeoutMs)}`);
   }
   const sessionHash = checkSessionHash(options.sessionHash ?? randomSessionHash());
+  const timeoutMs = checkTimeout(options.timeoutMs);
 
   let queue: QueueTarget;
   if (typeof target === 'string' || target instanceof URL) {
@@ -68,7 +71,12 @@ export async function connectWith(
   // /info only informs `app.endpoints`; an older server without it is still usable.
   const [config, info] = await Promise.all([queue.config(), optionalInfo(queue, options.signal)]);
   checkDialect(config);
-  return createApp(queue, config, info, readEndpoints(config, info), { retry, connectTimeoutMs, sessionHash });
+  return createApp(queue, config, info, readEndpoints(config, info), {
+    retry,
+    connectTimeoutMs,
+    sessionHash,
+    timeoutMs,
+  });
 }
 
 async function optionalInfo(target: QueueTarget, signal: AbortSignal | undefined): Promise<ApiInfo | null> {

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '@crowdserve/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { connect } from './connect.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './connect.js';
 import { DEFAULT_SILENCE_TIMEOUT_MS } from './job-socket.js';
@@ -138,5 +138,86 @@ describe('a hostile server', () => {
     const app = await connect(server.url, { WebSocket, retry: { baseDelayMs: 0 } });
     await expect(app.predict('/predict', ['x'])).rejects.toMatchObject({ code: 'SERVER_ERROR' });
     expect(server.connections).toHaveLength(1);
+  });
+
+  it("that gives no answer within the job's timeoutMs has it fail with TIMEOUT", async () => {
+    const server = await served([[say.sendHash, say.receive, say.sendData, say.receive, say.estimation(0, 1)]]);
+    const app = await connect(server.url, { WebSocket, timeoutMs: 60_000 });
+    fakeTimers();
+    const job = app.submit('/predict', ['x'], { timeoutMs: 5_000 });
+    await vi.waitFor(() => expect(job.status?.type).toBe('queued'), { interval: 1 });
+    await vi.advanceTimersByTimeAsync(5_000);
+    await expect(job.result).rejects.toMatchObject({ code: 'TIMEOUT' });
+  });
+});
+
+/**
+ * A Gradio-3-like server for the generator endpoint: it keys a running job by session_hash and
+ * fn_index, fails a second one under the same key ("generator already executing"), and answers
+ * each with its own input once two are running.
+ */
+async function sessionKeyedServer(): Promise<{ url: string; hashes: string[] }> {
+  const http = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(req.url === '/config' ? TEST_CONFIG : { named_endpoints: {}, unnamed_endpoints: {} }));
+  });
+  const wss = new WebSocketServer({ server: http, path: '/queue/join' });
+  const running = new Map<string, { socket: import('ws').WebSocket; data: unknown[] }>();
+  const hashes: string[] = [];
+  const complete = (socket: import('ws').WebSocket, data: unknown[]): void =>
+    socket.send(JSON.stringify({ msg: 'process_completed', output: { data, is_generating: false }, success: true }));
+  wss.on('connection', (socket) => {
+    let key = '';
+    socket.send(JSON.stringify({ msg: 'send_hash' }));
+    socket.on('message', (raw) => {
+      const frame = JSON.parse(String(raw)) as { fn_index: number; session_hash: string; data?: unknown[] };
+      if (frame.data === undefined) {
+        key = `${frame.session_hash}/${frame.fn_index}`;
+        hashes.push(frame.session_hash);
+        return socket.send(JSON.stringify({ msg: 'send_data' }));
+      }
+      const other = running.get(key);
+      if (other) {
+        socket.send(
+          JSON.stringify({
+            msg: 'process_completed',
+            output: { error: 'generator already executing' },
+            success: false,
+          }),
+        );
+        return complete(other.socket, other.data);
+      }
+      running.set(key, { socket, data: frame.data });
+      if (running.size === 2) for (const job of running.values()) complete(job.socket, job.data);
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  cleanups.push(async () => {
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  });
+  return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, hashes };
+}
+
+describe('a Gradio 3 server keying generators by session', () => {
+  // Issue 24.8: two submits of one app shared its session_hash and collided (failed before the fix).
+  it('runs two concurrent jobs of one endpoint, each under its own session_hash', async () => {
+    const server = await sessionKeyedServer();
+    const app = await connect(server.url, { WebSocket, retry: false });
+    const results = await Promise.all([app.predict('/stream', ['A']), app.predict('/stream', ['B'])]);
+    expect(results).toEqual([['A'], ['B']]);
+    expect(new Set(server.hashes).size).toBe(2);
+    expect(server.hashes).toContain(app.sessionHash);
+  });
+
+  it("keeps the app's session_hash for jobs that do not overlap", async () => {
+    const server = await sessionKeyedServer();
+    const app = await connect(server.url, { WebSocket, retry: false });
+    const first = app.predict('/stream', ['A']);
+    const other = app.predict('/predict', ['B']);
+    await expect(Promise.all([first, other])).resolves.toEqual([['A'], ['B']]);
+    expect(server.hashes).toEqual([app.sessionHash, app.sessionHash]);
   });
 });

@@ -116,7 +116,13 @@ export function runAttempt(
           if (duplex.seesPings) {
             const silenceMs = plan.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS;
             silence = watchdog(silenceMs, () =>
-              finish({ type: 'lost', dataSent: true, timedOut: false, code: null, reason: `silent for ${silenceMs} ms` }),
+              finish({
+                type: 'lost',
+                dataSent: true,
+                timedOut: false,
+                code: null,
+                reason: `silent for ${silenceMs} ms`,
+              }),
             );
           }
           send(plan.dataFrame);

@@ -52,7 +52,7 @@ describe('createJob', () => {
     await iterator.next();
     await iterator.next();
     expect(sizes()).toBe(4);
-    await iterator.return();
+    await iterator.return?.();
     expect(sizes()).toBe(0);
   });
 

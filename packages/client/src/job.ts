@@ -1,4 +1,4 @@
-import { abortError, ConnectionLostError, CrowdserveError } from './errors.js';
+import { abortError, ConnectionLostError, CrowdserveError, TimeoutError } from './errors.js';
 import { isTerminal, type JobStatus } from './status.js';
 
 /**
@@ -18,6 +18,8 @@ export interface Job<T = unknown[]> extends AsyncIterable<JobStatus<T>> {
 export interface JobHooks<T> {
   signal?: AbortSignal | undefined;
   onStatus?: ((status: JobStatus<T>) => void) | undefined;
+  /** Fails the job with `TIMEOUT` this long after it is made; `null` for no limit. */
+  timeoutMs?: number | null | undefined;
 }
 
 /** Starts the work (on a microtask, so a job cancelled at once opens nothing) and returns its handle. */
@@ -42,6 +44,7 @@ class JobHandle<T> implements Job<T> {
   #ended = false;
   readonly #controller = new AbortController();
   readonly #hooks: JobHooks<T>;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #resolve!: (data: T) => void;
   #reject!: (error: unknown) => void;
 
@@ -53,7 +56,13 @@ class JobHandle<T> implements Job<T> {
     });
     // A caller who only iterates must not get an unhandled rejection; awaiting `result` still throws.
     this.result.catch(() => {});
-    const { signal } = hooks;
+    const { signal, timeoutMs } = hooks;
+    if (timeoutMs != null) {
+      this.#timer = setTimeout(
+        () => this.cancel(new TimeoutError(`the job took longer than ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    }
     if (signal?.aborted) this.cancel(signal.reason);
     else signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
@@ -94,6 +103,7 @@ class JobHandle<T> implements Job<T> {
     for (const buffer of this.#buffers) buffer.push(typed);
     if (isTerminal(typed)) {
       this.#ended = true;
+      clearTimeout(this.#timer);
       this.#hooks.signal?.removeEventListener('abort', this.#onAbort);
       if (typed.type === 'done') this.#resolve(typed.data);
       else this.#reject(typed.error);

@@ -38,7 +38,7 @@ describe('retryDelayMs', () => {
   });
 
   // Issue 24.6: a retry_after past ~24.8 days overflowed setTimeout, which then fired at once.
-  it('clamps the server\'s retry_after to MAX_RETRY_AFTER_MS', () => {
+  it("clamps the server's retry_after to MAX_RETRY_AFTER_MS", () => {
     expect(retryDelayMs(0, options, 1e9, () => 0)).toBe(MAX_RETRY_AFTER_MS);
     expect(MAX_RETRY_AFTER_MS).toBeLessThan(2 ** 31 - 1);
     expect(retryDelayMs(0, options, 2, () => 0)).toBe(2000);

@@ -44,6 +44,8 @@ export interface AppConfig {
     concurrency_count: number;
     max_size: number | null;
     api_open: boolean;
+    /** `/queue/join` answers the 3.x WebSocket beside the `sse_v3` routes `protocol` announces. */
+    websocket_queue?: boolean;
     endpoints: Record<
       string,
       {
