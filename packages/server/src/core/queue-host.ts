@@ -93,6 +93,7 @@ export class QueueHost {
   private readonly dataTimeoutMs: number;
   private closing = false;
   private idleWaiters: (() => void)[] = [];
+  private idleTicking = false;
 
   constructor(private readonly options: QueueHostOptions) {
     this.endpoints = options.endpoints;
@@ -288,6 +289,18 @@ export class QueueHost {
     }
     if (this.idleWaiters.length > 0 && this.batches.size === 0 && !this.hasJobsInSlots()) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+    // Gone idle with a tick still pending (the run timeout of a batch that has ended, now that every endpoint
+    // has one): tick now instead, so the engine forgets it and an idle queue holds no timer. Once: a tick the
+    // engine asks for again stays.
+    if (this.jobs.size === 0 && this.batches.size === 0 && this.tickTimer !== undefined && !this.idleTicking) {
+      this.idleTicking = true;
+      this.clearTick();
+      try {
+        this.dispatch(this.engine.tick());
+      } finally {
+        this.idleTicking = false;
+      }
     }
   }
 
