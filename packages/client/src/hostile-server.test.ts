@@ -1,6 +1,6 @@
 // A hostile or broken server against the client, on real loopback sockets: each case is a fault
 // that once hung or misled the client (issues 21 and 24).
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '@crowdserve/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -30,7 +30,7 @@ async function served(...scripts: Parameters<typeof scriptedServer>): Promise<Sc
 }
 
 /** An HTTP server that answers `/config` (and everything else) with `answer`, or never. */
-async function httpServer(answer: ((res: import('node:http').ServerResponse) => void) | null): Promise<string> {
+async function httpServer(answer: ((res: ServerResponse) => void) | null): Promise<string> {
   const http: Server = createServer((_req, res) => answer?.(res));
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   cleanups.push(async () => {
@@ -162,9 +162,9 @@ async function sessionKeyedServer(): Promise<{ url: string; hashes: string[] }> 
     res.end(JSON.stringify(req.url === '/config' ? TEST_CONFIG : { named_endpoints: {}, unnamed_endpoints: {} }));
   });
   const wss = new WebSocketServer({ server: http, path: '/queue/join' });
-  const running = new Map<string, { socket: import('ws').WebSocket; data: unknown[] }>();
+  const running = new Map<string, { socket: WebSocket; data: unknown[] }>();
   const hashes: string[] = [];
-  const complete = (socket: import('ws').WebSocket, data: unknown[]): void =>
+  const complete = (socket: WebSocket, data: unknown[]): void =>
     socket.send(JSON.stringify({ msg: 'process_completed', output: { data, is_generating: false }, success: true }));
   wss.on('connection', (socket) => {
     let key = '';
