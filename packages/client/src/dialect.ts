@@ -11,13 +11,7 @@ export function checkDialect(config: AppConfig): void {
   const protocol = config['protocol'];
   if (protocol === undefined || protocol === null || protocol === 'ws') return;
   // A crowdserve server announces sse_v3 for Gradio's clients and serves the 3.x WebSocket beside it.
-  const crowdserve = config['crowdserve'];
-  if (
-    typeof crowdserve === 'object' &&
-    crowdserve !== null &&
-    (crowdserve as Record<string, unknown>)['websocket_queue'] === true
-  )
-    return;
+  if (config.crowdserve?.websocket_queue === true) return;
   const name = typeof protocol === 'string' ? protocol : describeValue(protocol);
   throw new UnsupportedServerError(
     name,
