@@ -1,4 +1,4 @@
-import { isIPv6 } from 'node:net';
+import { isIPv6, type Server as NetServer, type Socket } from 'node:net';
 
 /** What a refused client is told to wait before trying again, in seconds. */
 export const TOO_MANY_CONNECTIONS_RETRY_AFTER_S = 1;
@@ -8,7 +8,7 @@ export function tooManyConnectionsReason(limit: number): string {
 }
 
 /**
- * Counts what each client address holds open (queue sockets, predict requests in flight) against
+ * Counts what each client address holds open (every TCP connection: plain HTTP, predict requests, queue sockets) against
  * `maxConnectionsPerIp`, so one client cannot take every socket and queue place. An IPv6 client
  * usually owns a whole /64 and can change address at will: it counts by that network.
  */
@@ -56,4 +56,32 @@ export function addressKey(address: string): string {
     .slice(0, 4)
     .map((g) => g.replace(/^0+(?=.)/, ''))
     .join(':')}::/64`;
+}
+
+/**
+ * Counts every TCP connection `server` accepts against `limiter`, from accept to close. A WebSocket is
+ * its HTTP connection upgraded, so it counts once. One past the limit is answered 429 before any of
+ * its bytes are parsed and closed at once: unfinished headers can no longer take the server's fds.
+ */
+export function limitConnections(server: NetServer, limiter: ConnectionLimiter, onRefused: () => void): void {
+  // Node's own connection listener (the HTTP parser) runs first; the request's bytes arrive no sooner
+  // than the next poll, after the answer below is written and the socket destroyed.
+  server.on('connection', (socket: Socket) => {
+    const release = limiter.acquire(socket.remoteAddress);
+    if (release !== null) {
+      socket.once('close', release);
+      return;
+    }
+    onRefused();
+    refuseConnection(socket, limiter.limit ?? 0);
+  });
+}
+
+function refuseConnection(socket: Socket, limit: number): void {
+  const body = JSON.stringify({ detail: tooManyConnectionsReason(limit) });
+  socket.end(
+    'HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nRetry-After: ${TOO_MANY_CONNECTIONS_RETRY_AFTER_S}\r\n\r\n${body}`,
+  );
+  socket.once('finish', () => socket.destroy());
 }

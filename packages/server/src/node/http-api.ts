@@ -4,25 +4,22 @@ import type { AppConfig, ApiInfo } from '@crowdserve/protocol';
 import { findEndpoint } from '../core/endpoints.js';
 import type { QueueHost } from '../core/queue-host.js';
 import { checkData } from '../core/validate-data.js';
-import {
-  TOO_MANY_CONNECTIONS_RETRY_AFTER_S,
-  tooManyConnectionsReason,
-  type ConnectionLimiter,
-} from './connection-limits.js';
 import type { Metrics } from './metrics.js';
 import type { ResolvedServeOptions } from './options.js';
 import { isOriginAllowed } from './origin.js';
+import { readBody, type BodyBudget } from './read-body.js';
 import { requestPath } from './request-path.js';
+import { API_CONTENT_SECURITY_POLICY, setSecurityHeaders } from './security-headers.js';
 import { sseRoute } from './sse-routes.js';
 import type { SseSessions } from './sse-sessions.js';
-import { serveStatic } from './static-files.js';
+import { cutWhenIdle, serveStatic } from './static-files.js';
 
 export interface HttpApiContext {
   options: ResolvedServeOptions;
   host: QueueHost;
   metrics: Metrics;
-  /** Predict requests in flight count against `maxConnectionsPerIp`, like queue sockets. */
-  limiter: ConnectionLimiter;
+  /** Request bodies buffered, per address and in all (every connection is counted in serve.ts). */
+  bodies: BodyBudget;
   config: () => AppConfig;
   info: () => ApiInfo;
   isClosing: () => boolean;
@@ -31,6 +28,9 @@ export interface HttpApiContext {
 }
 
 const PREDICT_ROUTE = /^\/(run|api)\/([A-Za-z0-9_][A-Za-z0-9_\-/]*?)\/?$/;
+
+/** Each answer's `responseIdleTimeoutMs`, started when it is written: a predict waiting in line sends nothing. */
+const idleTimeouts = new WeakMap<ServerResponse, number>();
 
 function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   let text: string;
@@ -47,6 +47,8 @@ function json(response: ServerResponse, status: number, body: unknown, headers: 
     'Cache-Control': 'no-store',
     ...headers,
   });
+  const idleMs = idleTimeouts.get(response);
+  if (idleMs !== undefined) cutWhenIdle(response, idleMs);
   response.end(text);
 }
 
@@ -65,6 +67,8 @@ function cors(request: IncomingMessage, response: ServerResponse, allowed: strin
 export function createHttpHandler(context: HttpApiContext) {
   const handle = httpRoutes(context);
   return (request: IncomingMessage, response: ServerResponse): void => {
+    idleTimeouts.set(response, context.options.responseIdleTimeoutMs);
+    setSecurityHeaders(response, API_CONTENT_SECURITY_POLICY);
     handle(request, response).catch(() => {
       // A hostile request or a bug costs one answer, never the process (an unhandled rejection would end it).
       if (!response.headersSent) json(response, 500, { detail: 'internal error' });
@@ -75,7 +79,7 @@ export function createHttpHandler(context: HttpApiContext) {
 
 function httpRoutes(context: HttpApiContext) {
   const { options, host } = context;
-  const sse = context.sessions === undefined ? undefined : { ...context, sessions: context.sessions, readBody };
+  const sse = context.sessions === undefined ? undefined : { ...context, sessions: context.sessions };
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = requestPath(request.url);
     if (path === null) return json(response, 400, { detail: 'expected a request target like /config' });
@@ -104,13 +108,6 @@ function httpRoutes(context: HttpApiContext) {
         context.metrics.recordRefusal('origin');
         return json(response, 403, { detail: 'origin not allowed' });
       }
-      const release = context.limiter.acquire(request.socket.remoteAddress);
-      if (release === null) {
-        context.metrics.recordRefusal('connections_per_ip');
-        const reason = tooManyConnectionsReason(options.maxConnectionsPerIp ?? 0);
-        return json(response, 429, { detail: reason }, { 'Retry-After': String(TOO_MANY_CONNECTIONS_RETRY_AFTER_S) });
-      }
-      response.once('close', release);
       return predictRoute(context, predict[2] ?? '', request, response);
     }
 
@@ -137,20 +134,16 @@ function httpRoutes(context: HttpApiContext) {
         return;
       }
     }
-    if (options.staticDir !== null && (await serveStatic(options.staticDir, path, response, method === 'HEAD'))) return;
+    if (
+      options.staticDir !== null &&
+      (await serveStatic(options.staticDir, path, response, method === 'HEAD', {
+        contentSecurityPolicy: options.contentSecurityPolicy,
+        idleTimeoutMs: options.responseIdleTimeoutMs,
+      }))
+    )
+      return;
     notFound(response);
   };
-}
-
-export async function readBody(request: IncomingMessage, limit: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** `POST /run/{api_name}`: the request joins the same queue as everyone else and never overtakes it. */
@@ -163,13 +156,20 @@ async function predictRoute(
   const { host, options } = context;
   const endpoint = findEndpoint(host.endpoints, apiName);
   if (endpoint === undefined) return notFound(response);
-  const text = await readBody(request, options.maxPayloadBytes);
-  if (text === null) {
-    json(response, 413, { detail: `request body over ${options.maxPayloadBytes} bytes` }, { Connection: 'close' });
-    request.destroy();
+  const read = await readBody(request, {
+    maxBytes: options.maxPayloadBytes,
+    budget: context.bodies,
+    idleTimeoutMs: options.bodyTimeoutMs,
+  });
+  if (!read.ok) {
+    const retry: Record<string, string> =
+      read.retryAfterS === undefined ? {} : { 'Retry-After': String(read.retryAfterS) };
+    // Refused unread: the rest of the body must not be read, so the connection goes with the answer.
+    if (!response.destroyed) json(response, read.status, { detail: read.detail }, { Connection: 'close', ...retry });
+    response.once('finish', () => request.destroy());
     return;
   }
-  const parsed = parseJson(text);
+  const parsed = parseJson(read.text);
   if (!parsed.ok) return json(response, 400, { detail: parsed.error.message });
   const body = parsed.value as { data?: unknown };
   if (typeof body !== 'object' || body === null || !Array.isArray(body.data)) {

@@ -26,6 +26,11 @@ describe('resolveServeOptions', () => {
     [{ allowedOrigins: ['https://my.app/path'] }, "allowedOrigins: expected origins like 'https://my.app'"],
     [{ maxPayloadBytes: 10 }, 'maxPayloadBytes: expected an integer from 1024'],
     [{ prefetchData: 'yes' as unknown as boolean }, "prefetchData: expected a boolean, got 'yes'"],
+    [{ maxBodyBytesPerIp: 10 }, 'maxBodyBytesPerIp: expected an integer from 1024'],
+    [{ maxBodyBytesTotal: 1.5 }, 'maxBodyBytesTotal: expected an integer from 1024'],
+    [{ bodyTimeoutMs: 0 }, 'bodyTimeoutMs: expected an integer from 1'],
+    [{ responseIdleTimeoutMs: -1 }, 'responseIdleTimeoutMs: expected an integer from 1'],
+    [{ contentSecurityPolicy: '' }, "contentSecurityPolicy: expected a policy string or null, got ''"],
     [{ statusChunkSize: 0 }, 'statusChunkSize: expected an integer ≥ 1, got 0'],
     [{ slowClientBytes: 1.5 }, 'slowClientBytes: expected an integer ≥ 1, got 1.5'],
     [

@@ -1,4 +1,5 @@
 import type { EndpointDefinition } from '../endpoint.js';
+import { DEFAULT_CONTENT_SECURITY_POLICY } from './security-headers.js';
 import { DEFAULT_SEND_LIMITS, resolveSendLimits, type SendLimits } from './send-limits.js';
 
 /** Which of Gradio's queue dialects the server speaks (DESIGN.md §3); at least one. */
@@ -44,6 +45,21 @@ export interface ServeOptions extends SendLimits {
   maxConnectionsPerIp?: number | null;
   /** How long a client may take to send a request's headers (a WebSocket upgrade included); slower gets 408. @default 10000 */
   headersTimeoutMs?: number;
+  /**
+   * Request-body bytes one client address may have buffered at once, over all its requests; a chunk
+   * past it gets HTTP 429 and the connection is closed. IPv6 counts by /64, as `maxConnectionsPerIp`.
+   * @default 64 MiB
+   */
+  maxBodyBytesPerIp?: number;
+  /** Request-body bytes buffered at once over all clients; past it HTTP 503 and the connection closes. @default 256 MiB */
+  maxBodyBytesTotal?: number;
+  /** Longest pause between two chunks of a request body (or before the first); slower gets 408. @default 10000 */
+  bodyTimeoutMs?: number;
+  /**
+   * How long an HTTP response (a static file, an answer) may wait on a client that reads none of it;
+   * then the connection is cut and its file closed. @default 30000
+   */
+  responseIdleTimeoutMs?: number;
   /** Protocol ping interval; a peer silent for two intervals is terminated. @default 15000 */
   heartbeatIntervalMs?: number;
   /** How long a new socket may take to say which endpoint it joins. @default 5000 */
@@ -60,6 +76,14 @@ export interface ServeOptions extends SendLimits {
   closeGraceMs?: number;
   /** A folder of static files served at `/` (the built playground). @default null */
   staticDir?: string | null;
+  /**
+   * The `Content-Security-Policy` sent with every static file (a Web Worker takes its policy from its
+   * script's answer). The default fits the playground: own-origin scripts, workers (also `blob:`),
+   * WebAssembly, fetches and sockets; no framing. Set your own for another app, `null` for none.
+   * API answers always get `default-src 'none'; frame-ancestors 'none'`.
+   * @default DEFAULT_CONTENT_SECURITY_POLICY
+   */
+  contentSecurityPolicy?: string | null;
   /** Shown as the app's title in `/config`. @default 'crowdserve' */
   title?: string;
   /** Which dialects to serve. @default { gradio3: true, sseV3: true } */
@@ -85,6 +109,10 @@ export const DEFAULT_SERVE_OPTIONS = {
   maxPayloadBytes: 16 * 1024 * 1024,
   maxConnectionsPerIp: 64,
   headersTimeoutMs: 10_000,
+  maxBodyBytesPerIp: 64 * 1024 * 1024,
+  maxBodyBytesTotal: 256 * 1024 * 1024,
+  bodyTimeoutMs: 10_000,
+  responseIdleTimeoutMs: 30_000,
   heartbeatIntervalMs: 15_000,
   handshakeTimeoutMs: 5_000,
   prefetchData: true,
@@ -92,6 +120,7 @@ export const DEFAULT_SERVE_OPTIONS = {
   closeGraceMs: 10_000,
   ...DEFAULT_SEND_LIMITS,
   staticDir: null,
+  contentSecurityPolicy: DEFAULT_CONTENT_SECURITY_POLICY,
   title: 'crowdserve',
   dialects: DEFAULT_DIALECTS,
 } as const satisfies Required<Omit<ServeOptions, 'endpoints'>>;
@@ -149,11 +178,23 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   int('maxPayloadBytes', o.maxPayloadBytes, 1024);
   if (o.maxConnectionsPerIp !== null) int('maxConnectionsPerIp', o.maxConnectionsPerIp, 1);
   int('headersTimeoutMs', o.headersTimeoutMs, 1, MAX_HEADERS_TIMEOUT_MS);
+  int('maxBodyBytesPerIp', o.maxBodyBytesPerIp, 1024);
+  int('maxBodyBytesTotal', o.maxBodyBytesTotal, 1024);
+  int('bodyTimeoutMs', o.bodyTimeoutMs, 1);
+  int('responseIdleTimeoutMs', o.responseIdleTimeoutMs, 1);
   int('heartbeatIntervalMs', o.heartbeatIntervalMs, 10);
   int('handshakeTimeoutMs', o.handshakeTimeoutMs, 1);
   int('dataTimeoutMs', o.dataTimeoutMs, 1);
   int('closeGraceMs', o.closeGraceMs, 0);
   resolveSendLimits(o);
+  if (
+    o.contentSecurityPolicy !== null &&
+    (typeof o.contentSecurityPolicy !== 'string' || o.contentSecurityPolicy === '')
+  ) {
+    throw new TypeError(
+      `contentSecurityPolicy: expected a policy string or null, got ${describe(o.contentSecurityPolicy)}`,
+    );
+  }
   if (o.staticDir !== null && typeof o.staticDir !== 'string') {
     throw new TypeError(`staticDir: expected a folder path or null, got ${describe(o.staticDir)}`);
   }

@@ -65,7 +65,12 @@ function http(
   options: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${server.url}${path}`, { method: options.method ?? 'GET', headers: options.headers });
+    // A connection per request, closed after it: every TCP connection counts against maxConnectionsPerIp.
+    const req = httpRequest(`${server.url}${path}`, {
+      method: options.method ?? 'GET',
+      headers: options.headers,
+      agent: false,
+    });
     req.on('response', (res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -359,12 +364,13 @@ describe('connections per address', () => {
     const post = await http(server, '/run/predict', { method: 'POST', body: JSON.stringify({ data: ['x'] }) });
     expect(post.status).toBe(429);
     expect(JSON.parse(post.body)).toEqual({ detail: 'too many connections from your address (limit 3)' });
-    const metrics = (await http(server, '/metrics')).body;
-    expect(metrics).toContain('crowdserve_refused_total{reason="connections_per_ip"} 2');
-    expect(metrics).toContain('crowdserve_queue_sockets 3');
+    expect((await http(server, '/healthz')).status).toBe(429);
     held[0]!.socket.close();
     await held[0]!.waitClosed();
     await vi.waitFor(() => expect(server.internalSizes().connections).toBe(2));
+    const metrics = (await http(server, '/metrics')).body;
+    expect(metrics).toContain('crowdserve_refused_total{reason="connections_per_ip"} 3');
+    expect(metrics).toContain('crowdserve_queue_sockets 2');
     const next = RawJob.auto(server.url, 0, ['again']);
     await next.waitClosed();
     expect(next.last()).toMatchObject({ success: true, output: { data: ['AGAIN'] } });

@@ -9,16 +9,13 @@ import { SSE_API_PREFIX } from '../core/gradio-sse.js';
 import { QueueHost } from '../core/queue-host.js';
 import { disposeEndpoints, setUpEndpoints } from '../core/setup-endpoints.js';
 import type { EndpointReport } from '../endpoint.js';
-import {
-  ConnectionLimiter,
-  TOO_MANY_CONNECTIONS_RETRY_AFTER_S,
-  tooManyConnectionsReason,
-} from './connection-limits.js';
+import { ConnectionLimiter, limitConnections } from './connection-limits.js';
 import { corkForTick } from './cork.js';
 import { Heartbeat } from './heartbeat.js';
 import { createHttpHandler } from './http-api.js';
 import { handleJoinSocket } from './join-socket.js';
 import { Metrics } from './metrics.js';
+import { BodyBudget } from './read-body.js';
 import { MAX_HEADERS_TIMEOUT_MS, resolveServeOptions, type ServeOptions } from './options.js';
 import { isOriginAllowed } from './origin.js';
 import { requestPath } from './request-path.js';
@@ -95,6 +92,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   let shuttingDown = false;
 
   const limiter = new ConnectionLimiter(o.maxConnectionsPerIp);
+  const bodies = new BodyBudget(o.maxBodyBytesPerIp, o.maxBodyBytesTotal);
   const http = createServer(
     {
       // A request (a WebSocket upgrade included) whose headers drip in is cut with 408.
@@ -106,13 +104,14 @@ export async function serve(options: ServeOptions): Promise<Server> {
       options: o,
       host,
       metrics,
-      limiter,
+      bodies,
       config: () => config,
       info: () => info,
       isClosing: () => shuttingDown,
       ...(sessions === undefined ? {} : { sessions }),
     }),
   );
+  limitConnections(http, limiter, () => metrics.recordRefusal('connections_per_ip'));
   const connections = new Set<Socket>();
   http.on('connection', (socket: Socket) => {
     connections.add(socket);
@@ -134,15 +133,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
       metrics.recordRefusal('origin');
       return refuse(socket, 403, 'origin not allowed');
     }
-    const release = limiter.acquire(request.socket.remoteAddress);
-    if (release === null) {
-      metrics.recordRefusal('connections_per_ip');
-      return refuse(socket, 429, tooManyConnectionsReason(o.maxConnectionsPerIp ?? 0), {
-        'Retry-After': String(TOO_MANY_CONNECTIONS_RETRY_AFTER_S),
-      });
-    }
-    // Released however the socket ends, also when the upgrade itself fails.
-    socket.once('close', release);
+    // Its TCP connection already holds its place under maxConnectionsPerIp (limitConnections).
     // The 101 answer and `send_hash` leave together.
     corkForTick(socket);
     wss.handleUpgrade(request, socket, head, (ws) => {
@@ -217,6 +208,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
       statusBacklog: writer.backlog,
       heartbeatSockets: heartbeat.size,
       ...limiter.sizes(),
+      ...bodies.sizes(),
       httpConnections: connections.size,
       ...sessions?.sizes(),
     }),

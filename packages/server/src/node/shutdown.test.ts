@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ServerMessage } from '@crowdserve/protocol';
@@ -208,4 +209,46 @@ describe('SIGTERM on the demo server (npm start)', () => {
     child!.kill('SIGTERM');
     expect(await demo.exit).toBe(0);
   }, 60_000);
+
+  // The real `npm start` (it builds first, so the bound is generous): the signal goes to npm, as
+  // docker stop and systemd send it. npm forwards it to its child, which is the server itself only
+  // because the start script execs node; without that the shell died and node served on as an orphan.
+  it('SIGTERM to npm start reaches the server: the running job finishes and the server exits', async () => {
+    const root = fileURLToPath(new URL('../../../../', import.meta.url));
+    child = spawn('npm', ['start'], {
+      cwd: root,
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PREDICT_MS: '3000' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const npm = child;
+    const npmExit = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    const output: string[] = [];
+    createInterface({ input: npm.stderr! }).on('line', (line) => output.push(line));
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: npm.stdout! }).on('line', (line) => {
+        output.push(line);
+        const found = /^crowdserve playground: (\S+)/.exec(line);
+        if (found !== null) resolve(found[1]!);
+      });
+      void npmExit.then((code) => reject(new Error(`npm start exited ${code}: ${output.join('\n')}`)));
+    });
+    // npm's one child is the server (no shell between them).
+    const [serverPid] = readFileSync(`/proc/${npm.pid}/task/${npm.pid}/children`, 'utf8').trim().split(' ').map(Number);
+    const job = RawJob.auto(url, 0, ['run']);
+    await job.waitFor('process_starts', 30_000);
+    npm.kill('SIGTERM');
+    expect(await job.waitClosed(20_000)).toBe(1001);
+    expect(job.last()).toMatchObject({ msg: 'process_completed', success: true });
+    expect(await npmExit).toBe(0);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await vi.waitFor(() => expect(alive(serverPid!)).toBe(false), { timeout: 5_000 });
+    expect(output.join('\n')).toContain('SIGTERM: closing');
+  }, 180_000);
 });

@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_SESSION_HASH_LENGTH, parseJson } from '@crowdserve/protocol';
 import { queueFullDetail, SSE_API_PREFIX, unexpectedErrorFrame } from '../core/gradio-sse.js';
 import { checkData } from '../core/validate-data.js';
-import { TOO_MANY_CONNECTIONS_RETRY_AFTER_S, tooManyConnectionsReason } from './connection-limits.js';
 import type { HttpApiContext } from './http-api.js';
 import { isOriginAllowed } from './origin.js';
+import { readBody } from './read-body.js';
 import type { SseSessions } from './sse-sessions.js';
 
 /**
@@ -22,7 +22,6 @@ type Json = (status: number, body: unknown, headers?: Record<string, string>) =>
 /** What the `sse_v3` routes need beside the HTTP API's own context. */
 export interface SseRouteContext extends HttpApiContext {
   sessions: SseSessions;
-  readBody(request: IncomingMessage, limit: number): Promise<string | null>;
 }
 
 /**
@@ -79,14 +78,20 @@ async function readObject(
   request: IncomingMessage,
   json: Json,
 ): Promise<Record<string, unknown> | null> {
-  const limit = context.options.maxPayloadBytes;
-  const text = await context.readBody(request, limit);
-  if (text === null) {
-    json(413, { detail: `request body over ${limit} bytes` }, { Connection: 'close' });
+  const read = await readBody(request, {
+    maxBytes: context.options.maxPayloadBytes,
+    budget: context.bodies,
+    idleTimeoutMs: context.options.bodyTimeoutMs,
+  });
+  if (!read.ok) {
+    const retry: Record<string, string> =
+      read.retryAfterS === undefined ? {} : { 'Retry-After': String(read.retryAfterS) };
+    // Refused unread: the rest of the body must not be read, so the connection goes with the answer.
+    json(read.status, { detail: read.detail }, { Connection: 'close', ...retry });
     request.destroy();
     return null;
   }
-  const parsed = parseJson(text);
+  const parsed = parseJson(read.text);
   if (!parsed.ok) {
     json(422, { detail: parsed.error.message });
     return null;
@@ -144,13 +149,7 @@ function stream(context: SseRouteContext, request: IncomingMessage, response: Se
   if (hash === null) return json(422, { detail: SESSION_HASH_EXPECTED });
   const session = context.sessions.get(hash);
   if (session?.hasStream === true) return json(409, { detail: 'this session already has an open stream' });
-  const release = context.limiter.acquire(request.socket.remoteAddress);
-  if (release === null) {
-    context.metrics.recordRefusal('connections_per_ip');
-    const reason = tooManyConnectionsReason(context.options.maxConnectionsPerIp ?? 0);
-    return json(429, { detail: reason }, { 'Retry-After': String(TOO_MANY_CONNECTIONS_RETRY_AFTER_S) });
-  }
-  response.once('close', release);
+  // The stream's connection is counted against maxConnectionsPerIp as every TCP connection is (serve.ts).
   response.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-store',

@@ -2,6 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONTENT_SECURITY_POLICY } from './security-headers.js';
 import { serve, type Server } from './serve.js';
 
 describe('static files', () => {
@@ -33,5 +34,42 @@ describe('static files', () => {
     expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect((await fetch(`${server.url}/..%2Fsecret.txt`)).status).toBe(404);
     expect((await fetch(`${server.url}/missing.js`)).status).toBe(404);
+  });
+
+  it('sends nosniff and no-framing everywhere, the page policy on files and a none policy on the API', async () => {
+    const server = await serve({ port: 0, staticDir: join(dir, 'site'), endpoints: { '/p': { fn: (d) => d } } });
+    servers.push(server);
+    for (const path of ['/', '/assets/app.js', '/config', '/missing.js', '/run/p']) {
+      const answer = await fetch(`${server.url}${path}`);
+      expect(answer.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(answer.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(answer.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'");
+    }
+    const page = await fetch(`${server.url}/`);
+    expect(page.headers.get('content-security-policy')).toBe(DEFAULT_CONTENT_SECURITY_POLICY);
+    expect(DEFAULT_CONTENT_SECURITY_POLICY).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(DEFAULT_CONTENT_SECURITY_POLICY).toContain("worker-src 'self' blob:");
+    const api = await fetch(`${server.url}/config`);
+    expect(api.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+  });
+
+  it('takes contentSecurityPolicy for the files, or none with null', async () => {
+    const own = await serve({
+      port: 0,
+      staticDir: join(dir, 'site'),
+      contentSecurityPolicy: "default-src 'self'",
+      endpoints: { '/p': { fn: (d) => d } },
+    });
+    const none = await serve({
+      port: 0,
+      staticDir: join(dir, 'site'),
+      contentSecurityPolicy: null,
+      endpoints: { '/p': { fn: (d) => d } },
+    });
+    servers.push(own, none);
+    expect((await fetch(`${own.url}/`)).headers.get('content-security-policy')).toBe("default-src 'self'");
+    const bare = await fetch(`${none.url}/`);
+    expect(bare.headers.get('content-security-policy')).toBeNull();
+    expect(bare.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });
