@@ -119,7 +119,7 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     for (const release of held) release();
     held.clear();
     // The next test starts with an idle server.
-    await expect.poll(() => server.queue.stats().running, { message: 'server idle after the test' }).toBe(0);
+    await expect.poll(() => server.stats().running, { message: 'server idle after the test' }).toBe(0);
   },
 });
 

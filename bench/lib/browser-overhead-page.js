@@ -244,7 +244,7 @@ async function measure({ samples, batch, rounds, perRound, warmup, warmupMs }) {
     ...b.map((v, t) => Math.abs(v - /** @type {number} */ (p[t]))),
     ...b.map((v, t) => Math.abs(v - /** @type {number} */ (l[t]))),
   );
-  const batchSizes = local.queue?.stats().batchSizes ?? {};
+  const batchSizes = local.stats()?.batchSizes ?? {};
   app.close();
   await local.close();
   await endpoint.dispose?.();

@@ -54,7 +54,7 @@ process.on('message', (m) => {
   else if (m === 'stats') {
     process.send?.({
       stats: {
-        queue: server.queue.stats(),
+        queue: server.stats(),
         handlerMs,
         // All threads of this process (main thread, workers, ORT's threads), in ms.
         cpuMs: cpuMs(process.cpuUsage()),

@@ -66,7 +66,7 @@ export function createLocalPanel(): HTMLElement {
     const stampede = createStampedeView({
       id: 'local-stampede',
       start: async (count) => startStampede({ app, endpoint: jobs.endpoint(), count, data: (user) => jobs.data(user) }),
-      batchSizes: async () => ({ ...(server.queue?.stats().batchSizes ?? {}) }),
+      batchSizes: async () => ({ ...(server.stats()?.batchSizes ?? {}) }),
     });
     stopStampede = stampede.stop;
     const loaded =

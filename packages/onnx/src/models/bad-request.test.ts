@@ -35,7 +35,7 @@ it('refuses the bad request alone; the batch runs for the good ones', async () =
   // Sent at once, they may arrive far apart on a loaded machine: a batch that formed at the first
   // could close before the second good one came. So they wait behind a held slot until all are in.
   const held = fetch(`${server.url}/run/hold`, { method: 'POST', body: JSON.stringify({ data: [] }) });
-  await vi.waitFor(() => expect(server.queue.stats().running).toBe(1));
+  await vi.waitFor(() => expect(server.stats().running).toBe(1));
   const [good1, bad, good2, alsoBad] = [
     post([encodeVadSamples(tone)]),
     post(['not base64!']),
@@ -44,7 +44,7 @@ it('refuses the bad request alone; the batch runs for the good ones', async () =
   ];
   // The bad ones are refused as they arrive, while the slot is still held; the good ones wait.
   const refused = await Promise.all([bad, alsoBad]);
-  await vi.waitFor(() => expect(server.queue.stats().waiting).toBe(2), { timeout: 10_000 });
+  await vi.waitFor(() => expect(server.stats().waiting).toBe(2), { timeout: 10_000 });
   hold.resolve();
   expect((await held).status).toBe(200);
   const served = await Promise.all([good1, good2]);
@@ -62,6 +62,6 @@ it('refuses the bad request alone; the batch runs for the good ones', async () =
     expect(probabilities).toHaveLength(16);
   }
   // The two good ones ran as one batch of two (beside the held run of one): the refused ones never joined it.
-  expect(server.queue.stats()).toMatchObject({ completed: 3 });
-  expect(server.queue.stats().batchSizes).toEqual({ 1: 1, 2: 1 });
+  expect(server.stats()).toMatchObject({ completed: 3 });
+  expect(server.stats().batchSizes).toEqual({ 1: 1, 2: 1 });
 });

@@ -1,4 +1,5 @@
 import type { ApiInfo, AppConfig } from '@crowdserve/protocol';
+import type { QueueStats } from '@crowdserve/queue';
 import { buildConfig, buildInfo } from '../core/app-config.js';
 import { resolveEndpoints } from '../core/endpoints.js';
 import { startConversation } from '../core/join-conversation.js';
@@ -46,8 +47,8 @@ export interface LocalServer {
   readonly ready: Promise<void>;
   /** What each endpoint reported at setup (e.g. `executionProvider`), by `api_name`; filled when ready. */
   readonly reports: Readonly<Record<string, EndpointReport>>;
-  /** The queue, once ready: stats for dashboards and tests. */
-  readonly queue: QueueHost | undefined;
+  /** The queue's counters and gauges once ready (`undefined` before), for dashboards and tests. */
+  stats(): QueueStats | undefined;
   /** The app config, as `GET /config` would answer; waits until ready. */
   config(): Promise<AppConfig>;
   /** The API description, as `GET /info` would answer. */
@@ -104,9 +105,7 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
   return {
     ready,
     reports,
-    get queue() {
-      return host;
-    },
+    stats: () => host?.stats(),
     config,
     info: async () => (await ready, buildInfo(endpoints)),
     open,

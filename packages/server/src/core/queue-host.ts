@@ -1,38 +1,16 @@
-import type { EstimationMessage, ServerMessage } from '@crowdserve/protocol';
-import {
-  QueueEngine,
-  type BatchId,
-  type Effect,
-  type Estimation,
-  type JobId,
-  type QueueStats,
-} from '@crowdserve/queue';
+import type { EstimationMessage } from '@crowdserve/protocol';
+import { QueueEngine, type BatchId, type Effect, type JobId, type QueueStats } from '@crowdserve/queue';
 import { CallAbortedError } from '../endpoint.js';
+import { takeData } from './data-intake.js';
+import { EffectDrain } from './effect-drain.js';
 import { DEFAULT_ENDPOINT_TIMEOUT_MS, type ResolvedEndpoint } from './endpoints.js';
 import { estimationMessage, failedMessage, outcomeMessage, rejectMessage } from './gradio3.js';
-import { runBatch, type RunningBatch } from './run-batch.js';
-import { errorMessage } from './handler-output.js';
-import { checkData } from './validate-data.js';
+import type { HostJob, JobSink } from './host-job.js';
+import { runBatch } from './run-batch.js';
+import { RunningBatches } from './running-batches.js';
+import { TickTimer } from './tick-timer.js';
 
-/** Where one job's messages go: a WebSocket, an HTTP response, a MessagePort. */
-export interface JobSink {
-  send(message: ServerMessage): void;
-  /**
-   * Optional: the job's place in line (an `estimation`), given as the engine made it, for a sink
-   * that renders it only when it writes it: a round to a crowd then makes no message per waiting
-   * job until written (the conversation keeps the numbers). Without it, estimations come to `send`
-   * as messages.
-   */
-  estimate?(estimation: Estimation): void;
-  /** Ends the conversation; called once, after the terminal message. */
-  close(code: number, reason: string): void;
-  /**
-   * The job's data was refused (it failed the inputs check or the endpoint's `prepare`): called
-   * instead of `send` with the failed `process_completed`, for transports that answer bad input their
-   * own way (HTTP: 422). Without it, the sink gets that `process_completed`.
-   */
-  refused?(error: string): void;
-}
+export type { JobSink } from './host-job.js';
 
 export interface QueueHostOptions {
   endpoints: ResolvedEndpoint[];
@@ -51,46 +29,23 @@ export interface QueueHostOptions {
   onBatchEnd?: (event: { fnIndex: number; size: number; seconds: number; ok: boolean }) => void;
 }
 
-interface HostJob {
-  id: JobId;
-  fnIndex: number;
-  sink: JobSink;
-  /** Data sent with the join (HTTP predict), handed over at `requestData`. */
-  presetData: unknown[] | undefined;
-  data: unknown[] | undefined;
-  /** What the endpoint's `prepare` made of `data` (set before the engine hears the data arrived). */
-  prepared: unknown;
-  /** Set when the host itself ends the job with an error (bad data); sent instead of nothing. */
-  failure: string | undefined;
-  awaitingData: boolean;
-  /** The failure is a refusal of the job's data (bad input), not the server's doing. */
-  refused: boolean;
-}
-
 const CLOSE_NORMAL = 1000;
 const CLOSE_GOING_AWAY = 1001;
 
 /**
  * The queue engine wired to the outside world, for any host (Node, browser): it keeps each job's
  * sink and data, runs handlers for `startBatch`, keeps one timer for `scheduleTick`, and turns the
- * engine's effects into wire messages. Transports (WebSocket, HTTP, MessagePort) only feed it.
+ * engine's effects into wire messages. Transports (WebSocket, HTTP, MessagePort, SSE) only feed it.
  */
 export class QueueHost {
   readonly endpoints: ResolvedEndpoint[];
   private readonly engine: QueueEngine;
   private readonly jobs = new Map<JobId, HostJob>();
-  private readonly batches = new Map<BatchId, RunningBatch>();
-  /** When each running batch started (clock ms), to tell the calls held past the default timeout. */
-  private readonly batchStarts = new Map<BatchId, number>();
-  /** Calls that passed their timeout and whose handler has not returned yet (it ignored its signal). */
-  private abandonedCalls = 0;
-  private readonly pending: Effect[] = [];
-  private draining = false;
+  private readonly batches = new RunningBatches();
+  private readonly drain = new EffectDrain<Effect>((effect) => this.execute(effect));
+  private readonly tick: TickTimer;
   private nextId = 1;
-  private tickTimer: ReturnType<typeof setTimeout> | undefined;
-  private tickAt = Infinity;
   private readonly clock: () => number;
-  private readonly dataTimeoutMs: number;
   private closing = false;
   private idleWaiters: (() => void)[] = [];
   private idleTicking = false;
@@ -98,7 +53,7 @@ export class QueueHost {
   constructor(private readonly options: QueueHostOptions) {
     this.endpoints = options.endpoints;
     this.clock = options.clock ?? (() => performance.now());
-    this.dataTimeoutMs = options.dataTimeoutMs;
+    this.tick = new TickTimer(this.clock, () => this.dispatch(this.engine.tick()));
     this.engine = new QueueEngine({
       concurrencyCount: options.concurrencyCount,
       maxSize: options.maxSize,
@@ -116,24 +71,14 @@ export class QueueHost {
    */
   join(sink: JobSink, fnIndex: number, data?: unknown[]): JobId {
     const id = String(this.nextId++);
-    this.jobs.set(id, {
-      id,
-      fnIndex,
-      sink,
-      presetData: data,
-      data: undefined,
-      prepared: undefined,
-      failure: undefined,
-      awaitingData: false,
-      refused: false,
-    });
+    this.jobs.set(id, { id, fnIndex, sink, data: { state: 'waiting', preset: data } });
     this.dispatch(this.engine.join(id, fnIndex));
     return id;
   }
 
   /** Whether the job was asked for its data and has not sent it yet. */
   isAwaitingData(id: JobId): boolean {
-    return this.jobs.get(id)?.awaitingData === true;
+    return this.jobs.get(id)?.data.state === 'awaiting';
   }
 
   /**
@@ -143,56 +88,32 @@ export class QueueHost {
    */
   receiveData(id: JobId, data: unknown[]): void {
     const job = this.jobs.get(id);
-    if (job === undefined || !job.awaitingData) return;
-    job.awaitingData = false;
+    if (job?.data.state !== 'awaiting') return;
     const endpoint = this.endpoints[job.fnIndex];
-    const problem = endpoint === undefined ? null : checkData(data, endpoint.definition.inputs);
-    if (problem !== null) {
-      this.fail(id, problem, true);
-      return;
-    }
-    job.data = data;
-    const prepare = endpoint?.definition.prepare;
-    if (prepare === undefined) {
-      this.dispatch(this.engine.dataReceived(id));
-      return;
-    }
-    // The engine hears of the data only once it is prepared, so a batch never starts with an unprepared
-    // member, and a request that fails to prepare ends alone (this.fail): its batch runs without it.
-    let prepared: unknown;
-    try {
-      prepared = prepare(data);
-    } catch (error) {
-      this.fail(id, errorMessage(error), true);
-      return;
-    }
-    const release = endpoint?.definition.releaseData === true;
-    const settle = (value: unknown): void => {
-      job.prepared = value;
-      if (release) job.data = []; // what fn gets in its place (releaseData)
-      this.dispatch(this.engine.dataReceived(id));
-    };
-    if (!isPromiseLike(prepared)) {
-      settle(prepared);
-      return;
-    }
-    Promise.resolve(prepared).then(
-      (value) => {
-        // The job may have ended meanwhile (its client left, its data timed out, shutdown).
-        if (this.jobs.get(id) === job) settle(value);
+    // The job may have ended meanwhile (its client left, its data timed out, shutdown): then nothing is done.
+    const current = () => this.jobs.get(id) === job;
+    takeData(endpoint, data, {
+      accepted: (checked) => (job.data = { state: 'preparing', data: checked }),
+      ready: (prepared) => {
+        if (!current() || job.data.state !== 'preparing') return;
+        // What fn gets in the raw data's place once `prepare` has made what it needs of it (`releaseData`).
+        const definition = endpoint?.definition;
+        const release = definition?.prepare !== undefined && definition.releaseData === true;
+        const kept = release ? [] : job.data.data;
+        job.data = { state: 'ready', data: kept, prepared };
+        this.dispatch(this.engine.dataReceived(id));
       },
-      (error: unknown) => {
-        if (this.jobs.get(id) === job) this.fail(id, errorMessage(error), true);
+      refused: (message) => {
+        if (current()) this.fail(id, message, true);
       },
-    );
+    });
   }
 
   /** Ends a job with an error message of the host's own; `refused`: because its data is bad. */
   fail(id: JobId, message: string, refused = false): void {
     const job = this.jobs.get(id);
     if (job === undefined) return;
-    job.failure = message;
-    job.refused = refused;
+    job.data = { state: 'failed', message, refused };
     this.dispatch(this.engine.cancel(id));
   }
 
@@ -212,10 +133,7 @@ export class QueueHost {
    * `DEFAULT_ENDPOINT_TIMEOUT_MS`: work no client waits for, or a slot that may never free. For `/healthz`, `/metrics`.
    */
   callsPastTimeout(): number {
-    const since = this.clock() - DEFAULT_ENDPOINT_TIMEOUT_MS;
-    let held = 0;
-    for (const started of this.batchStarts.values()) if (started <= since) held++;
-    return this.abandonedCalls + held;
+    return this.batches.pastTimeout(this.clock(), DEFAULT_ENDPOINT_TIMEOUT_MS);
   }
 
   stats(): QueueStats {
@@ -228,8 +146,8 @@ export class QueueHost {
       ...this.engine.internalSizes(),
       hostJobs: this.jobs.size,
       hostBatches: this.batches.size,
-      hostPendingEffects: this.pending.length,
-      hostTickTimer: this.tickTimer === undefined ? 0 : 1,
+      hostPendingEffects: this.drain.backlog,
+      hostTickTimer: this.tick.pending ? 1 : 0,
     };
   }
 
@@ -240,7 +158,7 @@ export class QueueHost {
   async shutdown(graceMs: number): Promise<void> {
     this.closing = true;
     this.dispatch(this.engine.shutdown());
-    if (this.batches.size > 0 || this.hasJobsInSlots()) {
+    if (!this.isIdle()) {
       let grace: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
@@ -251,51 +169,28 @@ export class QueueHost {
       clearTimeout(grace);
     }
     // Whatever is still there did not finish in time: fail it, so every job gets its terminal message.
-    for (const batch of this.batches.values())
+    for (const batch of this.batches.runs())
       batch.controller.abort(new CallAbortedError('SHUTDOWN', 'the server is shutting down'));
     for (const id of [...this.jobs.keys()]) this.fail(id, 'the server is shutting down');
-    this.clearTick();
+    this.tick.clear();
   }
 
-  private hasJobsInSlots(): boolean {
-    return this.engine.stats().running > 0;
+  private isIdle(): boolean {
+    return this.batches.size === 0 && this.engine.stats().running === 0;
   }
 
   /** Executes effects in order; effects produced while executing queue behind (no re-entrant engine calls). */
   private dispatch(effects: Effect[]): void {
-    if (this.draining) {
-      // One by one, not push(...effects): a round to a very long line is more effects than a call takes arguments.
-      for (const effect of effects) this.pending.push(effect);
-      return;
-    }
-    this.draining = true;
-    let next = 0;
-    let done = 0;
-    try {
-      // The engine's array itself, not a copy: a round is one effect per waiting job. By index, not
-      // shift(), which would move the rest each time. Effects made meanwhile run after, in order.
-      while (next < effects.length) this.execute(effects[next++] as Effect);
-      while (done < this.pending.length) this.execute(this.pending[done++] as Effect);
-    } finally {
-      this.pending.splice(0, done);
-      // An effect that threw leaves the rest of the engine's waiting, ahead of those made meanwhile.
-      if (next < effects.length) {
-        const rest = effects.slice(next);
-        for (const effect of this.pending) rest.push(effect);
-        this.pending.length = 0;
-        for (const effect of rest) this.pending.push(effect);
-      }
-      this.draining = false;
-    }
-    if (this.idleWaiters.length > 0 && this.batches.size === 0 && !this.hasJobsInSlots()) {
+    this.drain.run(effects);
+    if (this.idleWaiters.length > 0 && this.isIdle()) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
     // Gone idle with a tick still pending (the run timeout of a batch that has ended, now that every endpoint
     // has one): tick now instead, so the engine forgets it and an idle queue holds no timer. Once: a tick the
     // engine asks for again stays.
-    if (this.jobs.size === 0 && this.batches.size === 0 && this.tickTimer !== undefined && !this.idleTicking) {
+    if (this.jobs.size === 0 && this.batches.size === 0 && this.tick.pending && !this.idleTicking) {
       this.idleTicking = true;
-      this.clearTick();
+      this.tick.clear();
       try {
         this.dispatch(this.engine.tick());
       } finally {
@@ -307,9 +202,8 @@ export class QueueHost {
   private execute(effect: Effect): void {
     switch (effect.type) {
       case 'reject': {
-        const job = this.jobs.get(effect.jobId);
+        const job = this.forget(effect.jobId);
         if (job === undefined) return;
-        this.jobs.delete(effect.jobId);
         job.sink.send(rejectMessage(effect.reason, { ...effect, fnIndex: job.fnIndex }));
         job.sink.close(CLOSE_NORMAL, effect.reason);
         return;
@@ -320,116 +214,85 @@ export class QueueHost {
         else sink?.send(estimationMessage(effect.estimation));
         return;
       }
-      case 'requestData': {
-        const job = this.jobs.get(effect.jobId);
-        if (job === undefined) return;
-        job.awaitingData = true;
-        if (job.presetData !== undefined) {
-          const data = job.presetData;
-          job.presetData = undefined;
-          this.receiveData(job.id, data);
-        } else {
-          job.sink.send({ msg: 'send_data' });
-        }
-        return;
-      }
+      case 'requestData':
+        return this.requestData(effect.jobId);
       case 'startBatch':
-        this.start(effect.batchId, effect.fnIndex, effect.jobIds, effect.expectedDuration);
-        return;
-      case 'abort': {
-        const batch = this.batches.get(effect.batchId);
-        if (batch === undefined) return;
-        if (effect.reason === 'timeout') {
-          // The engine has ended its members and freed its slot, and ignores its late finish: a handler
-          // that never settles must not keep its entry here for the life of the process.
-          this.batches.delete(effect.batchId);
-          this.batchStarts.delete(effect.batchId);
-          this.abandonedCalls++;
-          batch.controller.abort(new CallAbortedError('TIMEOUT', 'the call timed out'));
-        } else batch.controller.abort(new CallAbortedError('CANCELLED', 'every client of this call left'));
-        return;
-      }
+        return this.start(effect.batchId, effect.fnIndex, effect.jobIds, effect.expectedDuration);
+      case 'abort':
+        return this.abort(effect.batchId, effect.reason);
       case 'end': {
-        const job = this.jobs.get(effect.jobId);
+        const job = this.forget(effect.jobId);
         if (job === undefined) return;
-        this.jobs.delete(effect.jobId);
-        const endpoint = this.endpoints[job.fnIndex];
-        const message =
-          job.failure !== undefined
-            ? failedMessage(job.failure)
-            : outcomeMessage(effect.outcome, { dataMs: this.dataTimeoutMs, runMs: endpoint?.queue.timeoutMs ?? null });
-        if (job.failure !== undefined && job.refused && job.sink.refused !== undefined) job.sink.refused(job.failure);
-        else if (message !== null) job.sink.send(message);
-        job.sink.close(
-          effect.outcome.status === 'shutdown' || this.closing ? CLOSE_GOING_AWAY : CLOSE_NORMAL,
-          effect.outcome.status,
-        );
+        this.end(job, effect.outcome);
         return;
       }
       case 'scheduleTick':
-        this.scheduleTick(effect.at);
-        return;
+        return this.tick.schedule(effect.at);
       default:
         assertNever(effect);
     }
   }
 
+  private forget(id: JobId): HostJob | undefined {
+    const job = this.jobs.get(id);
+    this.jobs.delete(id);
+    return job;
+  }
+
+  private requestData(id: JobId): void {
+    const job = this.jobs.get(id);
+    if (job?.data.state !== 'waiting') return;
+    const preset = job.data.preset;
+    job.data = { state: 'awaiting' };
+    if (preset !== undefined) this.receiveData(id, preset);
+    else job.sink.send({ msg: 'send_data' });
+  }
+
+  private abort(batchId: BatchId, reason: Extract<Effect, { type: 'abort' }>['reason']): void {
+    if (reason === 'timeout') {
+      // The engine has ended its members and freed its slot, and ignores its late finish.
+      this.batches.abandon(batchId)?.controller.abort(new CallAbortedError('TIMEOUT', 'the call timed out'));
+    } else {
+      this.batches.get(batchId)?.controller.abort(new CallAbortedError('CANCELLED', 'every client of this call left'));
+    }
+  }
+
+  private end(job: HostJob, outcome: Extract<Effect, { type: 'end' }>['outcome']): void {
+    const { sink, data } = job;
+    if (data.state === 'failed' && data.refused && sink.refused !== undefined) sink.refused(data.message);
+    else {
+      const endpoint = this.endpoints[job.fnIndex];
+      const message =
+        data.state === 'failed'
+          ? failedMessage(data.message)
+          : outcomeMessage(outcome, { dataMs: this.options.dataTimeoutMs, runMs: endpoint?.queue.timeoutMs ?? null });
+      if (message !== null) sink.send(message);
+    }
+    sink.close(outcome.status === 'shutdown' || this.closing ? CLOSE_GOING_AWAY : CLOSE_NORMAL, outcome.status);
+  }
+
   private start(batchId: BatchId, fnIndex: number, jobIds: JobId[], expectedDuration: number | null): void {
     const endpoint = this.endpoints[fnIndex];
     if (endpoint === undefined) throw new Error(`engine started unknown fn_index ${fnIndex}`);
-    const members = jobIds.map((id) => this.jobs.get(id));
+    const members = jobIds.map((id) => this.jobs.get(id)?.data);
     const startedAt = this.clock();
-    const batch = runBatch({
+    const run = runBatch({
       endpoint,
-      requests: members.map((job) => job?.data ?? []),
-      ...(endpoint.definition.prepare === undefined ? {} : { prepared: members.map((job) => job?.prepared) }),
+      requests: members.map((data) => (data?.state === 'ready' ? data.data : [])),
+      ...(endpoint.definition.prepare === undefined
+        ? {}
+        : { prepared: members.map((data) => (data?.state === 'ready' ? data.prepared : undefined)) }),
       expectedDuration,
-      send: (index, message) => {
-        const job = this.jobs.get(jobIds[index] ?? '');
-        job?.sink.send(message);
-      },
+      send: (index, message) => this.jobs.get(jobIds[index] ?? '')?.sink.send(message),
       done: (outcome) => {
-        // Gone from the map already: it timed out, and its handler has returned at last.
-        if (!this.batches.delete(batchId)) this.abandonedCalls--;
-        this.batchStarts.delete(batchId);
+        this.batches.finish(batchId);
         const seconds = (this.clock() - startedAt) / 1000;
         this.options.onBatchEnd?.({ fnIndex, size: jobIds.length, seconds, ok: outcome.ok });
         this.dispatch(this.engine.batchFinished(batchId, outcome));
       },
     });
-    this.batches.set(batchId, batch);
-    this.batchStarts.set(batchId, startedAt);
+    this.batches.add(batchId, run, startedAt);
   }
-
-  private scheduleTick(at: number): void {
-    if (at >= this.tickAt) return;
-    this.clearTick();
-    this.tickAt = at;
-    this.tickTimer = setTimeout(
-      () => {
-        this.tickTimer = undefined;
-        this.tickAt = Infinity;
-        this.dispatch(this.engine.tick());
-      },
-      Math.max(0, at - this.clock()),
-    );
-    // A pending tick must not keep a Node process alive on its own.
-    (this.tickTimer as { unref?: () => void }).unref?.();
-  }
-
-  private clearTick(): void {
-    if (this.tickTimer !== undefined) clearTimeout(this.tickTimer);
-    this.tickTimer = undefined;
-    this.tickAt = Infinity;
-  }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 function assertNever(value: never): never {

@@ -3,8 +3,6 @@
 import type { ServerMessage } from '@crowdserve/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
-import type { JobSink } from '../core/queue-host.js';
-import type { EndpointDefinition } from '../endpoint.js';
 import type { ServeOptions } from './options.js';
 import { serve, type Server } from './serve.js';
 import { deferred, RawJob } from './test-utils.js';
@@ -37,15 +35,6 @@ async function inWaves<T>(count: number, width: number, run: (i: number) => Prom
     }),
   );
   return results;
-}
-
-/** A sink that records what the queue tells one job. */
-function recordingSink() {
-  const messages: ServerMessage[] = [];
-  const closes: number[] = [];
-  const sink: JobSink = { send: (m) => messages.push(m), close: (code) => closes.push(code) };
-  const terminal = () => messages.filter((m) => m.msg === 'process_completed' || m.msg === 'queue_full');
-  return { sink, messages, closes, terminal };
 }
 
 describe('handlers that throw', () => {
@@ -92,7 +81,7 @@ describe('handlers that throw', () => {
       expect(types.filter((t) => t === 'process_completed')).toHaveLength(1);
       expect(last).toEqual({ msg: 'process_completed', output: { error: expected(i) }, success: false });
     });
-    expect(server.queue.stats()).toMatchObject({ failed: 1000, completed: 0, busySlots: 0, waiting: 0, running: 0 });
+    expect(server.stats()).toMatchObject({ failed: 1000, completed: 0, busySlots: 0, waiting: 0, running: 0 });
     await expectIdle(server);
   });
 
@@ -152,7 +141,7 @@ describe('handlers that hang', () => {
     expect(quick.last()).toMatchObject({ success: true, output: { data: ['quick'] } });
     late.resolve(['too late']);
     await expectIdle(server);
-    expect(server.queue.stats()).toMatchObject({ failed: 5, completed: 1, busySlots: 0 });
+    expect(server.stats()).toMatchObject({ failed: 5, completed: 1, busySlots: 0 });
   });
 });
 
@@ -203,7 +192,7 @@ describe('dead peers', () => {
     // Pinged once, silent through the next beat: cut at the second, never a third ping.
     expect(dead.pings()).toBeGreaterThanOrEqual(1);
     expect(dead.pings()).toBeLessThanOrEqual(2);
-    expect(server.queue.stats().waiting).toBe(0);
+    expect(server.stats().waiting).toBe(0);
     // The live peer answers every ping and stays.
     expect(running.closeCode).toBeUndefined();
     gate.resolve();
@@ -253,56 +242,6 @@ describe('dead peers', () => {
 });
 
 describe('cancels that race', () => {
-  const hold = () => {
-    const calls: { release: (out: unknown[]) => void; signal: AbortSignal }[] = [];
-    const fn: EndpointDefinition['fn'] = (_data: unknown[], { signal }: { signal: AbortSignal }) =>
-      new Promise<unknown[]>((resolve) => calls.push({ release: resolve, signal }));
-    return { fn, calls };
-  };
-
-  it('cancel twice, on a waiting and on a running job: one close each, no message after it, no crash', async () => {
-    const { fn, calls } = hold();
-    const server = await start({ endpoints: { '/hold': { fn } } });
-    const running = recordingSink();
-    const waiting = recordingSink();
-    const runningId = server.queue.join(running.sink, 0, ['r']);
-    const waitingId = server.queue.join(waiting.sink, 0, ['w']);
-    await vi.waitFor(() => expect(calls).toHaveLength(1));
-    server.queue.leave(waitingId);
-    server.queue.leave(waitingId);
-    server.queue.leave(runningId);
-    server.queue.leave(runningId);
-    expect(calls[0]!.signal.aborted).toBe(true);
-    calls[0]!.release(['after cancel']);
-    await expectIdle(server);
-    for (const job of [running, waiting]) {
-      expect(job.closes).toHaveLength(1);
-      expect(job.terminal()).toEqual([]);
-    }
-    expect(calls).toHaveLength(1);
-  });
-
-  it('cancel racing completion: whichever wins, one ending', async () => {
-    const { fn, calls } = hold();
-    const server = await start({ endpoints: { '/hold': { fn } } });
-    for (let round = 0; round < 50; round++) {
-      const job = recordingSink();
-      const id = server.queue.join(job.sink, 0, [round]);
-      await vi.waitFor(() => expect(calls).toHaveLength(round + 1), { interval: 2 });
-      // Both in the same tick, in either order.
-      if (round % 2 === 0) {
-        calls[round]!.release([round]);
-        server.queue.leave(id);
-      } else {
-        server.queue.leave(id);
-        calls[round]!.release([round]);
-      }
-      await vi.waitFor(() => expect(job.closes).toHaveLength(1), { interval: 2 });
-      expect(job.terminal().length).toBeLessThanOrEqual(1);
-    }
-    await expectIdle(server);
-  });
-
   it('cancel racing completion on the wire: the socket closes as the result is sent', async () => {
     const server = await start({ endpoints: { '/quick': { fn: async ([x]) => [x] } } });
     const jobs = await inWaves(200, 20, async (i) => {
@@ -315,21 +254,7 @@ describe('cancels that race', () => {
     });
     for (const job of jobs) expect(job.types().filter((t) => t === 'process_completed').length).toBeLessThanOrEqual(1);
     await expectIdle(server);
-    const stats = server.queue.stats();
+    const stats = server.stats();
     expect(stats.completed + stats.cancelled).toBe(200);
-  });
-
-  it('cancel of an unknown or finished job does nothing', async () => {
-    const server = await start({ endpoints: { '/quick': { fn: async ([x]) => [x] } } });
-    const job = recordingSink();
-    const id = server.queue.join(job.sink, 0, ['done']);
-    await vi.waitFor(() => expect(job.closes).toHaveLength(1));
-    server.queue.leave(id);
-    server.queue.leave('no such job');
-    server.queue.leave('');
-    expect(job.terminal()).toHaveLength(1);
-    expect(job.closes).toEqual([1000]);
-    await expectIdle(server);
-    expect(server.queue.stats()).toMatchObject({ completed: 1, cancelled: 0 });
   });
 });

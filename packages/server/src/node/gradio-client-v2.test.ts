@@ -109,7 +109,7 @@ describe('@gradio/client 2.x over sse_v3', () => {
     await blocker.waitFor('process_starts');
     const app = await connect(server);
     const calls = ['a', 'bb', 'ccc'].map((text) => app.predict('/classify', [text]));
-    await vi.waitFor(() => expect(server.queue.stats().waiting).toBe(3));
+    await vi.waitFor(() => expect(server.stats().waiting).toBe(3));
     gate.resolve();
     const results = await Promise.all(calls);
     expect(results.map((r: { data: unknown }) => r.data)).toEqual([[1], [2], [3]]);
@@ -181,11 +181,11 @@ describe('@gradio/client 2.x over sse_v3', () => {
     const app = await connect(server);
     const job = app.submit('/predict', ['hang']);
     const { events, done } = collect(job);
-    await vi.waitFor(() => expect(server.queue.stats().running).toBe(1));
+    await vi.waitFor(() => expect(server.stats().running).toBe(1));
     await job.cancel();
     await done;
     expect(statuses(events).at(-1)).toMatchObject({ stage: 'error', message: 'cancelled' });
-    await vi.waitFor(() => expect(server.queue.stats().running).toBe(0));
+    await vi.waitFor(() => expect(server.stats().running).toBe(0));
     expect((await app.predict('/predict', ['after'])).data).toEqual(['AFTER']);
   });
 
@@ -197,10 +197,10 @@ describe('@gradio/client 2.x over sse_v3', () => {
     const app = await connect(server);
     const job = app.submit('/predict', ['waiting']);
     const { done } = collect(job);
-    await vi.waitFor(() => expect(server.queue.stats().waiting).toBe(1));
+    await vi.waitFor(() => expect(server.stats().waiting).toBe(1));
     await job.cancel();
     await done;
-    expect(server.queue.stats().waiting).toBe(0);
+    expect(server.stats().waiting).toBe(0);
     gate.resolve();
     await blocker.waitFor('process_completed');
     await vi.waitFor(() => expect(server.internalSizes()).toMatchObject({ sseSessions: 0, sseEvents: 0, hostJobs: 0 }));

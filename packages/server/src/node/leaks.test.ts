@@ -145,7 +145,7 @@ describe('leaks', () => {
     await run(5000, 32);
     await idle();
 
-    const stats = server.queue.stats();
+    const stats = server.stats();
     expect(stats).toMatchObject({ waiting: 0, running: 0, busySlots: 0 });
     // Every kind really happened.
     expect(stats.completed).toBeGreaterThan(2500);

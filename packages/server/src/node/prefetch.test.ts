@@ -62,7 +62,7 @@ describe('data prefetch on the queue socket', () => {
     await b.waitFor('send_data');
     expect(calls).toEqual([['first']]);
     expect(a.types()).not.toContain('process_starts');
-    expect(server.queue.stats()).toMatchObject({ waiting: 2, running: 1 });
+    expect(server.stats()).toMatchObject({ waiting: 2, running: 1 });
 
     // a leaves while prefetched: it is removed with its data, and b, already asked, hears its new place.
     a.socket.close();

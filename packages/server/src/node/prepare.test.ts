@@ -121,7 +121,7 @@ describe.each([
   it('prepares an HTTP predict request too, and answers one it refuses with 422', async () => {
     const { server, release } = await start({ async });
     const ok = fetch(`${server.url}/run/double`, { method: 'POST', body: JSON.stringify({ data: [21] }) });
-    await vi.waitFor(() => expect(server.queue.stats().running).toBe(1));
+    await vi.waitFor(() => expect(server.stats().running).toBe(1));
     release();
     const answer = await ok;
     expect(answer.status).toBe(200);
@@ -198,9 +198,9 @@ it('drops the preparation of a job whose client left before it finished', async 
   servers.push(server);
   const job = RawJob.auto(server.url, 0, ['x']);
   await job.waitFor('send_data');
-  await vi.waitFor(() => expect(server.queue.stats().running).toBe(1));
+  await vi.waitFor(() => expect(server.stats().running).toBe(1));
   job.socket.close();
-  await vi.waitFor(() => expect(server.queue.stats().running).toBe(0));
+  await vi.waitFor(() => expect(server.stats().running).toBe(0));
   gate.resolve(1);
   await new Promise((resolve) => setTimeout(resolve, 20));
   expect(fnCalls).toBe(0);

@@ -387,7 +387,7 @@ describe('connections per address', () => {
     const body = JSON.stringify({ data: ['x'] });
     const first = http(server, '/run/slow', { method: 'POST', body });
     const second = http(server, '/run/slow', { method: 'POST', body });
-    await vi.waitFor(() => expect(server.queue.stats().waiting + server.queue.stats().running).toBe(2));
+    await vi.waitFor(() => expect(server.stats().waiting + server.stats().running).toBe(2));
     expect(await upgradeStatus(server, {})).toBe(429);
     gate.resolve();
     expect((await first).status).toBe(200);

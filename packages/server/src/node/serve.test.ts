@@ -132,7 +132,7 @@ describe('disconnects', () => {
     await expect
       .poll(() => second.messages.filter((m) => m.msg === 'estimation').at(-1))
       .toMatchObject({ rank: 0, queue_size: 1 });
-    expect(server.queue.stats().waiting).toBe(1);
+    expect(server.stats().waiting).toBe(1);
     gate.resolve();
     await second.waitClosed();
     expect(seen).toEqual(['running', 'second']);
@@ -420,7 +420,7 @@ describe('guards', () => {
     await job.waitFor('send_hash');
     job.send({ fn_index: 0, session_hash: 'x'.repeat(4096) });
     expect(await job.waitClosed()).toBe(1009);
-    expect(server.queue.internalSizes().hostJobs).toBe(0);
+    expect(server.internalSizes().hostJobs).toBe(0);
   });
 
   it('answers malformed JSON with an error and stays healthy', async () => {
@@ -454,6 +454,6 @@ describe('guards', () => {
     const job = RawJob.auto(server.url, 7, ['x']);
     await job.waitClosed();
     expect(job.last()).toEqual({ msg: 'process_completed', output: { error: 'unknown fn_index 7' }, success: false });
-    expect(Object.values(server.queue.internalSizes()).every((n) => n === 0)).toBe(true);
+    expect(Object.values(server.internalSizes()).every((n) => n === 0)).toBe(true);
   });
 });

@@ -135,7 +135,7 @@ describe('server.close()', () => {
       req.on('error', reject);
       req.end(JSON.stringify({ data: ['waiting'] }));
     });
-    await vi.waitFor(() => expect(server.queue.stats().waiting).toBe(1));
+    await vi.waitFor(() => expect(server.stats().waiting).toBe(1));
     const closing = server.close();
     const waited = await answer;
     expect(waited.status).toBe(503);

@@ -70,7 +70,7 @@ describe('a client that stops reading', () => {
     // The server stopped writing to the slow one once its backlog passed the limit, and its job ended.
     await vi.waitFor(() => expect(stream.state.aborted).toBe(true), { timeout: 10_000 });
     expect(await metric(server, 'crowdserve_slow_sockets_terminated_total')).toBe(1);
-    await vi.waitFor(() => expect(server.queue.stats()).toMatchObject({ waiting: 0, running: 0, cancelled: 1 }));
+    await vi.waitFor(() => expect(server.stats()).toMatchObject({ waiting: 0, running: 0, cancelled: 1 }));
   });
 });
 

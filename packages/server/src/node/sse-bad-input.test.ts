@@ -191,11 +191,11 @@ describe('a stream that goes away', () => {
     const leaver = session(server);
     for (const text of ['a', 'b', 'c']) await leaver.joined(0, [text]);
     await leaver.open();
-    await vi.waitFor(() => expect(server.queue.stats().waiting).toBe(3));
+    await vi.waitFor(() => expect(server.stats().waiting).toBe(3));
     leaver.close();
     // Still blocked: the three left the line without waiting for their turn.
-    await vi.waitFor(() => expect(server.queue.stats().waiting).toBe(0));
-    expect(server.queue.stats().running).toBe(1);
+    await vi.waitFor(() => expect(server.stats().waiting).toBe(0));
+    expect(server.stats().running).toBe(1);
     gate.resolve();
     await running.waitEnded();
     await nothingLeft(server);
@@ -208,7 +208,7 @@ describe('a stream that goes away', () => {
     await running.open();
     const absent = session(server);
     await absent.joined(0, ['never read']);
-    await vi.waitFor(() => expect(server.queue.stats().waiting).toBe(0));
+    await vi.waitFor(() => expect(server.stats().waiting).toBe(0));
     gate.resolve();
     await running.waitEnded();
     await nothingLeft(server);

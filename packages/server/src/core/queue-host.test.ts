@@ -1,0 +1,104 @@
+// A host's job bookkeeping under cancels that race: one ending per job, nothing after it, nothing left.
+import type { ServerMessage } from '@crowdserve/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { EndpointDefinition } from '../endpoint.js';
+import { resolveEndpoints } from './endpoints.js';
+import { QueueHost, type JobSink } from './queue-host.js';
+
+const hosts: QueueHost[] = [];
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((h) => h.shutdown(200)));
+});
+
+function startHost(endpoints: Record<string, EndpointDefinition>): QueueHost {
+  const host = new QueueHost({
+    endpoints: resolveEndpoints(endpoints),
+    concurrencyCount: 1,
+    maxSize: null,
+    statusUpdateRate: 'auto',
+    dataTimeoutMs: 500,
+  });
+  hosts.push(host);
+  return host;
+}
+
+async function expectIdle(host: QueueHost): Promise<void> {
+  await vi.waitFor(() => expect(Object.entries(host.internalSizes()).filter(([, n]) => n !== 0)).toEqual([]), {
+    timeout: 5000,
+  });
+}
+
+/** A sink that records what the queue tells one job. */
+function recordingSink() {
+  const messages: ServerMessage[] = [];
+  const closes: number[] = [];
+  const sink: JobSink = { send: (m) => messages.push(m), close: (code) => closes.push(code) };
+  const terminal = () => messages.filter((m) => m.msg === 'process_completed' || m.msg === 'queue_full');
+  return { sink, messages, closes, terminal };
+}
+
+describe('cancels that race', () => {
+  const hold = () => {
+    const calls: { release: (out: unknown[]) => void; signal: AbortSignal }[] = [];
+    const fn: EndpointDefinition['fn'] = (_data: unknown[], { signal }: { signal: AbortSignal }) =>
+      new Promise<unknown[]>((resolve) => calls.push({ release: resolve, signal }));
+    return { fn, calls };
+  };
+
+  it('cancel twice, on a waiting and on a running job: one close each, no message after it, no crash', async () => {
+    const { fn, calls } = hold();
+    const host = startHost({ '/hold': { fn } });
+    const running = recordingSink();
+    const waiting = recordingSink();
+    const runningId = host.join(running.sink, 0, ['r']);
+    const waitingId = host.join(waiting.sink, 0, ['w']);
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    host.leave(waitingId);
+    host.leave(waitingId);
+    host.leave(runningId);
+    host.leave(runningId);
+    expect(calls[0]!.signal.aborted).toBe(true);
+    calls[0]!.release(['after cancel']);
+    await expectIdle(host);
+    for (const job of [running, waiting]) {
+      expect(job.closes).toHaveLength(1);
+      expect(job.terminal()).toEqual([]);
+    }
+    expect(calls).toHaveLength(1);
+  });
+
+  it('cancel racing completion: whichever wins, one ending', async () => {
+    const { fn, calls } = hold();
+    const host = startHost({ '/hold': { fn } });
+    for (let round = 0; round < 50; round++) {
+      const job = recordingSink();
+      const id = host.join(job.sink, 0, [round]);
+      await vi.waitFor(() => expect(calls).toHaveLength(round + 1), { interval: 2 });
+      // Both in the same tick, in either order.
+      if (round % 2 === 0) {
+        calls[round]!.release([round]);
+        host.leave(id);
+      } else {
+        host.leave(id);
+        calls[round]!.release([round]);
+      }
+      await vi.waitFor(() => expect(job.closes).toHaveLength(1), { interval: 2 });
+      expect(job.terminal().length).toBeLessThanOrEqual(1);
+    }
+    await expectIdle(host);
+  });
+
+  it('cancel of an unknown or finished job does nothing', async () => {
+    const host = startHost({ '/quick': { fn: async ([x]) => [x] } });
+    const job = recordingSink();
+    const id = host.join(job.sink, 0, ['done']);
+    await vi.waitFor(() => expect(job.closes).toHaveLength(1));
+    host.leave(id);
+    host.leave('no such job');
+    host.leave('');
+    expect(job.terminal()).toHaveLength(1);
+    expect(job.closes).toEqual([1000]);
+    await expectIdle(host);
+    expect(host.stats()).toMatchObject({ completed: 1, cancelled: 0 });
+  });
+});
