@@ -81,6 +81,8 @@ describe('crowdserve serve model.onnx', () => {
     );
     const url = await serverUrl(cli);
     expect(cli.stdout()).toContain('inputs x: float32[N, M]');
+    // Which runtime and execution provider the model runs on, said at startup (issue 22.2).
+    expect(cli.stdout()).toMatch(/\/predict: .*"executionProvider":"cpu".*"runtime":"onnxruntime-(?:node|web)"/);
 
     const info = (await (await fetch(`${url}/info`)).json()) as {
       named_endpoints: Record<string, { parameters: { label: string }[]; returns: { label: string }[] }>;

@@ -23,8 +23,8 @@ Options:
   -c, --concurrency <n>     job slots that run at once (Gradio's concurrency_count)         [1]
       --max-size <n>        most waiting jobs; past it a join gets queue_full (max_size)    [unbounded]
       --batch               model: stack waiting requests along axis 0 into one run         [off]
-      --max-batch-size <n>  most requests in one batch (model: with --batch; app: applies
-                            to the endpoints that batch)                                    [4]
+      --max-batch-size <n>  most requests in one batch (model: with --batch, default 4;
+                            app: replaces the maxBatchSize of the endpoints that batch)
       --redis <url>         not available yet (issue 23): rejected
   -h, --help                this text
   -v, --version             the version

@@ -70,7 +70,9 @@ async function importOnnx(): Promise<typeof OnnxNode> {
   try {
     return await import('@crowdserve/onnx/node');
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') {
+    // Only the package itself missing; a broken install of one of its dependencies keeps its own message.
+    const missing = (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND';
+    if (missing && String((error as Error).message).includes("'@crowdserve/onnx'")) {
       throw new CliError(
         'ONNX_MISSING',
         'serving an .onnx model needs @crowdserve/onnx: npm install @crowdserve/onnx (it was left out, e.g. by --omit=optional)',
