@@ -1,13 +1,14 @@
 // End to end: the built command spawned as `npx crowdserve` runs it, on port 0, answered over HTTP
 // and WebSocket by @crowdserve/client, stopped by SIGTERM. Run `npx tsc -b` first.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@crowdserve/client';
 import { doubleModel } from '../../onnx/test-fixtures/tiny-models.js';
 import { HELP } from './help.js';
-import { killLeftovers, serverUrl, spawnCli } from './cli-test-utils.js';
+import { BIN, killLeftovers, serverUrl, spawnCli } from './cli-test-utils.js';
 
 let dir: string;
 
@@ -114,6 +115,23 @@ describe('crowdserve serve model.onnx', () => {
     const cli = spawnCli(['serve', join(dir, 'junk.onnx'), '--port', '0']);
     expect(await cli.exited).toBe(1);
     expect(cli.stderr()).toContain('junk.onnx is not an ONNX model');
+  });
+
+  it('without @crowdserve/onnx (npm install --omit=optional), a model is refused with what to install (exit 1)', async () => {
+    // The built CLI in a folder of its own whose node_modules holds @crowdserve/server and nothing else.
+    const lone = join(dir, 'lone');
+    await cp(dirname(BIN), join(lone, 'dist'), { recursive: true });
+    await cp(fileURLToPath(new URL('../package.json', import.meta.url)), join(lone, 'package.json'));
+    await mkdir(join(lone, 'node_modules/@crowdserve'), { recursive: true });
+    await symlink(
+      fileURLToPath(new URL('../../server', import.meta.url)),
+      join(lone, 'node_modules/@crowdserve/server'),
+    );
+    const cli = spawnCli([join(lone, 'dist/bin.js'), 'serve', join(dir, 'double.onnx'), '--port', '0'], undefined, {
+      bin: false,
+    });
+    expect(await cli.exited).toBe(1);
+    expect(cli.stderr()).toContain('serving an .onnx model needs @crowdserve/onnx: npm install @crowdserve/onnx');
   });
 });
 

@@ -13,8 +13,10 @@ export interface Spawned {
 }
 
 /** Runs `crowdserve …args` in a child process; `stop()` in `afterEach` ends any left running. */
-export function spawnCli(args: string[], cwd?: string): Spawned {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: 'pipe' });
+export function spawnCli(args: string[], cwd?: string, options: { bin?: boolean } = {}): Spawned {
+  // `bin: false`: args start with the script to run (a copy of the built CLI elsewhere).
+  const argv = options.bin === false ? args : [BIN, ...args];
+  const child = spawn(process.execPath, argv, { cwd, stdio: 'pipe' });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
