@@ -7,7 +7,9 @@ import type { BatchId, Effect, EndpointOptions, JobId, QueueOptions } from './ty
 // Model-based tests: random options and random event sequences, with a model host that executes the
 // engine's effects and checks the queue's invariants after every effect and every step.
 
-type Options = Required<Omit<QueueOptions, 'clock' | 'endpoints'>> & { endpoints: Required<EndpointOptions>[] };
+type Options = Required<Omit<QueueOptions, 'clock' | 'endpoints' | 'waitingLine'>> & {
+  endpoints: Required<EndpointOptions>[];
+};
 
 type Command =
   | { kind: 'join'; fn: number; duplicate: boolean }
