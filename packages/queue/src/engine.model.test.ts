@@ -352,6 +352,10 @@ class ModelHost {
       this.timerAt = effect.at;
       return;
     }
+    if (effect.type === 'cancelTick') {
+      this.timerAt = null;
+      return;
+    }
     if (effect.type === 'reject') return;
     if (effect.type === 'startBatch') return this.started(effect);
     if (effect.type === 'abort') {
@@ -438,6 +442,9 @@ class ModelHost {
     const stats = this.engine.stats();
     check(stats.busySlots <= this.options.concurrencyCount, 'more busy slots than concurrencyCount');
     check(this.live.size <= stats.busySlots, 'running batches beyond busy slots');
+    // An idle queue holds no timer: the engine says when no tick is needed any more.
+    const idle = Object.values(this.engine.internalSizes()).every((n) => n === 0);
+    check(!idle || this.timerAt === null, `an idle queue holds a timer for ${this.timerAt}`);
     this.options.endpoints.forEach((e, fn) => {
       const running = [...this.live.values()].filter((b) => b.fn === fn).length;
       check(e.concurrencyLimit === null || running <= e.concurrencyLimit, 'concurrencyLimit exceeded');

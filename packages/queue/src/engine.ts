@@ -301,7 +301,13 @@ export class QueueEngine {
     if (this.options.statusUpdateRate === 'auto' && line.size > 0) {
       next = Math.min(next, overrun(this.state, this.timings, OVERRUN_LOOK_MS).lookAt);
     }
-    if (next === Infinity || (this.scheduledAt !== null && this.scheduledAt <= next)) return;
+    if (next === Infinity) {
+      // Nothing left to time: the tick asked for (a run deadline of a batch that ended …) is not needed.
+      if (this.scheduledAt !== null) this.state.out.push({ type: 'cancelTick' });
+      this.scheduledAt = null;
+      return;
+    }
+    if (this.scheduledAt !== null && this.scheduledAt <= next) return;
     this.scheduledAt = next;
     this.state.out.push({ type: 'scheduleTick', at: next });
   }

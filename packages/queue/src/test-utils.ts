@@ -85,6 +85,8 @@ export class FakeHost {
           break;
         case 'reject':
         case 'abort':
+        // Its agenda keeps the tick: one more tick() is harmless.
+        case 'cancelTick':
           break;
       }
     }
@@ -131,6 +133,8 @@ export function brief(effects: Effect[]): string[] {
         return `end ${e.jobId} ${e.outcome.status}`;
       case 'scheduleTick':
         return `scheduleTick ${e.at}`;
+      case 'cancelTick':
+        return 'cancelTick';
     }
   });
 }

@@ -121,7 +121,13 @@ export type Effect =
    * for an earlier time than it asked before, or after a `tick()`, so a new one may replace the old.
    * Calling `tick()` early or more often is harmless.
    */
-  | { type: 'scheduleTick'; at: number };
+  | { type: 'scheduleTick'; at: number }
+  /**
+   * No tick is needed any more (what it was asked for went away: a batch finished, a job left): clear
+   * the timer, so an idle queue holds none. Sent once, when a tick was asked for and nothing is left
+   * to time; a later `scheduleTick` asks again.
+   */
+  | { type: 'cancelTick' };
 
 export type EffectType = Effect['type'];
 
