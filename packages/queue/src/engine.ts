@@ -136,15 +136,7 @@ export class QueueEngine {
   }
 
   stats(): QueueStats {
-    let running = 0;
-    for (const batch of this.state.batches.values()) running += batch.members.size;
-    return {
-      waiting: this.state.line.size,
-      running,
-      busySlots: this.state.batches.size,
-      batchSizes: { ...this.state.sizes },
-      ...this.state.counts,
-    };
+    return this.state.stats();
   }
 
   /** The job's 0-based rank among waiting jobs; undefined when it is in a slot, has ended or is unknown. O(rank). */
@@ -161,17 +153,7 @@ export class QueueEngine {
 
   /** Size of every per-job or per-batch structure; all 0 once every job has ended. */
   internalSizes(): Record<string, number> {
-    const { jobs, prefetched, batches, gathering, held, line } = this.state;
-    return {
-      jobs: jobs.size,
-      fresh: this.fresh.size,
-      prefetched: prefetched.size,
-      batches: batches.size,
-      openBatches: gathering.size,
-      slotsHeld: held.reduce((sum, n) => sum + n, 0),
-      ...line.internalSizes(),
-      ...this.publisher.internalSizes(),
-    };
+    return { ...this.state.internalSizes(), fresh: this.fresh.size, ...this.publisher.internalSizes() };
   }
 
   // ── one event ─────────────────────────────────────────────────────────────

@@ -4,7 +4,7 @@ import type { Batch, Job, LineJob, SlotJob, StartedBatch } from './batch.js';
 import type { Decision, StateView } from './decision.js';
 import type { ResolvedEndpoint, ResolvedQueueOptions } from './options.js';
 import type { Timings } from './timings.js';
-import type { BatchId, BatchOutcome, Effect, JobId, JobOutcome } from './types.js';
+import type { BatchId, BatchOutcome, Effect, JobId, JobOutcome, QueueStats } from './types.js';
 import type { WaitingEntry, WaitingLine } from './waiting-line.js';
 
 /**
@@ -44,6 +44,25 @@ export class QueueState implements StateView {
     this.left = [];
     this.moved = false;
     return changes;
+  }
+
+  stats(): QueueStats {
+    let running = 0;
+    for (const batch of this.batches.values()) running += batch.members.size;
+    const waiting = this.line.size;
+    return { waiting, running, busySlots: this.batches.size, batchSizes: { ...this.sizes }, ...this.counts };
+  }
+
+  /** Sizes of its per-job and per-batch structures, for leak tests. */
+  internalSizes(): Record<string, number> {
+    return {
+      jobs: this.jobs.size,
+      prefetched: this.prefetched.size,
+      batches: this.batches.size,
+      openBatches: this.gathering.size,
+      slotsHeld: this.held.reduce((sum, n) => sum + n, 0),
+      ...this.line.internalSizes(),
+    };
   }
 
   /** A started batch (running or aborted) that still holds its slot. */
