@@ -83,9 +83,9 @@ export class FakeHost {
         case 'scheduleTick':
           this.schedule(effect.at, () => this.execute(this.engine.tick()));
           break;
+        // cancelTick: its agenda keeps the tick, and one more tick() is harmless.
         case 'reject':
         case 'abort':
-        // Its agenda keeps the tick: one more tick() is harmless.
         case 'cancelTick':
           break;
       }
