@@ -53,11 +53,6 @@ export function inLine(job: Job): job is LineJob {
   return job.state === 'waiting' || job.state === 'prefetching' || job.state === 'prefetched';
 }
 
-/** The fields every state shares, to build the next state's record from. */
-export function jobBase(job: Job): JobBase {
-  return { id: job.id, fnIndex: job.fnIndex, joinedAt: job.joinedAt };
-}
-
 interface BatchBase {
   readonly id: BatchId;
   readonly fnIndex: number;

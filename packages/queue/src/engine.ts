@@ -1,4 +1,5 @@
 import { inLine } from './batch.js';
+import type { Batch } from './batch.js';
 import type { Decision } from './decision.js';
 import { EstimatePublisher } from './estimates.js';
 import type { EstimateSource } from './estimates.js';
@@ -54,6 +55,9 @@ export class QueueEngine {
   private moves = 0;
   /** The earliest tick asked for and not yet served. */
   private scheduledAt: number | null = null;
+
+  /** Every batch in a slot, iterable again and again: a pass may be made more than once from one view. */
+  private readonly batchesIterable: Iterable<Batch> = { [Symbol.iterator]: () => this.state.batches.values() };
 
   constructor(options: QueueOptions) {
     this.options = resolveQueueOptions(options);
@@ -194,12 +198,13 @@ export class QueueEngine {
 
   /** Takes in what the state reports changed: jobs that left the line hear no more estimates. */
   private absorb(): void {
-    const { left, moved } = this.state.changes();
+    const { left } = this.state;
     for (const jobId of left) {
       this.publisher.forget(jobId);
       this.fresh.delete(jobId);
     }
-    if (moved) this.touch();
+    left.length = 0;
+    if (this.state.takeMoved()) this.touch();
   }
 
   private nextDue(): Decision | null {
@@ -264,15 +269,8 @@ export class QueueEngine {
   }
 
   private view(): QueueView {
-    const { now, line, batches } = this.state;
-    // Iterable again and again: a pass may be made more than once from one view.
-    return {
-      now,
-      version: this.version,
-      moves: this.moves,
-      line,
-      batches: { [Symbol.iterator]: () => batches.values() },
-    };
+    const { now, line } = this.state;
+    return { now, version: this.version, moves: this.moves, line, batches: this.batchesIterable };
   }
 
   /** The earliest deadline of any batch or member (data, batch delay, run), prefetched job, estimate push or overrun look. */

@@ -1,5 +1,5 @@
 import { assertNever } from './assert-never.js';
-import { inLine, isStarted, jobBase } from './batch.js';
+import { inLine, isStarted } from './batch.js';
 import type { Batch, Job, LineJob, SlotJob, StartedBatch } from './batch.js';
 import type { Decision, StateView } from './decision.js';
 import type { ResolvedEndpoint, ResolvedQueueOptions } from './options.js';
@@ -24,8 +24,8 @@ export class QueueState implements StateView {
   now = -Infinity;
   /** Effects of the event being handled, in order. */
   out: Effect[] = [];
-  /** Jobs that left the line or ended since the engine last looked (`changes`). */
-  private left: JobId[] = [];
+  /** Jobs that left the line or ended since the engine last looked; it empties the list. */
+  readonly left: JobId[] = [];
   /** Whether something that can move an ETA changed since the engine last looked. */
   private moved = false;
   private nextBatchId = 1;
@@ -38,12 +38,11 @@ export class QueueState implements StateView {
     this.held = options.endpoints.map(() => 0);
   }
 
-  /** What changed since the last call: jobs no longer waiting, and whether an ETA may have moved. */
-  changes(): { left: JobId[]; moved: boolean } {
-    const changes = { left: this.left, moved: this.moved };
-    this.left = [];
+  /** Whether something that can move an ETA changed since the last call. */
+  takeMoved(): boolean {
+    const moved = this.moved;
     this.moved = false;
-    return changes;
+    return moved;
   }
 
   stats(): QueueStats {
@@ -72,15 +71,17 @@ export class QueueState implements StateView {
   }
 
   join(entry: WaitingEntry): void {
-    this.jobs.set(entry.jobId, { ...jobBaseOf(entry), state: 'waiting' });
+    const { jobId: id, fnIndex, joinedAt } = entry;
+    this.jobs.set(id, { state: 'waiting', id, fnIndex, joinedAt });
     this.line.enqueue(entry);
   }
 
   /** An asked job's data arrived: a waiting one holds it until picked; in a slot, its batch may start. */
   received(job: Job): BatchId | undefined {
-    if (job.state === 'prefetching') this.jobs.set(job.id, { ...jobBase(job), state: 'prefetched' });
+    const { id, fnIndex, joinedAt } = job;
+    if (job.state === 'prefetching') this.jobs.set(id, { state: 'prefetched', id, fnIndex, joinedAt });
     if (job.state !== 'loading') return undefined;
-    this.jobs.set(job.id, { ...jobBase(job), state: 'ready', batchId: job.batchId });
+    this.jobs.set(id, { state: 'ready', id, fnIndex, joinedAt, batchId: job.batchId });
     return job.batchId;
   }
 
@@ -187,16 +188,25 @@ export class QueueState implements StateView {
     const members = new Set(batch.members);
     for (const { jobId } of entries) {
       const job = this.jobs.get(jobId) as LineJob;
-      const base = { ...jobBase(job), batchId: batch.id };
+      const { fnIndex, joinedAt } = job;
+      const batchId = batch.id;
       members.add(jobId);
       this.prefetched.delete(jobId);
       this.left.push(jobId);
-      if (job.state === 'prefetched') this.jobs.set(jobId, { ...base, state: 'ready' });
+      if (job.state === 'prefetched') this.jobs.set(jobId, { state: 'ready', id: jobId, fnIndex, joinedAt, batchId });
       // A prefetched job that has not answered keeps the deadline it got when it was asked.
       else if (job.state === 'prefetching')
-        this.jobs.set(jobId, { ...base, state: 'loading', dataDeadline: job.dataDeadline });
+        this.jobs.set(jobId, {
+          state: 'loading',
+          id: jobId,
+          fnIndex,
+          joinedAt,
+          batchId,
+          dataDeadline: job.dataDeadline,
+        });
       else {
-        this.jobs.set(jobId, { ...base, state: 'loading', dataDeadline: this.now + this.options.dataTimeoutMs });
+        const dataDeadline = this.now + this.options.dataTimeoutMs;
+        this.jobs.set(jobId, { state: 'loading', id: jobId, fnIndex, joinedAt, batchId, dataDeadline });
         this.out.push({ type: 'requestData', jobId });
       }
     }
@@ -262,13 +272,10 @@ export class QueueState implements StateView {
   private ask(job: Job): undefined {
     if (job.state !== 'waiting') return undefined;
     const dataDeadline = this.now + this.options.dataTimeoutMs;
-    this.jobs.set(job.id, { ...jobBase(job), state: 'prefetching', dataDeadline });
+    const { id, fnIndex, joinedAt } = job;
+    this.jobs.set(id, { state: 'prefetching', id, fnIndex, joinedAt, dataDeadline });
     this.prefetched.add(job.id);
     this.out.push({ type: 'requestData', jobId: job.id });
     return undefined;
   }
-}
-
-function jobBaseOf(entry: WaitingEntry): { id: JobId; fnIndex: number; joinedAt: number } {
-  return { id: entry.jobId, fnIndex: entry.fnIndex, joinedAt: entry.joinedAt };
 }
