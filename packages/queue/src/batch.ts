@@ -1,73 +1,105 @@
 import type { BatchId, JobId } from './types.js';
 
-/**
- * One slot's work: the jobs picked together, from the moment they are picked (asked for their data)
- * until the host reports the batch finished, or it times out.
+/*
+ * The engine's records, one type per state with exactly its fields. They are immutable: a change of
+ * state is a new record put in place by the engine's state (queue-state.ts), the only code that writes.
  */
-export interface Batch {
-  readonly id: BatchId;
-  readonly fnIndex: number;
-  /** Members still present, in pick order (= join order). */
-  readonly members: Set<JobId>;
-  /** Members whose data has not arrived yet. */
-  readonly awaitingData: Set<JobId>;
-  /** Still taking members (maxBatchDelayMs): until `closeAt` or until full. */
-  open: boolean;
-  /** Clock ms at which an open batch closes: its oldest member's join + maxBatchDelayMs. */
-  readonly closeAt: number;
-  /**
-   * Clock ms since which it waits only for its members' data: when it was picked, or when it closed
-   * if it gathered members. The time from here to `startedAt` is the data round trip the ETAs learn.
-   */
-  gatherFrom: number;
-  /** Clock ms of `startBatch`; null while gathering members or data. */
-  startedAt: number | null;
-  /** The ids as sent in `startBatch`: the host's `results[i]` belongs to `jobIds[i]`. */
-  jobIds: JobId[];
-  /** Clock ms past which the running batch is timed out; null for no limit. */
-  runDeadline: number | null;
-  /** `abort` was sent because every member left. */
-  aborted: boolean;
-}
 
-export function newBatch(id: BatchId, fnIndex: number, closeAt: number, pickedAt = 0): Batch {
-  return {
-    id,
-    fnIndex,
-    members: new Set(),
-    awaitingData: new Set(),
-    open: false,
-    closeAt,
-    gatherFrom: pickedAt,
-    startedAt: null,
-    jobIds: [],
-    runDeadline: null,
-    aborted: false,
-  };
-}
-
-/**
- * Where a job's data stands: not asked for yet; asked (`requestData`, when picked or prefetched while
- * it waits) and not arrived; arrived.
- */
-export type DataState = 'unasked' | 'asked' | 'received';
-
-/** A job the engine holds: waiting in the line (`batch` null) or in a slot. */
-export interface Job {
+interface JobBase {
   readonly id: JobId;
   readonly fnIndex: number;
   /** Clock ms. */
   readonly joinedAt: number;
-  batch: Batch | null;
-  data: DataState;
-  /** Clock ms by which its data must arrive (counted from `requestData`); null when not awaited. */
-  dataDeadline: number | null;
 }
 
-/** The batch's earliest deadline (clock ms): a member's data, its closing, its run timeout; or Infinity. */
-export function nextDeadline(batch: Batch, jobs: ReadonlyMap<JobId, Job>): number {
-  let next = batch.runDeadline ?? Infinity;
-  if (batch.open) next = Math.min(next, batch.closeAt);
-  for (const id of batch.awaitingData) next = Math.min(next, jobs.get(id)?.dataDeadline ?? Infinity);
-  return next;
+/** In the line, not asked for its data. */
+export interface WaitingJob extends JobBase {
+  readonly state: 'waiting';
+}
+
+/** In the line, asked for its data ahead of its turn (prefetch); it must arrive by `dataDeadline`. */
+export interface PrefetchingJob extends JobBase {
+  readonly state: 'prefetching';
+  /** Clock ms, counted from its `requestData`. */
+  readonly dataDeadline: number;
+}
+
+/** In the line with its data in hand, until it is picked. */
+export interface PrefetchedJob extends JobBase {
+  readonly state: 'prefetched';
+}
+
+/** In a slot's batch, its data asked for and not arrived. */
+export interface LoadingJob extends JobBase {
+  readonly state: 'loading';
+  readonly batchId: BatchId;
+  /** Clock ms, counted from its `requestData` (a prefetched job keeps the one it was given then). */
+  readonly dataDeadline: number;
+}
+
+/** In a slot's batch with its data in: the batch starts, or runs, with it. */
+export interface ReadyJob extends JobBase {
+  readonly state: 'ready';
+  readonly batchId: BatchId;
+}
+
+export type Job = WaitingJob | PrefetchingJob | PrefetchedJob | LoadingJob | ReadyJob;
+/** A job still in the waiting line. */
+export type LineJob = WaitingJob | PrefetchingJob | PrefetchedJob;
+/** A job in a slot. */
+export type SlotJob = LoadingJob | ReadyJob;
+
+export function inLine(job: Job): job is LineJob {
+  return job.state === 'waiting' || job.state === 'prefetching' || job.state === 'prefetched';
+}
+
+interface BatchBase {
+  readonly id: BatchId;
+  readonly fnIndex: number;
+  /** Members still present, in pick order (= join order). */
+  readonly members: ReadonlySet<JobId>;
+}
+
+/** Holds a slot open for more members (maxBatchDelayMs): until `closeAt` or until full. */
+export interface GatheringBatch extends BatchBase {
+  readonly state: 'gathering';
+  /** Clock ms: its oldest member's join + maxBatchDelayMs. */
+  readonly closeAt: number;
+}
+
+/** Closed; waits for its members' data. */
+export interface LoadingBatch extends BatchBase {
+  readonly state: 'loading';
+  /**
+   * Clock ms since which it waits only for its members' data: when it was picked, or when it closed
+   * if it gathered members. The time from here to its start is the data round trip the ETAs learn.
+   */
+  readonly gatherFrom: number;
+}
+
+interface StartedBase extends BatchBase {
+  /** Clock ms of `startBatch`. */
+  readonly startedAt: number;
+  /** The ids as sent in `startBatch`: the host's `results[i]` belongs to `jobIds[i]`. */
+  readonly jobIds: readonly JobId[];
+  /** Clock ms past which it is timed out; null for no limit. */
+  readonly runDeadline: number | null;
+}
+
+/** `startBatch` was sent; the host runs its handler. */
+export interface RunningBatch extends StartedBase {
+  readonly state: 'running';
+}
+
+/** Every member left while it ran: `abort` (`cancelled`) was sent; it holds its slot until it finishes. */
+export interface AbortedBatch extends StartedBase {
+  readonly state: 'aborted';
+}
+
+/** One slot's work, from the moment its members are picked until the host reports it finished, or it times out. */
+export type Batch = GatheringBatch | LoadingBatch | RunningBatch | AbortedBatch;
+export type StartedBatch = RunningBatch | AbortedBatch;
+
+export function isStarted(batch: Batch): batch is StartedBatch {
+  return batch.state === 'running' || batch.state === 'aborted';
 }

@@ -3,11 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { QueueEngine } from './engine.js';
 import { autoInterval } from './estimates.js';
 import type { BatchId, Effect, EndpointOptions, JobId, QueueOptions } from './types.js';
+import { ArrayWaitingLine } from './waiting-line.contract.test-utils.js';
+import { MemoryWaitingLine } from './waiting-line.js';
+import type { WaitingLine } from './waiting-line.js';
 
 // Model-based tests: random options and random event sequences, with a model host that executes the
 // engine's effects and checks the queue's invariants after every effect and every step.
 
-type Options = Required<Omit<QueueOptions, 'clock' | 'endpoints'>> & { endpoints: Required<EndpointOptions>[] };
+type Options = Required<Omit<QueueOptions, 'clock' | 'endpoints' | 'waitingLine'>> & {
+  endpoints: Required<EndpointOptions>[];
+};
 
 type Command =
   | { kind: 'join'; fn: number; duplicate: boolean }
@@ -124,8 +129,11 @@ class ModelHost {
   /** Counts `apply` calls: each engine event's effects come in one. */
   applies = 0;
 
-  constructor(readonly options: Options) {
-    this.engine = new QueueEngine({ ...options, clock: () => this.now });
+  constructor(
+    readonly options: Options,
+    waitingLine: WaitingLine,
+  ) {
+    this.engine = new QueueEngine({ ...options, clock: () => this.now, waitingLine });
   }
 
   private waitingIds(): JobId[] {
@@ -344,6 +352,10 @@ class ModelHost {
       this.timerAt = effect.at;
       return;
     }
+    if (effect.type === 'cancelTick') {
+      this.timerAt = null;
+      return;
+    }
     if (effect.type === 'reject') return;
     if (effect.type === 'startBatch') return this.started(effect);
     if (effect.type === 'abort') {
@@ -430,6 +442,9 @@ class ModelHost {
     const stats = this.engine.stats();
     check(stats.busySlots <= this.options.concurrencyCount, 'more busy slots than concurrencyCount');
     check(this.live.size <= stats.busySlots, 'running batches beyond busy slots');
+    // An idle queue holds no timer: the engine says when no tick is needed any more.
+    const idle = Object.values(this.engine.internalSizes()).every((n) => n === 0);
+    check(!idle || this.timerAt === null, `an idle queue holds a timer for ${this.timerAt}`);
     this.options.endpoints.forEach((e, fn) => {
       const running = [...this.live.values()].filter((b) => b.fn === fn).length;
       check(e.concurrencyLimit === null || running <= e.concurrencyLimit, 'concurrencyLimit exceeded');
@@ -468,15 +483,22 @@ class ModelHost {
   }
 }
 
-describe('QueueEngine (model-based)', () => {
+// The engine meets its line only through the WaitingLine contract: the invariants hold on any line.
+const lines: [string, () => WaitingLine, number][] = [
+  ['MemoryWaitingLine', () => new MemoryWaitingLine(), 1000],
+  ['ArrayWaitingLine', () => new ArrayWaitingLine(), 300],
+];
+
+describe.each(lines)('QueueEngine (model-based) on a %s', (_name, makeLine, numRuns) => {
   it('keeps its invariants under random events and options', () => {
+    for (const corner of Object.keys(seen) as (keyof typeof seen)[]) seen[corner] = 0;
     fc.assert(
       fc.property(
         optionsArb,
         fc.array(stepArb, { minLength: 5, maxLength: 80, size: 'max' }),
         fc.option(fc.nat(80), { nil: null }),
         (options, steps, shutdownAt) => {
-          const host = new ModelHost(options);
+          const host = new ModelHost(options, makeLine());
           steps.forEach((step, i) => {
             if (i === shutdownAt) host.shutdown();
             host.run(step);
@@ -485,7 +507,7 @@ describe('QueueEngine (model-based)', () => {
           host.checkDrained();
         },
       ),
-      { numRuns: 1000 },
+      { numRuns },
     );
     // The random runs did reach the interesting corners.
     for (const [corner, count] of Object.entries(seen)) expect({ corner, count }).not.toMatchObject({ count: 0 });

@@ -13,7 +13,8 @@ describe('QueueEngine: data prefetch', () => {
     q.engine.join('a', 0);
     q.engine.dataReceived('a');
     // b..e would make up the next batch: asked while they wait, each after its first estimate.
-    expect(brief(q.engine.join('b', 0))).toEqual(['estimate b 0', 'requestData b']);
+    // a's data deadline went when its data came (cancelTick): b's is a new one to time.
+    expect(brief(q.engine.join('b', 0))).toEqual(['estimate b 0', 'requestData b', 'scheduleTick 60000']);
     expect(['c', 'd', 'e'].flatMap((id) => asked(q.engine.join(id, 0)))).toEqual(['c', 'd', 'e']);
     // One full batch per slot is the bound: f waits unasked.
     expect(asked(q.engine.join('f', 0))).toEqual([]);
@@ -108,7 +109,7 @@ describe('QueueEngine: data prefetch', () => {
     q.engine.dataReceived('b');
     expect(brief(q.engine.batchFinished(1, { ok: true, results: [0] }))).toEqual(['end run success']);
     expect(q.engine.rank('b')).toBeUndefined();
-    expect(brief(q.engine.dataReceived('a'))).toEqual(['startBatch 2 [a,b]']);
+    expect(brief(q.engine.dataReceived('a'))).toEqual(['startBatch 2 [a,b]', 'cancelTick']);
   });
 
   it('cancelling a prefetched job removes it and its data; the next in line takes its place', () => {
@@ -153,7 +154,7 @@ describe('QueueEngine: data prefetch', () => {
     q.engine.join('a', 0);
     q.engine.join('b', 0);
     q.engine.dataReceived('a');
-    expect(brief(q.engine.shutdown())).toEqual(['end a shutdown', 'end b shutdown']);
+    expect(brief(q.engine.shutdown())).toEqual(['end a shutdown', 'end b shutdown', 'cancelTick']);
     q.engine.batchFinished(1, { ok: true, results: [0] });
     expect(Object.values(q.engine.internalSizes()).every((n) => n === 0)).toBe(true);
   });

@@ -229,7 +229,7 @@ describe('QueueEngine: cancel', () => {
     q.engine.batchFinished(1, { ok: true, results: [0] });
     q.engine.dataReceived('b');
     const effects = q.engine.cancel('a');
-    expect(brief(effects)).toEqual(['end a cancelled', 'startBatch 2 [b]']);
+    expect(brief(effects)).toEqual(['end a cancelled', 'startBatch 2 [b]', 'cancelTick']);
   });
 
   it('frees the slot when the last member awaiting data leaves', () => {
@@ -334,6 +334,22 @@ describe('QueueEngine: timeouts', () => {
   });
 });
 
+describe('QueueEngine: ticks', () => {
+  it('says when no tick is needed any more, so an idle host holds no timer', () => {
+    const q = setup({ endpoints: [{ timeoutMs: 1_000 }] });
+    expect(brief(q.engine.join('a', 0))).toEqual(['estimate a 0', 'requestData a', 'scheduleTick 60000']);
+    expect(brief(q.engine.dataReceived('a'))).toEqual(['startBatch 1 [a]', 'scheduleTick 1000']);
+    q.advance(10);
+    // The run deadline it asked a tick for went with the batch.
+    expect(brief(q.engine.batchFinished(1, { ok: true, results: [0] }))).toEqual(['end a success', 'cancelTick']);
+    expect(allZero(q.engine.internalSizes())).toBe(true);
+    // Asked again for the next deadline, and only once told it is not needed.
+    expect(brief(q.engine.join('b', 0))).toEqual(['estimate b 0', 'requestData b', 'scheduleTick 60010']);
+    expect(brief(q.engine.cancel('b'))).toEqual(['end b cancelled', 'cancelTick']);
+    expect(q.engine.tick()).toEqual([]);
+  });
+});
+
 describe('QueueEngine: concurrency', () => {
   it('shares concurrencyCount slots among endpoints and honours concurrencyLimit', () => {
     const q = setup({ concurrencyCount: 2, endpoints: [{ concurrencyLimit: 1 }, {}] });
@@ -378,7 +394,7 @@ describe('QueueEngine: maxBatchDelayMs', () => {
     q.engine.join('a', 0);
     q.engine.dataReceived('a');
     q.engine.join('b', 0);
-    expect(brief(q.engine.dataReceived('b'))).toEqual(['startBatch 1 [a,b]']);
+    expect(brief(q.engine.dataReceived('b'))).toEqual(['startBatch 1 [a,b]', 'cancelTick']);
   });
 
   it('does not wait for a job that has already waited the delay in the line', () => {
@@ -390,8 +406,9 @@ describe('QueueEngine: maxBatchDelayMs', () => {
     expect(brief(q.engine.batchFinished(1, { ok: true, results: [0] }))).toEqual([
       'end blocker success',
       'requestData a',
+      'scheduleTick 60150',
     ]);
-    expect(brief(q.engine.dataReceived('a'))).toEqual(['startBatch 2 [a]']);
+    expect(brief(q.engine.dataReceived('a'))).toEqual(['startBatch 2 [a]', 'cancelTick']);
   });
 
   it('holds its one slot while gathering: the head of the line blocks that slot only', () => {
@@ -616,7 +633,7 @@ describe('QueueEngine: shutdown', () => {
     q.engine.dataReceived('b');
     q.engine.join('c', 1);
     // The gathering batch closes now: nobody else can join it.
-    expect(brief(q.engine.shutdown())).toEqual(['end c shutdown', 'startBatch 1 [a,b]']);
+    expect(brief(q.engine.shutdown())).toEqual(['end c shutdown', 'startBatch 1 [a,b]', 'cancelTick']);
   });
 
   it('ends every waiting job with shutdown and rejects later joins', () => {

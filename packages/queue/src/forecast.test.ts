@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { newBatch } from './batch.js';
 import type { Batch } from './batch.js';
 import { Forecast, PASS_MAX_AGE_MS } from './forecast.js';
 import type { QueueView } from './forecast.js';
@@ -21,13 +20,17 @@ function setup(slots = 1) {
 describe('Forecast', () => {
   it('counts running batches from their start, and batches awaiting data from now', () => {
     const f = setup(2);
-    const running = newBatch(1, 0, 0);
-    running.members.add('r');
-    running.startedAt = 200;
-    running.jobIds = ['r'];
-    const picked = newBatch(2, 0, 0);
-    picked.members.add('p');
-    picked.awaitingData.add('p');
+    const members = new Set(['r']);
+    const running: Batch = {
+      state: 'running',
+      id: 1,
+      fnIndex: 0,
+      members,
+      startedAt: 200,
+      jobIds: ['r'],
+      runDeadline: null,
+    };
+    const picked: Batch = { state: 'loading', id: 2, fnIndex: 0, members: new Set(['p']), gatherFrom: 0 };
     f.batches.push(running, picked);
     f.line.enqueue({ jobId: 'w', fnIndex: 0, joinedAt: 300 });
     const pass = f.forecast.pass(f.view(500, 1), true);
@@ -49,9 +52,7 @@ describe('Forecast', () => {
     timings.recordGather(0, 1, 20);
     const forecast = new Forecast(endpoints, 1, timings);
     const line = new MemoryWaitingLine();
-    const picked = newBatch(1, 0, 0, 400);
-    picked.members.add('p');
-    picked.awaitingData.add('p');
+    const picked: Batch = { state: 'loading', id: 1, fnIndex: 0, members: new Set(['p']), gatherFrom: 400 };
     line.enqueue({ jobId: 'w', fnIndex: 0, joinedAt: 300 });
     const pass = forecast.pass({ now: 410, version: 1, moves: 0, line, batches: [picked] }, true);
     // p starts at 420 (picked at 400 + 20 ms) and frees the slot at 1.42 s; w then waits 20 ms for its data.

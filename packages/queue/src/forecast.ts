@@ -4,7 +4,7 @@ import type { BusySlot, EtaEndpoint } from './eta.js';
 import type { ResolvedEndpoint } from './options.js';
 import type { Timings } from './timings.js';
 import type { Estimation } from './types.js';
-import type { WaitingEntry, WaitingLine } from './waiting-line.js';
+import type { WaitingEntry, WaitingLineView } from './waiting-line.js';
 
 /** How long (ms) a pass may be reused: an unchanged queue's times drift only where a batch overruns. */
 export const PASS_MAX_AGE_MS = 250;
@@ -16,7 +16,7 @@ export interface QueueView {
   version: number;
   /** Bumped by every change but a join at the back: a pass made since the last move can be extended by joins. */
   moves: number;
-  line: WaitingLine;
+  line: WaitingLineView;
   batches: Iterable<Batch>;
 }
 
@@ -67,17 +67,23 @@ export class Forecast {
 
   /** When a batch in a slot is expected to free it. */
   private busySlot(batch: Batch, now: number, arrivalsPerMs: number): BusySlot {
-    let size = batch.startedAt === null ? batch.members.size : batch.jobIds.length;
-    let from = batch.startedAt;
-    if (from === null) {
+    let size: number;
+    let from: number;
+    if (batch.state === 'running' || batch.state === 'aborted') {
+      size = batch.jobIds.length;
+      from = batch.startedAt;
+    } else {
       // It starts once its members' data is in: a round trip after it was picked, or after it closes
       // when it gathers members: at `closeAt`, or earlier if the jobs expected to join fill it
       // first; those make it run longer.
-      let closes = batch.gatherFrom;
-      if (batch.open) {
+      size = batch.members.size;
+      let closes: number;
+      if (batch.state === 'gathering') {
         const room = Math.max(0, (this.endpoints[batch.fnIndex]?.maxBatchSize ?? 1) - size);
         closes = Math.max(now, Math.min(batch.closeAt, arrivalsPerMs > 0 ? now + room / arrivalsPerMs : Infinity));
         size += Math.min(room, arrivalsPerMs * (closes - now));
+      } else {
+        closes = batch.gatherFrom;
       }
       from = Math.max(now, closes + this.timings.gatherMs(batch.fnIndex, Math.max(1, size)));
     }

@@ -3,7 +3,7 @@ export { DEFAULT_QUEUE_OPTIONS, DEFAULT_ENDPOINT_OPTIONS, resolveQueueOptions } 
 export type { ResolvedEndpoint, ResolvedQueueOptions } from './options.js';
 export { INVALID_OPTION, QueueOptionRangeError, QueueOptionTypeError } from './errors.js';
 export { MemoryWaitingLine } from './waiting-line.js';
-export type { WaitingEntry, WaitingLine } from './waiting-line.js';
+export type { WaitingEntry, WaitingLine, WaitingLineView } from './waiting-line.js';
 export {
   ServiceTimeModel,
   SERVICE_TIME_DECAY,

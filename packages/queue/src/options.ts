@@ -1,5 +1,7 @@
 import { QueueOptionRangeError, QueueOptionTypeError } from './errors.js';
 import type { EndpointOptions, QueueOptions } from './types.js';
+import { MemoryWaitingLine } from './waiting-line.js';
+import type { WaitingLine } from './waiting-line.js';
 
 /** Server-wide defaults (Gradio 3's, where Gradio has the option). */
 export const DEFAULT_QUEUE_OPTIONS = {
@@ -8,7 +10,7 @@ export const DEFAULT_QUEUE_OPTIONS = {
   statusUpdateRate: 'auto',
   dataTimeoutMs: 60_000,
   prefetchData: true,
-} as const satisfies Required<Omit<QueueOptions, 'endpoints' | 'clock'>>;
+} as const satisfies Required<Omit<QueueOptions, 'endpoints' | 'clock' | 'waitingLine'>>;
 
 /** Per-endpoint defaults. */
 export const DEFAULT_ENDPOINT_OPTIONS = {
@@ -68,6 +70,26 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
     endpoints: endpoints.map((endpoint: unknown, i) => resolveEndpoint(endpoint, `endpoints[${i}]`)),
     clock,
   };
+}
+
+const LINE_METHODS = ['sizeOf', 'has', 'oldest', 'rank', 'internalSizes', 'enqueue', 'remove', 'take'] as const;
+
+/**
+ * `QueueOptions.waitingLine`: a fresh memory line by default; a given one must look like a WaitingLine
+ * and be empty. Apart from resolveQueueOptions, whose result stays plain data.
+ */
+export function resolveWaitingLine(line: unknown): WaitingLine {
+  if (line === undefined) return new MemoryWaitingLine();
+  const expected = 'a WaitingLine (size, iteration, ' + LINE_METHODS.join(', ') + ')';
+  if (typeof line !== 'object' || line === null) throw new QueueOptionTypeError('waitingLine', expected, line);
+  const candidate = line as Record<PropertyKey, unknown>;
+  const methods = [...LINE_METHODS, Symbol.iterator] as const;
+  if (typeof candidate['size'] !== 'number' || methods.some((m) => typeof candidate[m] !== 'function')) {
+    throw new QueueOptionTypeError('waitingLine', expected, line);
+  }
+  const size = candidate['size'] as number;
+  if (size !== 0) throw new QueueOptionRangeError('waitingLine', 'an empty line (size 0)', size);
+  return line as WaitingLine;
 }
 
 function resolveEndpoint(endpoint: unknown, at: string): ResolvedEndpoint {

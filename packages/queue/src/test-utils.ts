@@ -83,8 +83,10 @@ export class FakeHost {
         case 'scheduleTick':
           this.schedule(effect.at, () => this.execute(this.engine.tick()));
           break;
+        // cancelTick: its agenda keeps the tick, and one more tick() is harmless.
         case 'reject':
         case 'abort':
+        case 'cancelTick':
           break;
       }
     }
@@ -131,6 +133,8 @@ export function brief(effects: Effect[]): string[] {
         return `end ${e.jobId} ${e.outcome.status}`;
       case 'scheduleTick':
         return `scheduleTick ${e.at}`;
+      case 'cancelTick':
+        return 'cancelTick';
     }
   });
 }

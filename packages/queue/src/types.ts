@@ -4,6 +4,8 @@
  * events and executes the effects it returns, in order.
  */
 
+import type { WaitingLine } from './waiting-line.js';
+
 /** A job's id, chosen by the host; unique among the jobs the engine holds. */
 export type JobId = string;
 /** A batch's id, chosen by the engine. */
@@ -44,6 +46,11 @@ export interface QueueOptions {
   endpoints: EndpointOptions[];
   /** Milliseconds, monotonic. @default performance.now */
   clock?: () => number;
+  /**
+   * Where jobs wait: an empty line that this engine alone writes to from now on (the seam for a shared
+   * queue; see WaitingLine). @default a new MemoryWaitingLine
+   */
+  waitingLine?: WaitingLine;
 }
 
 /** What a waiting job is told about its place. Times in seconds, as on the wire. */
@@ -114,7 +121,13 @@ export type Effect =
    * for an earlier time than it asked before, or after a `tick()`, so a new one may replace the old.
    * Calling `tick()` early or more often is harmless.
    */
-  | { type: 'scheduleTick'; at: number };
+  | { type: 'scheduleTick'; at: number }
+  /**
+   * No tick is needed any more (what it was asked for went away: a batch finished, a job left): clear
+   * the timer, so an idle queue holds none. Sent once, when a tick was asked for and nothing is left
+   * to time; a later `scheduleTick` asks again.
+   */
+  | { type: 'cancelTick' };
 
 export type EffectType = Effect['type'];
 

@@ -9,30 +9,38 @@ export interface WaitingEntry {
 }
 
 /**
- * The jobs that wait for a slot, oldest first. This is the seam for a shared queue (DESIGN.md §8):
- * a Redis implementation keeps one ordered list per endpoint plus ticket counters, and answers
- * the same questions. The engine never reaches past this interface.
+ * What the engine's rules read of the line: sizes, ranks, the oldest eligible job, iteration oldest
+ * first. Synchronous, so a shared line answers from a per-process mirror (DESIGN.md §2, "Shared line").
  */
-export interface WaitingLine extends Iterable<WaitingEntry> {
+export interface WaitingLineView extends Iterable<WaitingEntry> {
   /** Jobs waiting, all endpoints. */
   readonly size: number;
   /** Jobs waiting for one endpoint. */
   sizeOf(fnIndex: number): number;
   has(jobId: JobId): boolean;
-  /** Appends at the back. The id must not be waiting already. */
-  enqueue(entry: WaitingEntry): void;
-  /** Takes a job out wherever it stands; everyone behind moves up. */
-  remove(jobId: JobId): WaitingEntry | undefined;
   /** The oldest job whose endpoint passes `eligible`, left in place. */
   oldest(eligible: (fnIndex: number) => boolean): WaitingEntry | undefined;
-  /** Takes up to `max` of the endpoint's oldest jobs, oldest first, from anywhere in the line. */
-  take(fnIndex: number, max: number): WaitingEntry[];
   /** 0-based position among all waiting jobs, or undefined when not waiting. */
   rank(jobId: JobId): number | undefined;
   /** Oldest first. Do not change the line while iterating. */
   [Symbol.iterator](): Iterator<WaitingEntry>;
   /** Sizes of internal structures, for leak tests. */
   internalSizes(): Record<string, number>;
+}
+
+/**
+ * The jobs that wait for a slot, oldest first: the seam for a shared queue (DESIGN.md §2, §8). An engine
+ * takes one through `QueueOptions.waitingLine` (default: a new MemoryWaitingLine), empty, and is then
+ * its only writer; the engine never reaches past this interface. `waiting-line.contract.ts` is the
+ * behaviour every implementation must show.
+ */
+export interface WaitingLine extends WaitingLineView {
+  /** Appends at the back. The id must not be waiting already. */
+  enqueue(entry: WaitingEntry): void;
+  /** Takes a job out wherever it stands; everyone behind moves up. */
+  remove(jobId: JobId): WaitingEntry | undefined;
+  /** Takes up to `max` of the endpoint's oldest jobs, oldest first, from anywhere in the line. */
+  take(fnIndex: number, max: number): WaitingEntry[];
 }
 
 interface Node {
