@@ -88,6 +88,8 @@ export function simulate(o) {
         case 'scheduleTick':
           at(effect.at, () => execute(engine.tick()));
           break;
+        // A tick the engine no longer needs finds nothing to do when it comes: harmless in a simulation.
+        case 'cancelTick':
         case 'reject':
         case 'abort':
           break;

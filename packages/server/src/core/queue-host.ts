@@ -48,7 +48,6 @@ export class QueueHost {
   private readonly clock: () => number;
   private closing = false;
   private idleWaiters: (() => void)[] = [];
-  private idleTicking = false;
 
   constructor(private readonly options: QueueHostOptions) {
     this.endpoints = options.endpoints;
@@ -185,18 +184,6 @@ export class QueueHost {
     if (this.idleWaiters.length > 0 && this.isIdle()) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
-    // Gone idle with a tick still pending (the run timeout of a batch that has ended, now that every endpoint
-    // has one): tick now instead, so the engine forgets it and an idle queue holds no timer. Once: a tick the
-    // engine asks for again stays.
-    if (this.jobs.size === 0 && this.batches.size === 0 && this.tick.pending && !this.idleTicking) {
-      this.idleTicking = true;
-      this.tick.clear();
-      try {
-        this.dispatch(this.engine.tick());
-      } finally {
-        this.idleTicking = false;
-      }
-    }
   }
 
   private execute(effect: Effect): void {
@@ -228,6 +215,8 @@ export class QueueHost {
       }
       case 'scheduleTick':
         return this.tick.schedule(effect.at);
+      case 'cancelTick':
+        return this.tick.clear();
       default:
         assertNever(effect);
     }
