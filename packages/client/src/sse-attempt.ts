@@ -2,6 +2,7 @@ import { parseSseJoinRefusal, parseSseJoinResponse, type SseEventMessage } from 
 import { ServerError } from './errors.js';
 import type { AttemptOutcome } from './job-socket.js';
 import { applyDiff } from './apply-diff.js';
+import type { RequestSlots } from './request-slots.js';
 import type { SessionStream, StreamEnd } from './sse-stream.js';
 import { toStatus, type JobStatus } from './status.js';
 
@@ -11,6 +12,8 @@ export interface SseAttemptPlan {
   apiRoot: string;
   fetch: typeof fetch;
   stream: SessionStream;
+  /** Shared by the app's joins and cancels. */
+  slots: RequestSlots;
   fnIndex: number;
   sessionHash: string;
   /** The `SseJoinRequest`, serialised once up front. */
@@ -36,10 +39,11 @@ export async function runSseAttempt(
   emit: (status: JobStatus) => void,
   signal: AbortSignal,
 ): Promise<AttemptOutcome> {
-  if (signal.aborted) return { type: 'cancelled' };
+  const release = await plan.slots.acquire(signal);
+  if (release === null) return { type: 'cancelled' };
   const joinDone = plan.stream.joinStarted();
   // The join is never aborted: the server may have taken it, so a cancel waits for its event id.
-  const joining = join(plan);
+  const joining = join(plan).finally(release);
   let onAbort = (): void => {};
   const cancelled = new Promise<'cancelled'>((resolve) => {
     onAbort = () => resolve('cancelled');
@@ -181,6 +185,7 @@ function statusOf(why: Extract<StreamEnd, { type: 'error' }>): { status: number 
 
 /** `POST {api_prefix}/cancel`: best effort, the job has already ended on this side. */
 async function postCancel(plan: SseAttemptPlan, eventId: string): Promise<void> {
+  const release = (await plan.slots.acquire())!;
   try {
     const response = await plan.fetch(`${plan.apiRoot}/cancel`, {
       method: 'POST',
@@ -191,5 +196,7 @@ async function postCancel(plan: SseAttemptPlan, eventId: string): Promise<void> 
     await response.body?.cancel();
   } catch {
     // The server is gone or slow: its end of the event goes with the stream.
+  } finally {
+    release();
   }
 }

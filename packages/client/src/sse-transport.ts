@@ -1,6 +1,7 @@
 import type { SseJoinRequest } from '@crowdserve/protocol';
 import { DEFAULT_SILENCE_TIMEOUT_MS } from './job-socket.js';
 import { serialise, type JobTransport } from './job-transport.js';
+import { RequestSlots } from './request-slots.js';
 import { runSseAttempt } from './sse-attempt.js';
 import { SessionStream } from './sse-stream.js';
 
@@ -19,6 +20,7 @@ export interface SseTransportOptions {
  */
 export function sseTransport(options: SseTransportOptions): JobTransport {
   const streams = new Map<string, SessionStream>();
+  const slots = new RequestSlots();
   // Called detached: browsers throw "Illegal invocation" when `window.fetch` runs with another `this`.
   const fetchFn = options.fetch;
   const detachedFetch: typeof fetch = (input, init) => fetchFn(input, init);
@@ -57,6 +59,7 @@ export function sseTransport(options: SseTransportOptions): JobTransport {
             apiRoot: options.apiRoot,
             fetch: detachedFetch,
             stream: streamOf(sessionHash),
+            slots,
             fnIndex,
             sessionHash,
             joinBody,
