@@ -125,8 +125,9 @@ export class SessionStream {
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       for (;;) {
         const { done, value } = await reader.read();
-        if (done || closedByServer || this.controller !== controller) break;
+        if (done || this.controller !== controller) break;
         parser.feed(value);
+        if (closedByServer) break;
       }
       if (closedByServer) void reader.cancel().catch(() => {});
       if (this.controller !== controller) return;
