@@ -27,7 +27,8 @@ export function chooseDialect(config: AppConfig, wanted: TransportOption = DEFAU
   const protocol = config['protocol'];
   const name = typeof protocol === 'string' ? protocol : protocol == null ? 'ws' : describeValue(protocol);
   const sse = protocol === 'sse_v3';
-  const ws = protocol === undefined || protocol === null || protocol === 'ws' || config.crowdserve?.websocket_queue === true;
+  const ws =
+    protocol === undefined || protocol === null || protocol === 'ws' || config.crowdserve?.websocket_queue === true;
   if (wanted === 'sse_v3' && sse) return 'sse_v3';
   if (wanted !== 'sse_v3' && ws) return 'ws';
   if (wanted === 'auto' && sse) return 'sse_v3';

@@ -153,7 +153,8 @@ function follow(
       if (message.msg === 'process_starts') started = true;
       if (message.msg === 'process_generating') {
         try {
-          outputs = outputs === null ? message.output.data : outputs.map((v, i) => applyDiff(v, message.output.data[i]));
+          outputs =
+            outputs === null ? message.output.data : outputs.map((v, i) => applyDiff(v, message.output.data[i]));
         } catch (cause) {
           return finish({
             type: 'terminal',

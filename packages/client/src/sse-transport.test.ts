@@ -54,7 +54,12 @@ describe("the dialect connect() picks from a crowdserve server's /config", () =>
     server = await serve({ port: 0, host: '127.0.0.1', dialects: { sseV3: false }, endpoints: { '/p': { fn: echo } } });
     await expect(connect(server.url, { transport: 'sse_v3' })).rejects.toMatchObject({ code: 'UNSUPPORTED_SERVER' });
     await server.close();
-    server = await serve({ port: 0, host: '127.0.0.1', dialects: { gradio3: false }, endpoints: { '/p': { fn: echo } } });
+    server = await serve({
+      port: 0,
+      host: '127.0.0.1',
+      dialects: { gradio3: false },
+      endpoints: { '/p': { fn: echo } },
+    });
     await expect(connect(server.url, { transport: 'ws' })).rejects.toMatchObject({
       code: 'UNSUPPORTED_SERVER',
       protocol: 'sse_v3',

@@ -9,7 +9,12 @@ describe('parseSseMessage', () => {
       value: { msg: 'close_stream' },
     });
     expect(
-      parseSseMessage({ msg: 'unexpected_error', event_id: null, message: 'Session not found.', session_not_found: true }),
+      parseSseMessage({
+        msg: 'unexpected_error',
+        event_id: null,
+        message: 'Session not found.',
+        session_not_found: true,
+      }),
     ).toEqual({
       ok: true,
       value: { msg: 'unexpected_error', event_id: null, message: 'Session not found.', session_not_found: true },
