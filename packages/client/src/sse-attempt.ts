@@ -134,11 +134,10 @@ function follow(
     let started = false;
     let outputs: unknown[] | null = null;
     let settled = false;
-    let remove: (() => void) | undefined;
     const finish = (outcome: AttemptOutcome): void => {
       if (settled) return;
       settled = true;
-      remove?.();
+      plan.stream.remove(eventId, listener);
       signal.removeEventListener('abort', onAbort);
       resolve(outcome);
     };
@@ -174,9 +173,9 @@ function follow(
           ? { type: 'terminal', status: { type: 'failed', error: new ServerError(why.message, statusOf(why)) } }
           : { type: 'lost', dataSent: true, timedOut: false, code: null, reason: why.reason, cause: why.cause },
       );
+    const listener = { message: onMessage, end: onEnd };
     // Messages that came before the join's answer are delivered at once, and may end the attempt.
-    remove = plan.stream.add(eventId, { message: onMessage, end: onEnd });
-    if (settled) remove();
+    plan.stream.add(eventId, listener);
   });
 }
 

@@ -79,7 +79,9 @@ describe('SessionStream', () => {
     send({ msg: 'process_completed', event_id: 'a', output: { error: 'x' }, success: false });
     await vi.waitFor(() => expect(a.messages).toHaveLength(1));
     // The attempt stops listening on its terminal message; then the server closes the stream.
-    stream.add('a', listener().l)();
+    const replaced = listener();
+    stream.add('a', replaced.l);
+    stream.remove('a', replaced.l);
     send({ msg: 'close_stream', event_id: null });
     await vi.waitFor(() => expect(onIdle).toHaveBeenCalled());
     expect(fetchFn).toHaveBeenCalledTimes(2);

@@ -65,8 +65,8 @@ export class SessionStream {
     };
   }
 
-  /** Listens for one event's messages; returns the function that stops listening. */
-  add(eventId: string, listener: EventListener): () => void {
+  /** Listens for one event's messages, those kept from before its join answered first. */
+  add(eventId: string, listener: EventListener): void {
     this.listeners.set(eventId, listener);
     const waiting = this.early.get(eventId);
     if (waiting !== undefined) {
@@ -75,9 +75,11 @@ export class SessionStream {
       for (const message of waiting) if (this.listeners.get(eventId) === listener) listener.message(message);
     }
     if (this.controller === null && this.listeners.get(eventId) === listener) this.open();
-    return () => {
-      if (this.listeners.get(eventId) === listener) this.listeners.delete(eventId);
-    };
+  }
+
+  /** Stops listening for one event (its attempt ended). */
+  remove(eventId: string, listener: EventListener): void {
+    if (this.listeners.get(eventId) === listener) this.listeners.delete(eventId);
   }
 
   /** Stops reading at once (the app closed). Pending events hear nothing more. */
