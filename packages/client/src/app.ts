@@ -1,11 +1,11 @@
-import { MAX_SESSION_HASH_LENGTH, type ApiInfo, type AppConfig, type DataMessage } from '@crowdserve/protocol';
+import { MAX_SESSION_HASH_LENGTH, type ApiInfo, type AppConfig } from '@crowdserve/protocol';
 import { BadRequestError, describeValue } from './errors.js';
 import { findEndpoint, type EndpointInfo } from './endpoints.js';
 import { createJob, type Job } from './job.js';
+import type { JobTransport } from './job-transport.js';
 import { resolveRetryOptions, type RetryOptions } from './retry-policy.js';
 import { runJob } from './run-job.js';
 import type { JobStatus } from './status.js';
-import type { QueueTarget } from './transport.js';
 
 export interface SubmitOptions<T = unknown[]> {
   /** Cancels the job at any stage. An `AbortSignal.timeout()` fails it with `TIMEOUT` instead of `CANCELLED`. */
@@ -16,8 +16,9 @@ export interface SubmitOptions<T = unknown[]> {
   onStatus?: (status: JobStatus<T>) => void;
   /**
    * Overrides the app's `session_hash` (Gradio keys per-session state by it). At most 64 characters.
-   * Without it, a job sent while another of the same endpoint runs under the app's hash gets a fresh
-   * one: Gradio 3 keys a running generator by session and endpoint, and two would collide.
+   * Without it, on the 3.x WebSocket, a job sent while another of the same endpoint runs under the
+   * app's hash gets a fresh one: Gradio 3 keys a running generator by session and endpoint, and two
+   * would collide. On `sse_v3` every job shares the app's hash, and so its one stream.
    */
   sessionHash?: string;
   /** Fails the job with `TIMEOUT` this long after submit. @default the app's `timeoutMs` (none) */
@@ -46,13 +47,12 @@ export interface App {
 /** What `connect()` settled once for every job of the app. */
 export interface AppSettings {
   retry: RetryOptions;
-  connectTimeoutMs: number;
   sessionHash: string;
   timeoutMs?: number | null;
 }
 
 export function createApp(
-  target: QueueTarget,
+  transport: JobTransport,
   config: AppConfig,
   info: ApiInfo | null,
   endpoints: readonly EndpointInfo[],
@@ -67,21 +67,13 @@ export function createApp(
     if (closed) throw new BadRequestError('submit: expected an open app, got one that was closed');
     const { fnIndex } = findEndpoint(endpoints, endpoint);
     if (!Array.isArray(data)) throw new BadRequestError(`data: expected an array, got ${describeValue(data)}`);
-    const ownHash = options.sessionHash === undefined && !busyUnderAppHash.has(fnIndex);
+    const ownHash =
+      options.sessionHash === undefined && !(transport.hashPerRunningJob && busyUnderAppHash.has(fnIndex));
     const sessionHash = checkSessionHash(options.sessionHash ?? (ownHash ? settings.sessionHash : randomSessionHash()));
     const timeoutMs = checkTimeout(options.timeoutMs === undefined ? settings.timeoutMs : options.timeoutMs);
     const retry = resolveRetryOptions(options.retry, settings.retry);
-    const dataFrame = serialise({ data, event_data: null, fn_index: fnIndex, session_hash: sessionHash });
-    const plan = {
-      open: () => target.open(),
-      fnIndex,
-      sessionHash,
-      dataFrame,
-      connectTimeoutMs: settings.connectTimeoutMs,
-      retry,
-      now: Date.now,
-      random: () => Math.random(),
-    };
+    const attempt = transport.prepare({ fnIndex, sessionHash, data });
+    const plan = { attempt, retry, now: Date.now, random: () => Math.random() };
     const job = createJob<T>((emit, signal) => runJob(plan, emit, signal), { ...options, timeoutMs });
     running.add(job);
     if (ownHash) busyUnderAppHash.add(fnIndex);
@@ -103,16 +95,9 @@ export function createApp(
     close() {
       closed = true;
       for (const job of running) job.cancel();
+      transport.close();
     },
   };
-}
-
-function serialise(message: DataMessage): string {
-  try {
-    return JSON.stringify(message);
-  } catch (cause) {
-    throw new BadRequestError(`data: expected JSON-serialisable values, got ${cause}`, { cause });
-  }
 }
 
 export function checkTimeout(value: unknown): number | null {

@@ -1,9 +1,10 @@
-import type { ApiInfo } from '@crowdserve/protocol';
+import type { ApiInfo, AppConfig } from '@crowdserve/protocol';
 import { createApp, checkSessionHash, checkTimeout, randomSessionHash, type App } from './app.js';
-import { BadRequestError, describeValue } from './errors.js';
-import { checkDialect } from './dialect.js';
+import { BadRequestError, describeValue, ServerError } from './errors.js';
+import { checkTransport, chooseDialect, DEFAULT_TRANSPORT, type TransportOption } from './dialect.js';
 import { readEndpoints } from './endpoints.js';
 import { httpTarget } from './http-target.js';
+import { webSocketTransport, type JobTransport } from './job-transport.js';
 import { resolveRetryOptions, type RetryOptions } from './retry-policy.js';
 import type { QueueTarget, WebSocketConstructor } from './transport.js';
 
@@ -28,6 +29,13 @@ export interface ConnectOptions {
   sessionHash?: string;
   /** Every job fails with `TIMEOUT` this long after submit; a job's own `timeoutMs` overrides it. @default null (none) */
   timeoutMs?: number | null;
+  /**
+   * The queue dialect of a URL target's jobs: `'ws'` (Gradio 3.x's WebSocket), `'sse_v3'` (Gradio ≥ 4.22),
+   * or `'auto'`: the WebSocket where the server serves it, else `sse_v3`. A dialect the server does not
+   * serve is refused with `UNSUPPORTED_SERVER`. An in-page `QueueTarget` speaks the WebSocket dialect only.
+   * @default {@link DEFAULT_TRANSPORT}
+   */
+  transport?: TransportOption;
 }
 
 /**
@@ -51,38 +59,72 @@ export async function connectWith(
   }
   const sessionHash = checkSessionHash(options.sessionHash ?? randomSessionHash());
   const timeoutMs = checkTimeout(options.timeoutMs);
+  const wanted = checkTransport(options.transport ?? DEFAULT_TRANSPORT);
+  const settings = { retry, sessionHash, timeoutMs };
 
-  let queue: QueueTarget;
   if (typeof target === 'string' || target instanceof URL) {
-    const WebSocket = options.WebSocket ?? (await defaultWebSocket());
-    if (typeof WebSocket !== 'function') {
-      throw new BadRequestError(
-        `WebSocket: expected a WebSocket class (no global one here), got ${describeValue(WebSocket)}`,
-      );
-    }
     const fetchFn = options.fetch ?? globalThis.fetch;
-    queue = httpTarget(target, { WebSocket, fetch: fetchFn, signal: options.signal, timeoutMs: connectTimeoutMs });
-  } else if (isQueueTarget(target)) {
-    queue = target;
-  } else {
+    // The WebSocket class is looked for only once /config says the jobs need one.
+    let WebSocket: WebSocketConstructor | undefined;
+    const http = httpTarget(target, {
+      WebSocket: () => WebSocket!,
+      fetch: fetchFn,
+      signal: options.signal,
+      timeoutMs: connectTimeoutMs,
+    });
+    const config = await http.config();
+    const dialect = chooseDialect(config, wanted);
+    const apiPrefix = dialect === 'sse_v3' ? apiPrefixOf(config) : '';
+    // /info only informs `app.endpoints`; an older server without it is still usable.
+    const info = await optionalInfo(() => http.infoAt(apiPrefix), options.signal);
+    let transport: JobTransport;
+    if (dialect === 'sse_v3') {
+      // Loaded only for servers that need it, so a bundler may split it off.
+      const { sseTransport } = await import('./sse-transport.js');
+      transport = sseTransport({ apiRoot: `${http.root}${apiPrefix}`, fetch: fetchFn, connectTimeoutMs });
+    } else {
+      WebSocket = options.WebSocket ?? (await defaultWebSocket());
+      if (typeof WebSocket !== 'function') {
+        throw new BadRequestError(
+          `WebSocket: expected a WebSocket class (no global one here), got ${describeValue(WebSocket)}`,
+        );
+      }
+      transport = webSocketTransport(http, connectTimeoutMs);
+    }
+    return createApp(transport, config, info, readEndpoints(config, info), settings);
+  }
+  if (!isQueueTarget(target)) {
     throw new BadRequestError(`target: expected a URL or a QueueTarget, got ${describeValue(target)}`);
   }
-
-  // /info only informs `app.endpoints`; an older server without it is still usable.
-  const [config, info] = await Promise.all([queue.config(), optionalInfo(queue, options.signal)]);
-  checkDialect(config);
-  return createApp(queue, config, info, readEndpoints(config, info), {
-    retry,
-    connectTimeoutMs,
-    sessionHash,
-    timeoutMs,
-  });
+  if (wanted === 'sse_v3') {
+    throw new BadRequestError("transport: expected 'auto' or 'ws' for an in-page QueueTarget, got 'sse_v3'");
+  }
+  const queue = target;
+  const [config, info] = await Promise.all([
+    queue.config(),
+    optionalInfo(queue.info ? () => queue.info!() : null, options.signal),
+  ]);
+  chooseDialect(config, 'ws');
+  return createApp(webSocketTransport(queue, connectTimeoutMs), config, info, readEndpoints(config, info), settings);
 }
 
-async function optionalInfo(target: QueueTarget, signal: AbortSignal | undefined): Promise<ApiInfo | null> {
-  if (!target.info) return null;
+/** Gradio ≥ 5 serves its API under `api_prefix` (`/gradio_api`); 4.x at the root. */
+function apiPrefixOf(config: AppConfig): string {
+  const prefix = config['api_prefix'];
+  if (prefix === undefined || prefix === null || prefix === '') return '';
+  if (typeof prefix !== 'string' || !/^\/[\w\-./]*$/.test(prefix) || prefix.includes('..')) {
+    throw new ServerError(`/config answered api_prefix ${describeValue(prefix)}, expected a path like "/gradio_api"`);
+  }
+  return prefix.replace(/\/+$/, '');
+}
+
+async function optionalInfo(
+  info: (() => ApiInfo | Promise<ApiInfo>) | null,
+  signal: AbortSignal | undefined,
+): Promise<ApiInfo | null> {
+  if (!info) return null;
   try {
-    return await target.info();
+    return await info();
   } catch (error) {
     if (signal?.aborted) throw error;
     return null;

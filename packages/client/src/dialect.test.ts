@@ -4,7 +4,7 @@ import type { AppConfig } from '@crowdserve/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { connect } from './connect.js';
-import { checkDialect } from './dialect.js';
+import { checkTransport, chooseDialect } from './dialect.js';
 import { UnsupportedServerError } from './errors.js';
 
 const config = (extra: Record<string, unknown>): AppConfig => ({
@@ -16,26 +16,44 @@ const config = (extra: Record<string, unknown>): AppConfig => ({
   ...extra,
 });
 
-describe('checkDialect', () => {
-  it.each([[{}], [{ protocol: 'ws' }], [{ protocol: null }]])('accepts the 3.x WebSocket dialect: %j', (extra) => {
-    expect(() => checkDialect(config(extra))).not.toThrow();
+describe('chooseDialect', () => {
+  it.each([[{}], [{ protocol: 'ws' }], [{ protocol: null }]])('takes the 3.x WebSocket dialect: %j', (extra) => {
+    expect(chooseDialect(config(extra))).toBe('ws');
+    expect(chooseDialect(config(extra), 'ws')).toBe('ws');
+    expect(catchError(() => chooseDialect(config(extra), 'sse_v3'))).toMatchObject({ code: 'UNSUPPORTED_SERVER' });
   });
 
-  it('accepts sse_v3 from a crowdserve server that serves the 3.x WebSocket beside it', () => {
+  it('prefers the WebSocket of a crowdserve server that serves both, and takes either when asked', () => {
     const crowdserve = (websocket_queue: boolean) => config({ protocol: 'sse_v3', crowdserve: { websocket_queue } });
-    expect(() => checkDialect(crowdserve(true))).not.toThrow();
-    expect(catchError(() => checkDialect(crowdserve(false)))).toBeInstanceOf(UnsupportedServerError);
+    expect(chooseDialect(crowdserve(true))).toBe('ws');
+    expect(chooseDialect(crowdserve(true), 'sse_v3')).toBe('sse_v3');
+    expect(chooseDialect(crowdserve(false))).toBe('sse_v3');
+    expect(catchError(() => chooseDialect(crowdserve(false), 'ws'))).toBeInstanceOf(UnsupportedServerError);
   });
 
-  it.each(['sse', 'sse_v1', 'sse_v2', 'sse_v2.1', 'sse_v3'])('refuses %s with UNSUPPORTED_SERVER naming it', (p) => {
-    const error = catchError(() => checkDialect(config({ protocol: p })));
-    expect(error).toBeInstanceOf(UnsupportedServerError);
-    expect(error).toMatchObject({ code: 'UNSUPPORTED_SERVER', protocol: p });
-    expect((error as Error).message).toContain(`"${p}"`);
+  it('takes sse_v3 from a Gradio ≥ 4.22 server', () => {
+    expect(chooseDialect(config({ protocol: 'sse_v3', api_prefix: '/gradio_api' }))).toBe('sse_v3');
+  });
+
+  it.each(['sse', 'sse_v1', 'sse_v2', 'sse_v2.1', 'sse_v9'])('refuses %s with UNSUPPORTED_SERVER naming it', (p) => {
+    for (const wanted of ['auto', 'ws', 'sse_v3'] as const) {
+      const error = catchError(() => chooseDialect(config({ protocol: p }), wanted));
+      expect(error).toBeInstanceOf(UnsupportedServerError);
+      expect(error).toMatchObject({ code: 'UNSUPPORTED_SERVER', protocol: p });
+      expect((error as Error).message).toContain(`"${p}"`);
+    }
+  });
+
+  it('checks the transport option: expected X, got Y', () => {
+    expect(checkTransport('sse_v3')).toBe('sse_v3');
+    expect(catchError(() => checkTransport('sse'))).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: `transport: expected 'auto', 'ws' or 'sse_v3', got "sse"`,
+    });
   });
 });
 
-describe('connect() to a server announcing sse_v3', () => {
+describe('connect() to a Gradio 4.0–4.21 server', () => {
   let server: Server | undefined;
   afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
@@ -44,16 +62,16 @@ describe('connect() to a server announcing sse_v3', () => {
     server = createServer((req, res) => {
       paths.push(req.url ?? '');
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(req.url === '/config' ? config({ protocol: 'sse_v3', api_prefix: '/gradio_api' }) : {}));
+      res.end(JSON.stringify(req.url === '/config' ? config({ protocol: 'sse_v2.1' }) : {}));
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
 
     await expect(connect(`http://127.0.0.1:${port}`, { WebSocket })).rejects.toMatchObject({
       code: 'UNSUPPORTED_SERVER',
-      protocol: 'sse_v3',
+      protocol: 'sse_v2.1',
     });
-    expect(paths).not.toContain('/queue/join');
+    expect(paths).toEqual(['/config']);
   });
 });
 

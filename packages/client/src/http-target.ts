@@ -1,4 +1,4 @@
-import { parseApiInfo, parseAppConfig, type ParseResult } from '@crowdserve/protocol';
+import { parseApiInfo, parseAppConfig, type ApiInfo, type ParseResult } from '@crowdserve/protocol';
 import {
   abortError,
   BadRequestError,
@@ -10,7 +10,8 @@ import {
 import { webSocketDuplex, type QueueTarget, type WebSocketConstructor } from './transport.js';
 
 export interface HttpTargetOptions {
-  WebSocket: WebSocketConstructor;
+  /** The WebSocket class, asked for when the first job's conversation opens. */
+  WebSocket: () => WebSocketConstructor;
   fetch: typeof fetch;
   /** Aborts the `/config` and `/info` requests. */
   signal?: AbortSignal | undefined;
@@ -18,14 +19,25 @@ export interface HttpTargetOptions {
   timeoutMs: number;
 }
 
+/** A remote server: a {@link QueueTarget}, and where its `sse_v3` routes hang. */
+export interface HttpTarget extends QueueTarget {
+  /** `http(s)://host/path`, without a trailing slash. */
+  readonly root: string;
+  info(): Promise<ApiInfo>;
+  /** `GET {root}{apiPrefix}/info`: Gradio ≥ 5 serves it under its `api_prefix`. */
+  infoAt(apiPrefix: string): Promise<ApiInfo>;
+}
+
 /** A remote server as a {@link QueueTarget}: `/config` and `/info` over HTTP, each job over a WebSocket. */
-export function httpTarget(url: string | URL, options: HttpTargetOptions): QueueTarget {
+export function httpTarget(url: string | URL, options: HttpTargetOptions): HttpTarget {
   const root = rootOf(url);
   const joinUrl = `${root.replace(/^http/, 'ws')}/queue/join`;
   return {
+    root,
     config: () => getJson(`${root}/config`, parseAppConfig, options),
     info: () => getJson(`${root}/info`, parseApiInfo, options),
-    open: () => webSocketDuplex(new options.WebSocket(joinUrl)),
+    infoAt: (apiPrefix) => getJson(`${root}${apiPrefix}/info`, parseApiInfo, options),
+    open: () => webSocketDuplex(new (options.WebSocket())(joinUrl)),
   };
 }
 

@@ -4,7 +4,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { serve, type Handler, type HandlerContext, type Server, type ServeOptions } from '@crowdserve/server/node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { connect, type App, type Job, type JobStatus, type QueuedStatus } from './index.node.js';
+import { connect, type App, type Job, type JobStatus, type QueuedStatus, type TransportOption } from './index.node.js';
+
+/** Every test below runs on both dialects a crowdserve server serves. */
+const TRANSPORTS = ['ws', 'sse_v3'] as const satisfies readonly TransportOption[];
 
 /** A handler whose calls wait until the test releases them, and give up when their signal fires. */
 function gate() {
@@ -22,9 +25,9 @@ let app: App | undefined;
 let child: ChildProcess | undefined;
 const unhandled = vi.fn();
 
-async function start(options: Omit<ServeOptions, 'port' | 'host'>): Promise<App> {
+async function start(options: Omit<ServeOptions, 'port' | 'host'>, transport: TransportOption): Promise<App> {
   server = await serve({ port: 0, host: '127.0.0.1', ...options });
-  app = await connect(server.url, { retry: { baseDelayMs: 20, maxDelayMs: 200 } });
+  app = await connect(server.url, { transport, retry: { baseDelayMs: 20, maxDelayMs: 200 } });
   return app;
 }
 
@@ -61,7 +64,7 @@ afterEach(async () => {
   expect(unhandled).not.toHaveBeenCalled();
 });
 
-describe('connect(url)', () => {
+describe.each(TRANSPORTS)('connect(url) over %s', (transport) => {
   it('calls fetch without a foreign `this`, as browsers require of window.fetch', async () => {
     server = await serve({ port: 0, host: '127.0.0.1', endpoints: { '/predict': { fn: async ([x]) => [x] } } });
     // Like the browser's fetch: a receiver other than the global object is an "Illegal invocation".
@@ -69,14 +72,17 @@ describe('connect(url)', () => {
       if (this !== undefined && this !== globalThis) throw new TypeError('Illegal invocation');
       return fetch(input, init);
     };
-    app = await connect(server.url, { fetch: strictFetch as typeof fetch });
+    app = await connect(server.url, { transport, fetch: strictFetch as typeof fetch });
     expect(await app.predict('/predict', ['ok'])).toEqual(['ok']);
   });
 });
 
-describe('client ↔ @crowdserve/server', () => {
+describe.each(TRANSPORTS)('client ↔ @crowdserve/server over %s', (transport) => {
   it('reports a single job in order: queued, running, done', async () => {
-    const client = await start({ endpoints: { '/predict': { fn: async ([x]) => [String(x).toUpperCase()] } } });
+    const client = await start(
+      { endpoints: { '/predict': { fn: async ([x]) => [String(x).toUpperCase()] } } },
+      transport,
+    );
     expect(client.endpoints[0]).toMatchObject({ fnIndex: 0, apiName: '/predict' });
     const job = client.submit('/predict', ['hello']);
     const statuses = record(job);
@@ -89,7 +95,7 @@ describe('client ↔ @crowdserve/server', () => {
 
   it('counts ten waiting jobs down, one place per finished job (concurrencyCount 1)', async () => {
     const { fn, calls } = gate();
-    const client = await start({ concurrencyCount: 1, endpoints: { '/predict': { fn } } });
+    const client = await start({ concurrencyCount: 1, endpoints: { '/predict': { fn } } }, transport);
     const jobs: Job[] = [];
     const seen: JobStatus[][] = [];
     for (let i = 0; i < 10; i++) {
@@ -120,7 +126,7 @@ describe('client ↔ @crowdserve/server', () => {
 
   it('gives etaAt once the server has timings', async () => {
     const { fn, calls } = gate();
-    const client = await start({ concurrencyCount: 1, endpoints: { '/predict': { fn } } });
+    const client = await start({ concurrencyCount: 1, endpoints: { '/predict': { fn } } }, transport);
     const first = client.submit('/predict', [1]);
     await vi.waitFor(() => expect(calls).toHaveLength(1));
     const second = client.submit('/predict', [2]);
@@ -147,11 +153,14 @@ describe('client ↔ @crowdserve/server', () => {
 
   it('retries queue_full and gets in after a slot frees', async () => {
     const { fn, calls } = gate();
-    const client = await start({
-      concurrencyCount: 1,
-      maxSize: 1,
-      endpoints: { '/predict': { fn, expectedDurationMs: 20 } },
-    });
+    const client = await start(
+      {
+        concurrencyCount: 1,
+        maxSize: 1,
+        endpoints: { '/predict': { fn, expectedDurationMs: 20 } },
+      },
+      transport,
+    );
     const running = client.submit('/predict', ['a']);
     await vi.waitFor(() => expect(calls).toHaveLength(1));
     const waiting = client.submit('/predict', ['b']);
@@ -172,11 +181,14 @@ describe('client ↔ @crowdserve/server', () => {
 
   it('gives up after maxAttempts with QUEUE_FULL', async () => {
     const { fn, calls } = gate();
-    const client = await start({
-      concurrencyCount: 1,
-      maxSize: 1,
-      endpoints: { '/predict': { fn, expectedDurationMs: 20 } },
-    });
+    const client = await start(
+      {
+        concurrencyCount: 1,
+        maxSize: 1,
+        endpoints: { '/predict': { fn, expectedDurationMs: 20 } },
+      },
+      transport,
+    );
     client.submit('/predict', ['a']);
     await vi.waitFor(() => expect(calls).toHaveLength(1));
     const waiting = client.submit('/predict', ['b']);
@@ -191,7 +203,7 @@ describe('client ↔ @crowdserve/server', () => {
 
   it('cancels a waiting job: the server queue shrinks', async () => {
     const { fn, calls } = gate();
-    const client = await start({ concurrencyCount: 1, endpoints: { '/predict': { fn } } });
+    const client = await start({ concurrencyCount: 1, endpoints: { '/predict': { fn } } }, transport);
     client.submit('/predict', ['a']);
     await vi.waitFor(() => expect(calls).toHaveLength(1));
     const controller = new AbortController();
@@ -206,7 +218,7 @@ describe('client ↔ @crowdserve/server', () => {
 
   it("cancels a running job: the handler's signal fires", async () => {
     const { fn, calls } = gate();
-    const client = await start({ endpoints: { '/predict': { fn } } });
+    const client = await start({ endpoints: { '/predict': { fn } } }, transport);
     const job = client.submit('/predict', ['a']);
     await vi.waitFor(() => expect(job.status?.type).toBe('running'));
     job.cancel();
@@ -215,15 +227,18 @@ describe('client ↔ @crowdserve/server', () => {
   });
 
   it('streams a generator: partial statuses, then done', async () => {
-    const client = await start({
-      endpoints: {
-        '/count': {
-          fn: async function* ([n]) {
-            for (let i = 1; i <= Number(n); i++) yield [i];
+    const client = await start(
+      {
+        endpoints: {
+          '/count': {
+            fn: async function* ([n]) {
+              for (let i = 1; i <= Number(n); i++) yield [i];
+            },
           },
         },
       },
-    });
+      transport,
+    );
     const job = client.submit('/count', [3]);
     const statuses = record(job);
     await job.result;
@@ -238,7 +253,7 @@ describe('client ↔ @crowdserve/server', () => {
 
   it("fails a job with the server's text when the server closes gracefully mid-job", async () => {
     const { fn } = gate();
-    const client = await start({ closeGraceMs: 0, endpoints: { '/predict': { fn } } });
+    const client = await start({ closeGraceMs: 0, endpoints: { '/predict': { fn } } }, transport);
     const job = client.submit('/predict', ['a']);
     await vi.waitFor(() => expect(job.status?.type).toBe('running'));
     const closing = server!.close();
@@ -260,7 +275,7 @@ describe('client ↔ @crowdserve/server', () => {
     const [url] = await new Promise<string[]>((resolve) =>
       createInterface({ input: child!.stdout! }).once('line', (line) => resolve([line])),
     );
-    app = await connect(url!);
+    app = await connect(url!, { transport });
     const job = app.submit('/predict', ['a']);
     await vi.waitFor(() => expect(job.status?.type).toBe('running'));
     child.kill('SIGKILL');

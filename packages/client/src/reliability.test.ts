@@ -5,7 +5,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { serve, type Handler, type Server, type ServeOptions } from '@crowdserve/server/node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { connect, type App, type JobStatus, type RetryingStatus } from './index.node.js';
+import { connect, type App, type JobStatus, type RetryingStatus, type TransportOption } from './index.node.js';
+
+/** Every test below runs on both dialects a crowdserve server serves. */
+const TRANSPORTS = ['ws', 'sse_v3'] as const satisfies readonly TransportOption[];
 
 const servers: Server[] = [];
 const apps: App[] = [];
@@ -32,8 +35,12 @@ async function start(options: Omit<ServeOptions, 'host'>): Promise<Server> {
   return server;
 }
 
-async function client(url: string, options: Parameters<typeof connect>[1] = {}): Promise<App> {
-  const app = await connect(url, options);
+async function client(
+  url: string,
+  transport: TransportOption,
+  options: Parameters<typeof connect>[1] = {},
+): Promise<App> {
+  const app = await connect(url, { transport, ...options });
   apps.push(app);
   return app;
 }
@@ -57,10 +64,10 @@ async function startChild(port: number): Promise<string> {
   return new Promise<string>((resolve) => createInterface({ input: child!.stdout! }).once('line', resolve));
 }
 
-describe('server restarts', () => {
+describe.each(TRANSPORTS)('server restarts over %s', (transport) => {
   it('a crash mid-job is CONNECTION_LOST; once the server is back on the same port, a new submit works', async () => {
     const url = await startChild(0);
-    const app = await client(url);
+    const app = await client(url, transport);
     const job = app.submit('/predict', ['hang']);
     await vi.waitFor(() => expect(job.status?.type).toBe('running'));
     const dead = child!;
@@ -76,7 +83,7 @@ describe('server restarts', () => {
 
   it('a graceful restart mid-job is SERVER_ERROR "shutting down"; the next server on the port serves the same app', async () => {
     const first = await start({ endpoints: { '/predict': { fn: forever } } });
-    const app = await client(first.url);
+    const app = await client(first.url, transport);
     const job = app.submit('/predict', ['x']);
     await vi.waitFor(() => expect(job.status?.type).toBe('running'));
     await first.close();
@@ -88,7 +95,7 @@ describe('server restarts', () => {
 
   it('a job submitted while the server is down retries the connection and gets in once it is back', async () => {
     const first = await start({ endpoints: { '/predict': { fn: async ([x]) => [x] } } });
-    const app = await client(first.url, { retry: { maxAttempts: 50, baseDelayMs: 20, maxDelayMs: 100 } });
+    const app = await client(first.url, transport, { retry: { maxAttempts: 50, baseDelayMs: 20, maxDelayMs: 100 } });
     const port = first.port;
     await first.close();
     servers.splice(0);
@@ -111,7 +118,7 @@ function busiestWindow(times: number[], widthMs: number): number {
   return busiest;
 }
 
-describe('a crowd turned away together', () => {
+describe.each(TRANSPORTS)('a crowd turned away together over %s', (transport) => {
   it('50 clients rejected by a full queue at once do not come back in lockstep', async () => {
     // One slot, held for the whole test, and no waiting places: every join is refused.
     // 51 clients from one address, each with its keep-alive HTTP connection and its queue socket: past the
@@ -122,14 +129,14 @@ describe('a crowd turned away together', () => {
       maxConnectionsPerIp: null,
       endpoints: { '/predict': { fn: forever } },
     });
-    const holder = await client(server.url);
+    const holder = await client(server.url, transport);
     const held = holder.submit('/predict', ['hold']);
     await vi.waitFor(() => expect(held.status?.type).toBe('running'));
 
     // Three attempts each: the second `retrying` status arrives when the first retry was refused,
     // i.e. when that client actually came back.
     const retry = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 2000 };
-    const crowd = await Promise.all(Array.from({ length: 50 }, () => client(server.url, { retry })));
+    const crowd = await Promise.all(Array.from({ length: 50 }, () => client(server.url, transport, { retry })));
     const cameBack: number[] = [];
     const plannedDelays: number[] = [];
     const t0 = Date.now();
@@ -159,14 +166,14 @@ describe('a crowd turned away together', () => {
   });
 });
 
-describe('cancels that race', () => {
+describe.each(TRANSPORTS)('cancels that race over %s', (transport) => {
   it('cancel twice, and cancel after the end: one ending, no crash', async () => {
     const untilCancelled: Handler = (_, { signal }) =>
       new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
     const server = await start({
       endpoints: { '/predict': { fn: async ([x]) => [x] }, '/hang': { fn: untilCancelled } },
     });
-    const app = await client(server.url);
+    const app = await client(server.url, transport);
     const hung = app.submit('/hang', []);
     const statuses: JobStatus[] = [];
     void (async () => {
@@ -189,7 +196,7 @@ describe('cancels that race', () => {
 
   it('cancel racing completion: each of 100 jobs ends once, as done or cancelled', async () => {
     const server = await start({ concurrencyCount: 4, endpoints: { '/predict': { fn: async ([x]) => [x] } } });
-    const app = await client(server.url);
+    const app = await client(server.url, transport);
     const endings = await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
         const statuses: JobStatus[] = [];

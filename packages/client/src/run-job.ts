@@ -1,10 +1,14 @@
 import { ConnectionLostError, QueueFullError, TimeoutError, type CrowdserveError } from './errors.js';
-import { runAttempt, type AttemptOutcome, type AttemptPlan } from './job-socket.js';
+import type { AttemptOutcome } from './job-socket.js';
+import type { Attempt } from './job-transport.js';
 import { retryDelayMs, shouldRetry, type RetryOptions } from './retry-policy.js';
 import type { JobStatus } from './status.js';
 
-export interface JobPlan extends AttemptPlan {
+export interface JobPlan {
+  /** One attempt, in whichever dialect the app speaks. */
+  attempt: Attempt;
   retry: RetryOptions;
+  now: () => number;
   random: () => number;
 }
 
@@ -18,7 +22,7 @@ type Retryable = Extract<AttemptOutcome, { type: 'queue_full' | 'lost' | 'refuse
 export async function runJob(plan: JobPlan, emit: (status: JobStatus) => void, signal: AbortSignal): Promise<void> {
   const startedAt = plan.now();
   for (let attempts = 1; ; attempts++) {
-    const outcome = await runAttempt(plan, emit, signal);
+    const outcome = await plan.attempt(emit, signal);
     if (outcome.type === 'cancelled') return;
     if (outcome.type === 'terminal') return emit(outcome.status);
     if (outcome.type === 'lost' && outcome.dataSent) {

@@ -30,4 +30,16 @@ export type {
 } from './http.js';
 export { ProtocolError, type ParseResult, type ProtocolErrorCode } from './errors.js';
 export { parseApiInfo, parseAppConfig } from './parse-http.js';
+export type {
+  SseCloseStreamMessage,
+  SseDiffEdit,
+  SseEventMessage,
+  SseHeartbeatMessage,
+  SseJoinRefusal,
+  SseJoinRequest,
+  SseJoinResponse,
+  SseServerMessage,
+  SseUnexpectedErrorMessage,
+} from './sse-messages.js';
+export { MAX_EVENT_ID_LENGTH, parseSseJoinRefusal, parseSseJoinResponse, parseSseMessage } from './parse-sse.js';
 export { MAX_TEXT_LENGTH, parseDataMessage, parseJoinMessage, parseJson, parseServerMessage } from './parse.js';

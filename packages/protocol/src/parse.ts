@@ -108,7 +108,7 @@ export function object(value: unknown, path = '$'): Obj {
   return value as Obj;
 }
 
-function int(o: Obj, key: string, min = 0): number {
+export function int(o: Obj, key: string, min = 0): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
     fail('INVALID_FIELD', `$.${key}`, `expected an integer ≥ ${min}, got ${describe(v)}`);
@@ -116,7 +116,7 @@ function int(o: Obj, key: string, min = 0): number {
   return v;
 }
 
-function num(o: Obj, key: string, path = `$.${key}`): number {
+export function num(o: Obj, key: string, path = `$.${key}`): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isFinite(v))
     fail('INVALID_FIELD', path, `expected a number, got ${describe(v)}`);
@@ -127,7 +127,7 @@ function numOrNull(o: Obj, key: string, path = `$.${key}`): number | null {
   return o[key] === null || o[key] === undefined ? null : num(o, key, path);
 }
 
-function str(o: Obj, key: string, max: number, path = `$.${key}`): string {
+export function str(o: Obj, key: string, max: number, path = `$.${key}`): string {
   const v = o[key];
   if (typeof v !== 'string') fail('INVALID_FIELD', path, `expected a string, got ${describe(v)}`);
   if (v.length > max) fail('STRING_TOO_LONG', path, `expected at most ${max} characters, got ${v.length}`);
@@ -176,7 +176,7 @@ function progressUnit(value: unknown, path: string): ProgressUnit {
   };
 }
 
-function checkServerMessage(value: unknown): ServerMessage {
+export function checkServerMessage(value: unknown): ServerMessage {
   const o = object(value);
   const msg = o['msg'];
   switch (msg) {

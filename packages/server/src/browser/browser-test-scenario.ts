@@ -18,6 +18,8 @@ declare module 'vitest' {
 export const SCENARIO_QUEUES = {
   line: { concurrencyCount: 1, maxSize: null },
   full: { concurrencyCount: 1, maxSize: 1 },
+  // The client's sse_v3 browser test (packages/client/src/sse.browser.test.ts) has this one to itself.
+  sseClient: { concurrencyCount: 1, maxSize: null },
 } as const satisfies Record<string, Omit<LocalServerOptions, 'endpoints'>>;
 
 export type ScenarioQueue = keyof typeof SCENARIO_QUEUES;

@@ -1,0 +1,78 @@
+import type { SseJoinRequest } from '@crowdserve/protocol';
+import { DEFAULT_SILENCE_TIMEOUT_MS } from './job-socket.js';
+import { serialise, type JobTransport } from './job-transport.js';
+import { RequestSlots } from './request-slots.js';
+import { runSseAttempt } from './sse-attempt.js';
+import { SessionStream } from './sse-stream.js';
+
+export interface SseTransportOptions {
+  /** The server's root and its `api_prefix`: `http://host/gradio_api`. */
+  apiRoot: string;
+  fetch: typeof fetch;
+  connectTimeoutMs: number;
+  /** @default {@link DEFAULT_SILENCE_TIMEOUT_MS}: two of the server's 15 s heartbeats */
+  silenceTimeoutMs?: number;
+}
+
+/**
+ * Gradio's `sse_v3` queue: a `POST queue/join` per attempt, and one `GET queue/data` stream per
+ * `session_hash` that all of that session's jobs share (as `@gradio/client` does).
+ */
+export function sseTransport(options: SseTransportOptions): JobTransport {
+  const streams = new Map<string, SessionStream>();
+  const slots = new RequestSlots();
+  // Called detached: browsers throw "Illegal invocation" when `window.fetch` runs with another `this`.
+  const fetchFn = options.fetch;
+  const detachedFetch: typeof fetch = (input, init) => fetchFn(input, init);
+
+  function streamOf(sessionHash: string): SessionStream {
+    let stream = streams.get(sessionHash);
+    if (stream === undefined) {
+      const created = new SessionStream({
+        url: `${options.apiRoot}/queue/data?${new URLSearchParams({ session_hash: sessionHash })}`,
+        fetch: detachedFetch,
+        silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS,
+        onIdle: () => {
+          if (streams.get(sessionHash) === created) streams.delete(sessionHash);
+        },
+      });
+      streams.set(sessionHash, created);
+      stream = created;
+    }
+    return stream;
+  }
+
+  return {
+    hashPerRunningJob: false,
+    prepare({ fnIndex, sessionHash, data }) {
+      const request: SseJoinRequest = {
+        data,
+        event_data: null,
+        fn_index: fnIndex,
+        trigger_id: null,
+        session_hash: sessionHash,
+      };
+      const joinBody = serialise(request);
+      return (emit, signal) =>
+        runSseAttempt(
+          {
+            apiRoot: options.apiRoot,
+            fetch: detachedFetch,
+            stream: streamOf(sessionHash),
+            slots,
+            fnIndex,
+            sessionHash,
+            joinBody,
+            connectTimeoutMs: options.connectTimeoutMs,
+            now: Date.now,
+          },
+          emit,
+          signal,
+        );
+    },
+    close() {
+      for (const stream of streams.values()) stream.close();
+      streams.clear();
+    },
+  };
+}
