@@ -1,7 +1,7 @@
 import { parseDataMessage, parseJoinMessage, type ServerMessage } from '@crowdserve/protocol';
 import type { Estimation } from '@crowdserve/queue';
 import { estimationFieldsJson, estimationMessage, failedMessage, type EstimationFields } from './gradio3.js';
-import { DEFAULT_MAX_JSON_DEPTH, jsonDepth } from '../node/json-guard.js';
+import { DEFAULT_MAX_JSON_DEPTH, jsonDepth } from './json-guard.js';
 import { errorMessage } from './handler-output.js';
 import type { JobSink, QueueHost } from './queue-host.js';
 
@@ -38,6 +38,8 @@ export interface Conversation {
 export interface ConversationOptions {
   /** How long the client may take to answer `send_hash`. */
   handshakeTimeoutMs: number;
+  /** The key the client's address is counted under for `maxWaitingPerClient` (`ip:…`); its session hash is added. */
+  clientKey?: string;
 }
 
 /**
@@ -130,7 +132,9 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
           );
         const join = parseJoinMessage(text);
         if (!join.ok) return refuse(`invalid join message: ${join.error.message}`);
-        jobId = host.join(sink, join.value.fn_index);
+        const clients = [`session:${join.value.session_hash}`];
+        if (options.clientKey !== undefined) clients.push(options.clientKey);
+        jobId = host.join(sink, join.value.fn_index, undefined, clients);
         return;
       }
       // Frames that arrive when no data is expected (a duplicate, a chatty client) are ignored, as Gradio does.

@@ -12,6 +12,8 @@ import { DEFAULT_ENDPOINT_TIMEOUT_MS, type ResolvedEndpoint } from './endpoints.
 import { estimationMessage, failedMessage, outcomeMessage, rejectMessage } from './gradio3.js';
 import { runBatch, type RunningBatch } from './run-batch.js';
 import { errorMessage } from './handler-output.js';
+import { ClientShare, tooManyWaitingReason } from './client-share.js';
+import { PickedDataDeadlines } from './picked-data.js';
 import { checkData } from './validate-data.js';
 
 /** Where one job's messages go: a WebSocket, an HTTP response, a MessagePort. */
@@ -45,6 +47,13 @@ export interface QueueHostOptions {
    * so a freed slot starts at once (see `@crowdserve/queue`'s `prefetchData`). @default true
    */
   prefetchData?: boolean;
+  /**
+   * Most jobs not started yet (waiting, or picked and waiting for data) per client key given to `join`;
+   * a join past it is refused as `queue_full` with a reason. `null`: no cap. @default null
+   */
+  maxWaitingPerClient?: number | null;
+  /** How long a picked job may take to send its data; `undefined`: `dataTimeoutMs`. @default undefined */
+  pickedDataTimeoutMs?: number;
   /** Milliseconds, monotonic. */
   clock?: () => number;
   /** Called after every batch ends (metrics). */
@@ -94,6 +103,8 @@ export class QueueHost {
   private closing = false;
   private idleWaiters: (() => void)[] = [];
   private idleTicking = false;
+  private readonly share: ClientShare;
+  private readonly pickedData: PickedDataDeadlines | undefined;
 
   constructor(private readonly options: QueueHostOptions) {
     this.endpoints = options.endpoints;
@@ -108,14 +119,32 @@ export class QueueHost {
       endpoints: options.endpoints.map((e) => e.queue),
       clock: this.clock,
     });
+    this.share = new ClientShare(options.maxWaitingPerClient ?? null);
+    const picked = options.pickedDataTimeoutMs;
+    this.pickedData =
+      picked === undefined || picked >= options.dataTimeoutMs
+        ? undefined
+        : new PickedDataDeadlines(
+            picked,
+            (id) => this.engine.rank(id) !== undefined,
+            (id) => {
+              if (this.isAwaitingData(id))
+                this.fail(id, `expected the job's data within ${picked / 1000} s of its turn`);
+            },
+          );
   }
 
   /**
    * Puts a job in the queue; its messages go to `sink`. With `data`, the job's data is already known
-   * (HTTP predict) and is handed over when it is picked. Returns the job's id for `receiveData` / `leave`.
+   * (HTTP predict) and is handed over when it is picked. `clients`: the keys its client is counted
+   * under for `maxWaitingPerClient` (`ip:…`, `session:…`). Returns the job's id for `receiveData` / `leave`.
    */
-  join(sink: JobSink, fnIndex: number, data?: unknown[]): JobId {
+  join(sink: JobSink, fnIndex: number, data?: unknown[], clients: readonly string[] = []): JobId {
     const id = String(this.nextId++);
+    if (!this.closing && !this.share.admits(clients)) {
+      this.refuseOverShare(sink);
+      return id;
+    }
     this.jobs.set(id, {
       id,
       fnIndex,
@@ -127,8 +156,23 @@ export class QueueHost {
       awaitingData: false,
       refused: false,
     });
+    this.share.add(id, clients);
     this.dispatch(this.engine.join(id, fnIndex));
     return id;
+  }
+
+  /** Like `queue_full`, so clients retry; told to wait until one of its jobs is likely to have started. */
+  private refuseOverShare(sink: JobSink): void {
+    const estimation = this.engine.queueEstimation();
+    const limit = this.share.limit ?? 0;
+    sink.send({
+      msg: 'queue_full',
+      queue_size: estimation.queueSize,
+      ...(this.options.maxSize === null ? {} : { max_size: this.options.maxSize }),
+      retry_after: Math.round(Math.max(1, estimation.avgEventConcurrentProcessTime ?? 1) * 1000) / 1000,
+      reason: tooManyWaitingReason(limit),
+    });
+    sink.close(CLOSE_NORMAL, 'queue_full');
   }
 
   /** Whether the job was asked for its data and has not sent it yet. */
@@ -145,6 +189,7 @@ export class QueueHost {
     const job = this.jobs.get(id);
     if (job === undefined || !job.awaitingData) return;
     job.awaitingData = false;
+    this.pickedData?.forget(id);
     const endpoint = this.endpoints[job.fnIndex];
     const problem = endpoint === undefined ? null : checkData(data, endpoint.definition.inputs);
     if (problem !== null) {
@@ -230,6 +275,8 @@ export class QueueHost {
       hostBatches: this.batches.size,
       hostPendingEffects: this.pending.length,
       hostTickTimer: this.tickTimer === undefined ? 0 : 1,
+      ...this.share.sizes(),
+      ...(this.pickedData?.sizes() ?? { pickedWatched: 0, pickedDeadlines: 0 }),
     };
   }
 
@@ -287,6 +334,7 @@ export class QueueHost {
       }
       this.draining = false;
     }
+    this.pickedData?.look();
     if (this.idleWaiters.length > 0 && this.batches.size === 0 && !this.hasJobsInSlots()) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
@@ -310,6 +358,7 @@ export class QueueHost {
         const job = this.jobs.get(effect.jobId);
         if (job === undefined) return;
         this.jobs.delete(effect.jobId);
+        this.share.release(effect.jobId);
         job.sink.send(rejectMessage(effect.reason, { ...effect, fnIndex: job.fnIndex }));
         job.sink.close(CLOSE_NORMAL, effect.reason);
         return;
@@ -329,6 +378,7 @@ export class QueueHost {
           job.presetData = undefined;
           this.receiveData(job.id, data);
         } else {
+          this.pickedData?.asked(job.id);
           job.sink.send({ msg: 'send_data' });
         }
         return;
@@ -353,6 +403,8 @@ export class QueueHost {
         const job = this.jobs.get(effect.jobId);
         if (job === undefined) return;
         this.jobs.delete(effect.jobId);
+        this.share.release(effect.jobId);
+        this.pickedData?.forget(effect.jobId);
         const endpoint = this.endpoints[job.fnIndex];
         const message =
           job.failure !== undefined
@@ -378,6 +430,7 @@ export class QueueHost {
     const endpoint = this.endpoints[fnIndex];
     if (endpoint === undefined) throw new Error(`engine started unknown fn_index ${fnIndex}`);
     const members = jobIds.map((id) => this.jobs.get(id));
+    for (const id of jobIds) this.share.release(id);
     const startedAt = this.clock();
     const batch = runBatch({
       endpoint,

@@ -3,13 +3,14 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { buildConfig, buildInfo } from '../core/app-config.js';
+import { defaultMaxWaitingPerClient } from '../core/client-share.js';
 import { resolveEndpoints } from '../core/endpoints.js';
 import { rejectMessage } from '../core/gradio3.js';
 import { SSE_API_PREFIX } from '../core/gradio-sse.js';
 import { QueueHost } from '../core/queue-host.js';
 import { disposeEndpoints, setUpEndpoints } from '../core/setup-endpoints.js';
 import type { EndpointReport } from '../endpoint.js';
-import { ConnectionLimiter, limitConnections } from './connection-limits.js';
+import { addressKey, ConnectionLimiter, limitConnections } from './connection-limits.js';
 import { corkForTick } from './cork.js';
 import { Heartbeat } from './heartbeat.js';
 import { createHttpHandler } from './http-api.js';
@@ -66,6 +67,9 @@ export async function serve(options: ServeOptions): Promise<Server> {
     maxSize: o.maxSize,
     statusUpdateRate: o.statusUpdateRate,
     dataTimeoutMs: o.dataTimeoutMs,
+    pickedDataTimeoutMs: o.pickedDataTimeoutMs,
+    maxWaitingPerClient:
+      o.maxWaitingPerClient === 'auto' ? defaultMaxWaitingPerClient(o.maxSize) : o.maxWaitingPerClient,
     prefetchData: o.prefetchData,
     onBatchEnd: ({ fnIndex, seconds }) => metrics.recordBatch(endpoints[fnIndex]?.apiName ?? String(fnIndex), seconds),
   });
@@ -139,7 +143,8 @@ export async function serve(options: ServeOptions): Promise<Server> {
     wss.handleUpgrade(request, socket, head, (ws) => {
       heartbeat.watch(ws);
       limitMessages(ws, MAX_MESSAGES_PER_SOCKET);
-      handleJoinSocket(ws, socket, host, { handshakeTimeoutMs: o.handshakeTimeoutMs, writer });
+      const clientKey = `ip:${addressKey(request.socket.remoteAddress ?? '')}`;
+      handleJoinSocket(ws, socket, host, { handshakeTimeoutMs: o.handshakeTimeoutMs, clientKey, writer });
     });
   };
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -1,3 +1,4 @@
+import { parseJson, type ProtocolError } from '@crowdserve/protocol';
 /**
  * Checks untrusted JSON text before `JSON.parse` sees it. Deeply nested text is the cheapest attack on
  * the event loop: ≤16 MiB of `[[[[…` took JSON.parse (and then the data checks) seconds and ~1 GB.
@@ -54,4 +55,21 @@ export function checkJsonDepth(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH):
   if (jsonDepth(text, maxDepth) > maxDepth) {
     throw new JsonTooDeepError(`expected JSON nested at most ${maxDepth} levels deep, got deeper`);
   }
+}
+
+/**
+ * `parseJson` behind the depth budget, for request bodies (as the WebSocket's data frames get it): text
+ * nested deeper than `maxDepth` is refused before `JSON.parse` sees it. Never throws.
+ */
+export function parseJsonWithin(
+  text: string,
+  maxDepth = DEFAULT_MAX_JSON_DEPTH,
+): { ok: true; value: unknown } | { ok: false; error: JsonTooDeepError | ProtocolError } {
+  if (jsonDepth(text, maxDepth) > maxDepth) {
+    return {
+      ok: false,
+      error: new JsonTooDeepError(`expected JSON nested at most ${maxDepth} levels deep, got deeper`),
+    };
+  }
+  return parseJson(text);
 }
