@@ -171,7 +171,7 @@ async function predictRoute(
     response.once('finish', () => request.destroy());
     return;
   }
-  const parsed = parseJsonWithin(read.text);
+  const parsed = parseJsonWithin(read.bytes);
   if (!parsed.ok) return json(response, 400, { detail: parsed.error.message });
   const body = parsed.value as { data?: unknown };
   if (typeof body !== 'object' || body === null || !Array.isArray(body.data)) {

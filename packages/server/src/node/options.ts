@@ -35,7 +35,13 @@ export interface ServeOptions extends SendLimits {
    * @default null: the server's own host, and loopback origins
    */
   allowedOrigins?: string[] | null;
-  /** Largest WebSocket frame or HTTP body accepted; a larger frame closes the socket with 1009. @default 16 MiB */
+  /**
+   * Largest WebSocket frame or HTTP body accepted; a larger frame closes the socket with 1009, a larger
+   * body gets 413. Parsing is on the event loop (~3 ms per MiB of base64 text, ~14 ms per MiB of
+   * numbers here), so every frame costs everyone its parse: 4 MiB covers the demo endpoints with room
+   * (an OCR line ≈ 0.5 MB, a 30 s VAD clip 2.6 MB as base64). Raise it for larger inputs.
+   * @default DEFAULT_MAX_PAYLOAD_BYTES (4 MiB)
+   */
   maxPayloadBytes?: number;
   /**
    * Most queue sockets and predict requests one client address may hold open at once; more get
@@ -108,6 +114,9 @@ export interface ServeOptions extends SendLimits {
 export type ResolvedServeOptions = Required<Omit<ServeOptions, 'endpoints' | 'dialects'>> &
   Pick<ServeOptions, 'endpoints'> & { dialects: Required<Dialects> };
 
+/** @default 4 MiB: see `maxPayloadBytes`. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
 /** Node keeps `requestTimeout` ≥ `headersTimeout`; the server's `requestTimeout` is this. */
 export const MAX_HEADERS_TIMEOUT_MS = 300_000;
 
@@ -119,7 +128,7 @@ export const DEFAULT_SERVE_OPTIONS = {
   apiOpen: true,
   statusUpdateRate: 'auto',
   allowedOrigins: null,
-  maxPayloadBytes: 16 * 1024 * 1024,
+  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   maxConnectionsPerIp: 64,
   headersTimeoutMs: 10_000,
   maxBodyBytesPerIp: 64 * 1024 * 1024,

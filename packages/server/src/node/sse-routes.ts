@@ -93,7 +93,7 @@ async function readObject(
     request.destroy();
     return null;
   }
-  const parsed = parseJsonWithin(read.text);
+  const parsed = parseJsonWithin(read.bytes);
   if (!parsed.ok) {
     json(422, { detail: parsed.error.message });
     return null;
