@@ -17,22 +17,30 @@ let stopped = false;
 const cleanups = new Set();
 
 /**
+ * An attacker on another machine pays for its frames there: here each frame is encoded once, and a
+ * zero mask lets `ws` skip masking it (the server unmasks it all the same), so the attacker's own
+ * CPU stays out of what the server and the legitimate client get of this machine.
+ */
+const zeroMask = () => {};
+
+/**
  * Opens a queue socket, sends `join` at `send_hash` and `data` (if any) at `send_data`; resolves when
  * the server closes it.
- * @param {string} join @param {string | undefined} data
+ * @param {string | Buffer} join @param {Buffer | undefined} data
  */
 function attackSocket(join, data) {
   return new Promise((resolve) => {
     const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/queue/join`, {
       localAddress: ATTACKER,
       perMessageDeflate: false,
+      generateMask: zeroMask,
     });
     const cut = () => ws.terminate();
     cleanups.add(cut);
     ws.on('message', (raw) => {
       const text = raw.toString();
-      if (text.includes('"send_hash"')) ws.send(join);
-      else if (data !== undefined && text.includes('"send_data"')) ws.send(data);
+      if (text.includes('"send_hash"')) ws.send(join, { binary: false });
+      else if (data !== undefined && text.includes('"send_data"')) ws.send(data, { binary: false });
     });
     ws.on('error', () => {});
     ws.on('close', () => {
@@ -57,7 +65,7 @@ function numbersFrame() {
     numbers.push(n);
     length += n.length + 1;
   }
-  return dataFrame(`[${numbers.join(',')}]`);
+  return Buffer.from(dataFrame(`[${numbers.join(',')}]`));
 }
 
 /**
@@ -80,6 +88,8 @@ function unreadDownload(path) {
   });
 }
 
+const SLOW_BODY = Buffer.from(`{"data":["${'a'.repeat(MAX_FRAME - 12)}`);
+
 /** A predict body of maxPayloadBytes with its last byte held back: held until the server cuts it. */
 function slowBody() {
   return new Promise((resolve) => {
@@ -97,7 +107,7 @@ function slowBody() {
     req.on('error', done);
     req.on('response', (res) => res.resume().on('end', done));
     req.on('close', done);
-    req.write(`{"data":["${'a'.repeat(MAX_FRAME - 12)}`);
+    req.write(SLOW_BODY);
   });
 }
 
@@ -119,11 +129,11 @@ const attacks = {
   'nested JSON': {
     workers: 1,
     once: (() => {
-      const nested = '['.repeat(MAX_FRAME - 128);
-      const body = Buffer.from(dataFrame(nested));
+      const nested = Buffer.from('['.repeat(MAX_FRAME - 128));
+      const body = Buffer.from(dataFrame('['.repeat(MAX_FRAME - 128)));
       return async (i) => {
         await attackSocket(nested, undefined);
-        await attackSocket(join(i), dataFrame(nested));
+        await attackSocket(join(i), body);
         await new Promise((resolve) => {
           const req = request(`${url}/run/echo`, { method: 'POST', localAddress: ATTACKER }, (res) =>
             res.resume().on('end', resolve),
