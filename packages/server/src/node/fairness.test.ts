@@ -5,6 +5,8 @@ import type { ServerMessage } from '@crowdserve/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { serve, type Server } from './serve.js';
+import { post } from './sse-test-utils.js';
+import { deferred } from './test-utils.js';
 
 const servers: Server[] = [];
 const sockets: WebSocket[] = [];
@@ -106,4 +108,38 @@ describe('per-client fairness (issue 21.4)', () => {
       await vi.waitFor(() => expect(server.internalSizes()).toMatchObject({ hostJobs: 0, shareJobs: 0, shareKeys: 0 }));
     },
   );
+
+  it('sse_v3 joins and predict requests are counted too: past the share, 503 with the reason', async () => {
+    const gate = deferred();
+    const server = await serve({
+      port: 0,
+      host: '127.0.0.1',
+      concurrencyCount: 1,
+      maxSize: 4,
+      endpoints: { '/echo': { fn: async (d) => (await gate.promise, d) } },
+    });
+    servers.push(server);
+    const join = () =>
+      post(server.url, '/gradio_api/queue/join', { data: ['x'], fn_index: 0, session_hash: 'session-one' });
+    // One in the slot (started: not counted), then two waiting: the share of maxSize 4.
+    expect((await join()).status).toBe(200);
+    await vi.waitFor(() => expect(server.queue.stats()).toMatchObject({ running: 1 }));
+    expect((await join()).status).toBe(200);
+    expect((await join()).status).toBe(200);
+    const refused = await join();
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toMatchObject({
+      msg: 'queue_full',
+      detail: 'too many waiting jobs from your address or session (limit 2)',
+    });
+    // The same address over predict, with no session.
+    const predict = await post(server.url, '/run/echo', { data: ['y'] });
+    expect(predict.status).toBe(503);
+    expect(await predict.json()).toMatchObject({
+      detail: 'too many waiting jobs from your address or session (limit 2)',
+    });
+    gate.resolve();
+    await vi.waitFor(() => expect(server.internalSizes()).toMatchObject({ hostJobs: 0, shareJobs: 0, shareKeys: 0 }));
+  });
 });
