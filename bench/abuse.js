@@ -10,7 +10,16 @@ import { fmt, table } from './lib/stats.js';
 
 /** Issue 24: a legitimate client's jobs/s under one attacker connection, against a quiet server. */
 const TARGET_RATIO = 0.8;
-const ATTACKS = ['join flood', 'max-size frames', 'slow static readers', 'nested JSON', 'slow bodies'];
+/** Each attack, and the server's `maxPayloadBytes` when not its default. */
+const CASES = [
+  { name: 'join flood', attack: 'join flood' },
+  { name: 'max-size frames', attack: 'max-size frames' },
+  // The default before issue 21.5, to show what lowering it bought.
+  { name: 'max-size frames, 16 MiB', attack: 'max-size frames', maxPayloadBytes: 16 * 1024 * 1024 },
+  { name: 'slow static readers', attack: 'slow static readers' },
+  { name: 'nested JSON', attack: 'nested JSON' },
+  { name: 'slow bodies', attack: 'slow bodies' },
+];
 /** Cases whose attack is one connection at a time (issue 24's target applies to them). */
 const ONE_CONNECTION = new Set(['nested JSON']);
 
@@ -36,11 +45,13 @@ function serverDelay(server) {
  * (or none) running from the attacker's process meanwhile.
  * @param {string | undefined} attack
  * @param {{ warmupMs: number, measureMs: number }} window
+ * @param {number | undefined} maxPayloadBytes the server's, when not its default
  */
-async function measure(attack, window) {
-  const server = await startChild('servers/abuse-server.js');
+async function measure(attack, window, maxPayloadBytes) {
+  const payload = maxPayloadBytes === undefined ? [] : [String(maxPayloadBytes)];
+  const server = await startChild('servers/abuse-server.js', payload);
   const attacker =
-    attack === undefined ? undefined : await startChild('servers/abuse-attacker.js', [attack, server.url]);
+    attack === undefined ? undefined : await startChild('servers/abuse-attacker.js', [attack, server.url, ...payload]);
   try {
     const legit = await saturate(wsJob(server.url, ['hello']), {
       inFlight: 2,
@@ -84,15 +95,15 @@ export async function abuse({ quick = false } = {}) {
   const results = { parse };
   /** @type {string[][]} */
   const rows = [];
-  for (const attack of ATTACKS) {
+  for (const { name, attack, maxPayloadBytes } of CASES) {
     // The quiet run beside each attack, so machine drift between cases does not enter the ratio.
-    const quiet = await measure(undefined, window);
-    const attacked = await measure(attack, window);
+    const quiet = await measure(undefined, window, maxPayloadBytes);
+    const attacked = await measure(attack, window, maxPayloadBytes);
     const ratio = attacked.jobsPerSecond / quiet.jobsPerSecond;
     const target = ONE_CONNECTION.has(attack) ? TARGET_RATIO : null;
-    results[attack] = { quiet, attacked, ratio, target };
+    results[name] = { quiet, attacked, ratio, target };
     rows.push([
-      attack,
+      name,
       fmt(quiet.jobsPerSecond, 0),
       fmt(attacked.jobsPerSecond, 0),
       `${fmt(ratio)}${target === null ? '' : ratio >= target ? ` (≥ ${target} ✓)` : ` (< ${target} ✗)`}`,

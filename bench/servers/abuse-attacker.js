@@ -1,17 +1,16 @@
 // @ts-check
 // The `abuse` bench's attacker, in a process of its own (neither the server's nor the legitimate
 // client's event loop pays for its work), from its own loopback address (127.0.0.2), so the server
-// counts it apart from the legitimate client. `node abuse-attacker.js <attack> <url>`; runs until
-// the parent sends 'stop'.
+// counts it apart from the legitimate client. `node abuse-attacker.js <attack> <url> [maxPayloadBytes]`;
+// runs until the parent sends 'stop'.
 import { request } from 'node:http';
 import { WebSocket } from 'ws';
 
 const ATTACKER = '127.0.0.2';
 const MiB = 1024 * 1024;
-/** The server's default maxPayloadBytes (options.ts), less room for the frame's own fields. */
-const MAX_FRAME = 4 * MiB - 256;
-
-const [attackName = '', url = ''] = process.argv.slice(2);
+const [attackName = '', url = '', payload] = process.argv.slice(2);
+/** The server's maxPayloadBytes (default: options.ts's 4 MiB), less room for the frame's own fields. */
+const MAX_FRAME = (payload === undefined ? 4 * MiB : Number(payload)) - 256;
 let stopped = false;
 /** @type {Set<() => void>} */
 const cleanups = new Set();
