@@ -2,6 +2,7 @@
 // `npm run bench`: every benchmark section, printed as tables, written to bench/results/*.json.
 // `npm run bench -- --quick` runs smaller loads; `--only=name,name` picks sections.
 import { mkdir, writeFile } from 'node:fs/promises';
+import { abuse } from './abuse.js';
 import { browserOverhead } from './browser-overhead.js';
 import { bundleSize } from './bundle-size.js';
 import { crowd } from './crowd.js';
@@ -26,6 +27,7 @@ const sections = {
   'eta-accuracy': etaAccuracy,
   crowd,
   'browser-overhead': browserOverhead,
+  abuse,
 };
 
 const results = /** @type {Record<string, unknown>} */ ({});

@@ -1,7 +1,7 @@
 import { parseDataMessage, parseJoinMessage, type ServerMessage } from '@crowdserve/protocol';
 import type { Estimation } from '@crowdserve/queue';
 import { estimationFieldsJson, estimationMessage, failedMessage, type EstimationFields } from './gradio3.js';
-import { DEFAULT_MAX_JSON_DEPTH, jsonDepth } from '../node/json-guard.js';
+import { DEFAULT_MAX_JSON_DEPTH, decodeUtf8, jsonDepth } from './json-guard.js';
 import { errorMessage } from './handler-output.js';
 import type { JobSink, QueueHost } from './queue-host.js';
 
@@ -28,7 +28,11 @@ export interface Channel {
 
 /** Feeds a channel's incoming frames and its end into the conversation. */
 export interface Conversation {
-  receive(text: string): void;
+  /**
+   * A text frame, as text or as its UTF-8 bytes (then it is decoded only when needed: a join frame
+   * too long or data too deep is refused, a frame nobody waits for is dropped, undecoded).
+   */
+  receive(text: string | Uint8Array): void;
   /** A frame the transport could not read as text. */
   receiveBinary(): void;
   /** The transport closed (the client left): cancels the job. */
@@ -38,6 +42,8 @@ export interface Conversation {
 export interface ConversationOptions {
   /** How long the client may take to answer `send_hash`. */
   handshakeTimeoutMs: number;
+  /** The key the client's address is counted under for `maxWaitingPerClient` (`ip:…`); its session hash is added. */
+  clientKey?: string;
 }
 
 /**
@@ -124,13 +130,21 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
       if (jobId === undefined) {
         stopHandshake();
         // The join frame is `{fn_index, session_hash}`: anything long is refused before it is parsed.
-        if (text.length > MAX_JOIN_FRAME_CHARS)
+        // As bytes, a frame over 3 bytes per character (UTF-8's most per UTF-16 unit) is refused undecoded.
+        if (typeof text !== 'string' && text.length > 3 * MAX_JOIN_FRAME_CHARS)
           return refuse(
-            `invalid join message: expected at most ${MAX_JOIN_FRAME_CHARS} characters, got ${text.length}`,
+            `invalid join message: expected at most ${MAX_JOIN_FRAME_CHARS} characters, got ${text.length} bytes`,
           );
-        const join = parseJoinMessage(text);
+        const frame = decodeUtf8(text);
+        if (frame.length > MAX_JOIN_FRAME_CHARS)
+          return refuse(
+            `invalid join message: expected at most ${MAX_JOIN_FRAME_CHARS} characters, got ${frame.length}`,
+          );
+        const join = parseJoinMessage(frame);
         if (!join.ok) return refuse(`invalid join message: ${join.error.message}`);
-        jobId = host.join(sink, join.value.fn_index);
+        const clients = [`session:${join.value.session_hash}`];
+        if (options.clientKey !== undefined) clients.push(options.clientKey);
+        jobId = host.join(sink, join.value.fn_index, undefined, clients);
         return;
       }
       // Frames that arrive when no data is expected (a duplicate, a chatty client) are ignored, as Gradio does.
@@ -140,7 +154,7 @@ export function startConversation(channel: Channel, host: QueueHost, options: Co
           jobId,
           `invalid data message: expected JSON nested at most ${DEFAULT_MAX_JSON_DEPTH} levels deep`,
         );
-      const data = parseDataMessage(text);
+      const data = parseDataMessage(decodeUtf8(text));
       if (!data.ok) return host.fail(jobId, `invalid data message: ${data.error.message}`);
       host.receiveData(jobId, data.value.data);
     },

@@ -1,11 +1,13 @@
 import type { EstimationMessage } from '@crowdserve/protocol';
 import { QueueEngine, type BatchId, type Effect, type JobId, type QueueStats } from '@crowdserve/queue';
 import { CallAbortedError } from '../endpoint.js';
+import { ClientShare, tooManyWaitingReason } from './client-share.js';
 import { takeData } from './data-intake.js';
 import { EffectDrain } from './effect-drain.js';
 import { DEFAULT_ENDPOINT_TIMEOUT_MS, type ResolvedEndpoint } from './endpoints.js';
 import { estimationMessage, failedMessage, outcomeMessage, rejectMessage } from './gradio3.js';
 import type { HostJob, JobSink } from './host-job.js';
+import { PickedDataDeadlines } from './picked-data.js';
 import { runBatch } from './run-batch.js';
 import { RunningBatches } from './running-batches.js';
 import { TickTimer } from './tick-timer.js';
@@ -23,6 +25,13 @@ export interface QueueHostOptions {
    * so a freed slot starts at once (see `@crowdserve/queue`'s `prefetchData`). @default true
    */
   prefetchData?: boolean;
+  /**
+   * Most jobs not started yet (waiting, or picked and waiting for data) per client key given to `join`;
+   * a join past it is refused as `queue_full` with a reason. `null`: no cap. @default null
+   */
+  maxWaitingPerClient?: number | null;
+  /** How long a picked job may take to send its data; `undefined`: `dataTimeoutMs`. @default undefined */
+  pickedDataTimeoutMs?: number;
   /** Milliseconds, monotonic. */
   clock?: () => number;
   /** Called after every batch ends (metrics). */
@@ -48,6 +57,8 @@ export class QueueHost {
   private readonly clock: () => number;
   private closing = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly share: ClientShare;
+  private readonly pickedData: PickedDataDeadlines | undefined;
 
   constructor(private readonly options: QueueHostOptions) {
     this.endpoints = options.endpoints;
@@ -62,17 +73,50 @@ export class QueueHost {
       endpoints: options.endpoints.map((e) => e.queue),
       clock: this.clock,
     });
+    this.share = new ClientShare(options.maxWaitingPerClient ?? null);
+    const picked = options.pickedDataTimeoutMs;
+    this.pickedData =
+      picked === undefined || picked >= options.dataTimeoutMs
+        ? undefined
+        : new PickedDataDeadlines(
+            picked,
+            (id) => this.engine.rank(id) !== undefined,
+            (id) => {
+              if (this.isAwaitingData(id))
+                this.fail(id, `expected the job's data within ${picked / 1000} s of its turn`);
+            },
+          );
   }
 
   /**
    * Puts a job in the queue; its messages go to `sink`. With `data`, the job's data is already known
-   * (HTTP predict) and is handed over when it is picked. Returns the job's id for `receiveData` / `leave`.
+   * (HTTP predict) and is handed over when it is picked. `clients`: the keys its client is counted
+   * under for `maxWaitingPerClient` (`ip:…`, `session:…`). Returns the job's id for `receiveData` / `leave`.
    */
-  join(sink: JobSink, fnIndex: number, data?: unknown[]): JobId {
+  join(sink: JobSink, fnIndex: number, data?: unknown[], clients: readonly string[] = []): JobId {
     const id = String(this.nextId++);
+    if (!this.closing && !this.share.admits(clients)) {
+      this.refuseOverShare(sink);
+      return id;
+    }
     this.jobs.set(id, { id, fnIndex, sink, data: { state: 'waiting', preset: data } });
+    this.share.add(id, clients);
     this.dispatch(this.engine.join(id, fnIndex));
     return id;
+  }
+
+  /** Like `queue_full`, so clients retry; told to wait until one of its jobs is likely to have started. */
+  private refuseOverShare(sink: JobSink): void {
+    const estimation = this.engine.queueEstimation();
+    const limit = this.share.limit ?? 0;
+    sink.send({
+      msg: 'queue_full',
+      queue_size: estimation.queueSize,
+      ...(this.options.maxSize === null ? {} : { max_size: this.options.maxSize }),
+      retry_after: Math.round(Math.max(1, estimation.avgEventConcurrentProcessTime ?? 1) * 1000) / 1000,
+      reason: tooManyWaitingReason(limit),
+    });
+    sink.close(CLOSE_NORMAL, 'queue_full');
   }
 
   /** Whether the job was asked for its data and has not sent it yet. */
@@ -88,6 +132,7 @@ export class QueueHost {
   receiveData(id: JobId, data: unknown[]): void {
     const job = this.jobs.get(id);
     if (job?.data.state !== 'awaiting') return;
+    this.pickedData?.forget(id);
     const endpoint = this.endpoints[job.fnIndex];
     // The job may have ended meanwhile (its client left, its data timed out, shutdown): then nothing is done.
     const current = () => this.jobs.get(id) === job;
@@ -147,6 +192,8 @@ export class QueueHost {
       hostBatches: this.batches.size,
       hostPendingEffects: this.drain.backlog,
       hostTickTimer: this.tick.pending ? 1 : 0,
+      ...this.share.sizes(),
+      ...(this.pickedData?.sizes() ?? { pickedWatched: 0, pickedDeadlines: 0 }),
     };
   }
 
@@ -181,6 +228,7 @@ export class QueueHost {
   /** Executes effects in order; effects produced while executing queue behind (no re-entrant engine calls). */
   private dispatch(effects: Effect[]): void {
     this.drain.run(effects);
+    this.pickedData?.look();
     if (this.idleWaiters.length > 0 && this.isIdle()) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
@@ -225,6 +273,8 @@ export class QueueHost {
   private forget(id: JobId): HostJob | undefined {
     const job = this.jobs.get(id);
     this.jobs.delete(id);
+    this.share.release(id);
+    this.pickedData?.forget(id);
     return job;
   }
 
@@ -234,7 +284,10 @@ export class QueueHost {
     const preset = job.data.preset;
     job.data = { state: 'awaiting' };
     if (preset !== undefined) this.receiveData(id, preset);
-    else job.sink.send({ msg: 'send_data' });
+    else {
+      this.pickedData?.asked(id);
+      job.sink.send({ msg: 'send_data' });
+    }
   }
 
   private abort(batchId: BatchId, reason: Extract<Effect, { type: 'abort' }>['reason']): void {
@@ -264,6 +317,7 @@ export class QueueHost {
     const endpoint = this.endpoints[fnIndex];
     if (endpoint === undefined) throw new Error(`engine started unknown fn_index ${fnIndex}`);
     const members = jobIds.map((id) => this.jobs.get(id)?.data);
+    for (const id of jobIds) this.share.release(id);
     const startedAt = this.clock();
     const run = runBatch({
       endpoint,

@@ -1,9 +1,11 @@
-import { parseJson, type ServerMessage } from '@crowdserve/protocol';
+import type { ServerMessage } from '@crowdserve/protocol';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig, ApiInfo } from '@crowdserve/protocol';
 import { findEndpoint } from '../core/endpoints.js';
+import { parseJsonWithin } from '../core/json-guard.js';
 import type { QueueHost } from '../core/queue-host.js';
 import { checkData } from '../core/validate-data.js';
+import { addressKey } from './connection-limits.js';
 import type { Metrics } from './metrics.js';
 import type { ResolvedServeOptions } from './options.js';
 import { isOriginAllowed } from './origin.js';
@@ -169,7 +171,7 @@ async function predictRoute(
     response.once('finish', () => request.destroy());
     return;
   }
-  const parsed = parseJson(read.text);
+  const parsed = parseJsonWithin(read.bytes);
   if (!parsed.ok) return json(response, 400, { detail: parsed.error.message });
   const body = parsed.value as { data?: unknown };
   if (typeof body !== 'object' || body === null || !Array.isArray(body.data)) {
@@ -215,6 +217,7 @@ async function predictRoute(
       },
       endpoint.fnIndex,
       body.data as unknown[],
+      [`ip:${addressKey(request.socket.remoteAddress ?? '')}`],
     );
     // The caller hung up: leave the queue at once (or abort the running call).
     response.on('close', () => {

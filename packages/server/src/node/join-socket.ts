@@ -37,7 +37,8 @@ export function handleJoinSocket(socket: WebSocket, raw: Duplex, host: QueueHost
   );
   socket.on('message', (raw: RawData, isBinary: boolean) => {
     if (isBinary) conversation.receiveBinary();
-    else conversation.receive(raw.toString());
+    // A text frame's bytes: the conversation decodes them only if it needs them (see Conversation.receive).
+    else conversation.receive(Array.isArray(raw) ? Buffer.concat(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw));
   });
   socket.on('close', () => {
     out.close();

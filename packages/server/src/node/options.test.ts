@@ -30,6 +30,12 @@ describe('resolveServeOptions', () => {
     [{ maxBodyBytesTotal: 1.5 }, 'maxBodyBytesTotal: expected an integer from 1024'],
     [{ bodyTimeoutMs: 0 }, 'bodyTimeoutMs: expected an integer from 1'],
     [{ responseIdleTimeoutMs: -1 }, 'responseIdleTimeoutMs: expected an integer from 1'],
+    [{ pickedDataTimeoutMs: 0 }, 'pickedDataTimeoutMs: expected an integer from 1'],
+    [{ maxWaitingPerClient: 0 }, 'maxWaitingPerClient: expected an integer from 1'],
+    [
+      { maxWaitingPerClient: 'half' as unknown as number },
+      "maxWaitingPerClient: expected an integer ≥ 1, 'auto' or null, got 'half'",
+    ],
     [{ contentSecurityPolicy: '' }, "contentSecurityPolicy: expected a policy string or null, got ''"],
     [{ statusChunkSize: 0 }, 'statusChunkSize: expected an integer ≥ 1, got 0'],
     [{ slowClientBytes: 1.5 }, 'slowClientBytes: expected an integer ≥ 1, got 1.5'],

@@ -1,4 +1,5 @@
 import type { EndpointDefinition } from '../endpoint.js';
+import { DEFAULT_PICKED_DATA_TIMEOUT_MS } from '../core/picked-data.js';
 import { DEFAULT_CONTENT_SECURITY_POLICY } from './security-headers.js';
 import { DEFAULT_SEND_LIMITS, resolveSendLimits, type SendLimits } from './send-limits.js';
 
@@ -34,7 +35,13 @@ export interface ServeOptions extends SendLimits {
    * @default null: the server's own host, and loopback origins
    */
   allowedOrigins?: string[] | null;
-  /** Largest WebSocket frame or HTTP body accepted; a larger frame closes the socket with 1009. @default 16 MiB */
+  /**
+   * Largest WebSocket frame or HTTP body accepted; a larger frame closes the socket with 1009, a larger
+   * body gets 413. Parsing is on the event loop (~3 ms per MiB of base64 text, ~14 ms per MiB of
+   * numbers here), so every frame costs everyone its parse: 4 MiB covers the demo endpoints with room
+   * (an OCR line ≈ 0.5 MB, a 30 s VAD clip 2.6 MB as base64). Raise it for larger inputs.
+   * @default DEFAULT_MAX_PAYLOAD_BYTES (4 MiB)
+   */
   maxPayloadBytes?: number;
   /**
    * Most queue sockets and predict requests one client address may hold open at once; more get
@@ -72,6 +79,18 @@ export interface ServeOptions extends SendLimits {
   prefetchData?: boolean;
   /** How long a job may take to send its data once asked (`send_data`). @default 60000 */
   dataTimeoutMs?: number;
+  /**
+   * How long a job may take to send its data once it has its slot (asked earlier or then); a silent one
+   * loses the slot and fails, so sockets that never answer cannot hold the slots. @default 10000
+   */
+  pickedDataTimeoutMs?: number;
+  /**
+   * Most jobs one client address (IPv6: its /64) or one session may have waiting (not started) at once;
+   * a join past it gets `queue_full` with a `reason` and a `retry_after` (HTTP 503). `'auto'`: half of
+   * `maxSize`, at least 1, and no cap when `maxSize` is null. Behind a reverse proxy every client has
+   * the proxy's address: set `null` and limit at the proxy. @default 'auto'
+   */
+  maxWaitingPerClient?: number | null | 'auto';
   /** How long `close()` lets running jobs finish before failing them. @default 10000 */
   closeGraceMs?: number;
   /** A folder of static files served at `/` (the built playground). @default null */
@@ -95,6 +114,9 @@ export interface ServeOptions extends SendLimits {
 export type ResolvedServeOptions = Required<Omit<ServeOptions, 'endpoints' | 'dialects'>> &
   Pick<ServeOptions, 'endpoints'> & { dialects: Required<Dialects> };
 
+/** @default 4 MiB: see `maxPayloadBytes`. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
 /** Node keeps `requestTimeout` ≥ `headersTimeout`; the server's `requestTimeout` is this. */
 export const MAX_HEADERS_TIMEOUT_MS = 300_000;
 
@@ -106,7 +128,7 @@ export const DEFAULT_SERVE_OPTIONS = {
   apiOpen: true,
   statusUpdateRate: 'auto',
   allowedOrigins: null,
-  maxPayloadBytes: 16 * 1024 * 1024,
+  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   maxConnectionsPerIp: 64,
   headersTimeoutMs: 10_000,
   maxBodyBytesPerIp: 64 * 1024 * 1024,
@@ -117,6 +139,8 @@ export const DEFAULT_SERVE_OPTIONS = {
   handshakeTimeoutMs: 5_000,
   prefetchData: true,
   dataTimeoutMs: 60_000,
+  pickedDataTimeoutMs: DEFAULT_PICKED_DATA_TIMEOUT_MS,
+  maxWaitingPerClient: 'auto',
   closeGraceMs: 10_000,
   ...DEFAULT_SEND_LIMITS,
   staticDir: null,
@@ -185,6 +209,14 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   int('heartbeatIntervalMs', o.heartbeatIntervalMs, 10);
   int('handshakeTimeoutMs', o.handshakeTimeoutMs, 1);
   int('dataTimeoutMs', o.dataTimeoutMs, 1);
+  int('pickedDataTimeoutMs', o.pickedDataTimeoutMs, 1);
+  if (o.maxWaitingPerClient !== null && o.maxWaitingPerClient !== 'auto') {
+    if (typeof o.maxWaitingPerClient !== 'number')
+      throw new TypeError(
+        `maxWaitingPerClient: expected an integer ≥ 1, 'auto' or null, got ${describe(o.maxWaitingPerClient)}`,
+      );
+    int('maxWaitingPerClient', o.maxWaitingPerClient, 1);
+  }
   int('closeGraceMs', o.closeGraceMs, 0);
   resolveSendLimits(o);
   if (

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { rejectMessage } from '../core/gradio3.js';
 import type { QueueHost } from '../core/queue-host.js';
+import { addressKey } from './connection-limits.js';
 import { corkForTick } from './cork.js';
 import { Heartbeat } from './heartbeat.js';
 import { handleJoinSocket } from './join-socket.js';
@@ -74,7 +75,8 @@ export class QueueSockets {
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       this.heartbeat.watch(ws);
       limitMessages(ws, MAX_MESSAGES_PER_SOCKET);
-      handleJoinSocket(ws, socket, host, { handshakeTimeoutMs: options.handshakeTimeoutMs, writer });
+      const clientKey = `ip:${addressKey(request.socket.remoteAddress ?? '')}`;
+      handleJoinSocket(ws, socket, host, { handshakeTimeoutMs: options.handshakeTimeoutMs, clientKey, writer });
     });
   }
 

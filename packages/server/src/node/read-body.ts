@@ -48,7 +48,9 @@ export interface ReadBodyLimits {
 
 /** A body read whole, or why not: the HTTP answer the caller should give before closing. */
 export type BodyResult =
-  { ok: true; text: string } | { ok: false; status: 408 | 413 | 429 | 503; detail: string; retryAfterS?: number };
+  /** `bytes`: the body as it came; `text`: decoded when read (a body refused by its bytes never is). */
+  | { ok: true; bytes: Buffer; readonly text: string }
+  | { ok: false; status: 408 | 413 | 429 | 503; detail: string; retryAfterS?: number };
 
 /**
  * Reads a request body as UTF-8 within `limits`. A body over `maxBytes` (by `Content-Length` or by
@@ -79,7 +81,16 @@ export async function readBody(request: IncomingMessage, limits: ReadBodyLimits)
         chunks.push(chunk);
         timer.refresh();
       };
-      const onEnd = () => finish({ ok: true, text: Buffer.concat(chunks).toString('utf8') });
+      const onEnd = () => {
+        const bytes = Buffer.concat(chunks);
+        finish({
+          ok: true,
+          bytes,
+          get text() {
+            return bytes.toString('utf8');
+          },
+        });
+      };
       // The peer hung up mid-body: no one is left to answer.
       const onClose = () => finish({ ok: false, status: 408, detail: 'the request body ended early' });
       request.on('data', onData).on('end', onEnd).on('close', onClose);

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { QueueStats } from '@crowdserve/queue';
 import { buildConfig, buildInfo } from '../core/app-config.js';
+import { defaultMaxWaitingPerClient } from '../core/client-share.js';
 import { resolveEndpoints } from '../core/endpoints.js';
 import { SSE_API_PREFIX } from '../core/gradio-sse.js';
 import { QueueHost } from '../core/queue-host.js';
@@ -57,6 +58,9 @@ export async function serve(options: ServeOptions): Promise<Server> {
     maxSize: o.maxSize,
     statusUpdateRate: o.statusUpdateRate,
     dataTimeoutMs: o.dataTimeoutMs,
+    pickedDataTimeoutMs: o.pickedDataTimeoutMs,
+    maxWaitingPerClient:
+      o.maxWaitingPerClient === 'auto' ? defaultMaxWaitingPerClient(o.maxSize) : o.maxWaitingPerClient,
     prefetchData: o.prefetchData,
     onBatchEnd: ({ fnIndex, seconds }) => metrics.recordBatch(endpoints[fnIndex]?.apiName ?? String(fnIndex), seconds),
   });

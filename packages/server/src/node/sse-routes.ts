@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_SESSION_HASH_LENGTH, parseJson } from '@crowdserve/protocol';
+import { MAX_SESSION_HASH_LENGTH } from '@crowdserve/protocol';
 import { queueFullDetail, SSE_API_PREFIX, unexpectedErrorFrame } from '../core/gradio-sse.js';
+import { parseJsonWithin } from '../core/json-guard.js';
 import { checkData } from '../core/validate-data.js';
+import { addressKey } from './connection-limits.js';
 import type { HttpApiContext } from './http-api.js';
 import { isOriginAllowed } from './origin.js';
 import { readBody } from './read-body.js';
@@ -91,7 +93,7 @@ async function readObject(
     request.destroy();
     return null;
   }
-  const parsed = parseJson(read.text);
+  const parsed = parseJsonWithin(read.bytes);
   if (!parsed.ok) {
     json(422, { detail: parsed.error.message });
     return null;
@@ -126,7 +128,8 @@ async function join(context: SseRouteContext, request: IncomingMessage, json: Js
   const session = sessions.claim(hash);
   // 128 random bits, like Gradio's uuid4().hex: an event id is never guessable from another.
   const eventId = randomUUID().replaceAll('-', '');
-  const jobId = host.join(session.add(eventId), endpoint.fnIndex, data);
+  const clients = [`session:${hash}`, `ip:${addressKey(request.socket.remoteAddress ?? '')}`];
+  const jobId = host.join(session.add(eventId), endpoint.fnIndex, data, clients);
   const answer = session.joined(eventId, jobId);
   switch (answer.type) {
     case 'accepted':

@@ -8,6 +8,13 @@ describe('jsonDepth', () => {
     expect(jsonDepth('"plain"', 10)).toBe(0);
   });
 
+  it('counts the same on UTF-8 bytes, multi-byte characters and escapes included', () => {
+    for (const text of ['{"data":[[1,2],[3]]}', '{"a":["é[[", "\\"[[", "😀]"],[["ü"]]]}', '"plain"', '[[[']) {
+      expect(jsonDepth(new TextEncoder().encode(text), 10)).toBe(jsonDepth(text, 10));
+    }
+    expect(jsonDepth(Buffer.from('['.repeat(1_000_000)), 64)).toBe(65);
+  });
+
   it('stops as soon as the budget is passed', () => {
     expect(jsonDepth('['.repeat(1_000_000), 64)).toBe(65);
   });
