@@ -4,6 +4,7 @@
 import { connect } from '@crowdserve/client';
 import { startChild } from './lib/child.js';
 import { fmt, quantile, table } from './lib/stats.js';
+import { sseSession } from './lib/sse-session.js';
 import { runJob } from './lib/ws-job.js';
 
 /**
@@ -88,17 +89,19 @@ export async function queueThroughput({ quick = false } = {}) {
     const sides = {
       floor: rawWebSocket(floor.url),
       ws: rawWebSocket(ours.url),
+      sseRaw: sseSession(ours.url),
       clientWs: await clientApp(ours.url, 'ws'),
       sse: await clientApp(ours.url, 'sse_v3'),
     };
     const runners = {
       floor: sides.floor,
       ws: sides.ws,
+      sseRaw: () => /** @type {Promise<number>} */ (sides.sseRaw.runJob(['x'])),
       clientWs: sides.clientWs.runOne,
       sse: sides.sse.runOne,
     };
     /** @type {Record<keyof typeof runners, ReturnType<typeof mean>[]>} */
-    const runs = { floor: [], ws: [], clientWs: [], sse: [] };
+    const runs = { floor: [], ws: [], sseRaw: [], clientWs: [], sse: [] };
     for (const key of /** @type {(keyof typeof runners)[]} */ (Object.keys(runners))) {
       await load(runners[key], 100, Math.min(10, s.inFlight));
     }
@@ -107,6 +110,7 @@ export async function queueThroughput({ quick = false } = {}) {
         runs[key].push(await load(runners[key], Math.ceil(s.total / rounds), s.inFlight));
       }
     }
+    sides.sseRaw.close();
     sides.clientWs.close();
     sides.sse.close();
     await floor.stop();
@@ -115,6 +119,7 @@ export async function queueThroughput({ quick = false } = {}) {
     const oursRun = mean(runs.ws);
     const clientWsRun = mean(runs.clientWs);
     const sseRun = mean(runs.sse);
+    const sseRawRun = mean(runs.sseRaw);
     results.push({
       scenario: s.name,
       target: s.target,
@@ -123,7 +128,8 @@ export async function queueThroughput({ quick = false } = {}) {
       ratio: oursRun.jobsPerSecond / floorRun.jobsPerSecond,
       clientWs: clientWsRun,
       sse: sseRun,
-      sseVsWs: sseRun.jobsPerSecond / oursRun.jobsPerSecond,
+      sseRaw: sseRawRun,
+      sseRawVsWs: sseRawRun.jobsPerSecond / oursRun.jobsPerSecond,
       sseVsClientWs: sseRun.jobsPerSecond / clientWsRun.jobsPerSecond,
     });
   }
@@ -150,28 +156,30 @@ export async function queueThroughput({ quick = false } = {}) {
       r.ratio >= r.target ? 'yes' : 'NO',
     ]),
   );
-  console.log('\n## Queue throughput: sse_v3 (one session stream, @crowdserve/client) vs the 3.x socket per job\n');
-  console.log('(same server, same run; "ws raw" is the row above, "ws client" is @crowdserve/client with transport ws)\n');
+  console.log('\n## Queue throughput: sse_v3 (one stream per session) vs the 3.x dialect (one socket per job)\n');
+  console.log(
+    '(same server, same run. raw: bare node:http / ws drivers; client: @crowdserve/client, transport ws or sse_v3)\n',
+  );
   table(
     [
       'scenario',
       'ws raw jobs/s',
-      'ws client jobs/s',
-      'sse_v3 jobs/s',
+      'sse_v3 raw jobs/s',
       'sse_v3 / ws raw',
+      'ws client jobs/s',
+      'sse_v3 client jobs/s',
       'sse_v3 / ws client',
-      'sse_v3 p50/p99 ms',
-      'beats ws',
+      'sse_v3 raw / client p50 ms',
     ],
     results.map((r) => [
       r.scenario,
       fmt(r.crowdserve.jobsPerSecond, 0),
+      fmt(r.sseRaw.jobsPerSecond, 0),
+      `${fmt(r.sseRawVsWs)} ${r.sseRawVsWs > 1 ? '(beats ws)' : '(NO)'}`,
       fmt(r.clientWs.jobsPerSecond, 0),
       fmt(r.sse.jobsPerSecond, 0),
-      fmt(r.sseVsWs),
-      fmt(r.sseVsClientWs),
-      `${fmt(r.sse.p50)}/${fmt(r.sse.p99)}`,
-      r.sseVsClientWs > 1 ? 'yes' : 'NO',
+      `${fmt(r.sseVsClientWs)} ${r.sseVsClientWs > 1 ? '(beats ws)' : '(NO)'}`,
+      `${fmt(r.sseRaw.p50)} / ${fmt(r.sse.p50)}`,
     ]),
   );
   return results;
