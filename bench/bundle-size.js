@@ -82,6 +82,12 @@ export async function bundleSize() {
        console.log(await job.result);`,
     ),
     await measure(
+      '@gradio/client 2.7.0',
+      `import { Client } from 'gradio-client-2';
+       const app = await Client.connect(location.origin);
+       for await (const m of app.submit('/predict', ['hi'])) console.log(m);`,
+    ),
+    await measure(
       '@gradio/client 1.19.1',
       `import { Client } from 'gradio-client-1.19';
        const app = await Client.connect(location.origin);
