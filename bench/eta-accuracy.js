@@ -71,11 +71,11 @@ function simulated(c, jobs) {
   return { trace, jobIds: trace.jobIds, failures: 0 };
 }
 
-/** @param {(typeof CASES)[number]} c @param {number} jobs */
-async function realServer(c, jobs) {
+/** @param {(typeof CASES)[number]} c @param {number} jobs @param {'ws' | 'sse_v3'} dialect */
+async function realServer(c, jobs, dialect) {
   const server = await startChild('servers/eta-server.js', [JSON.stringify({ ...c, seed: 3 })]);
   try {
-    const load = await poissonLoad({ url: server.url, jobs, arrivalsPerSecond: arrivalsPerSecond(c) });
+    const load = await poissonLoad({ url: server.url, jobs, arrivalsPerSecond: arrivalsPerSecond(c), dialect });
     /** @type {Promise<{ batches: { start: number, end: number }[] }>} */
     const report = new Promise((resolve) => server.child.once('message', (m) => resolve(/** @type {any} */ (m))));
     server.child.send('report');
@@ -100,8 +100,13 @@ export async function etaAccuracy({ quick = false } = {}) {
   for (const c of CASES) {
     const runs = [{ source: 'simulated clock', ...simulated(c, simJobs) }];
     // The real server: fewer jobs (real sleeps), and not for the extra case.
-    if (c.name.startsWith('(a)')) runs.push({ source: 'real server', ...(await realServer(c, realJobs.a)) });
-    if (c.name.startsWith('(b)')) runs.push({ source: 'real server', ...(await realServer(c, realJobs.b)) });
+    // Each dialect hears the same queue's estimates: 3.x over a socket per job, sse_v3 on each session's stream.
+    const realCount = c.name.startsWith('(a)') ? realJobs.a : c.name.startsWith('(b)') ? realJobs.b : 0;
+    for (const dialect of /** @type {const} */ (['ws', 'sse_v3'])) {
+      if (realCount > 0) {
+        runs.push({ source: `real server, ${dialect}`, ...(await realServer(c, realCount, dialect)) });
+      }
+    }
     for (const run of runs) {
       const skipJobs = new Set(run.jobIds.slice(0, WARM_UP_JOBS));
       const scores = scoreTrace(run.trace, { skipJobs });

@@ -79,3 +79,61 @@ test('a server that cannot be reached gets a clear message', async ({ page }) =>
   await alert.getByRole('button', { name: 'Try again' }).click();
   await expect(page.locator(`${REMOTE} .settings`)).toBeVisible();
 });
+
+test('the dialect switch reconnects over sse_v3, and a job runs on the session stream', async ({
+  page,
+  holdSlot,
+  request,
+}) => {
+  await page.goto(PAGE_WITHOUT_MODELS);
+  const panel = page.locator(REMOTE);
+  await expect(panel.locator('.settings')).toBeVisible();
+  // Every WebSocket the page opens from here on: none may be a job's once sse_v3 is picked.
+  const sockets: string[] = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+
+  await panel.getByLabel('Dialect').selectOption('sse_v3');
+  await expect(panel.locator('.lead')).toContainText('sse_v3');
+  await expect(panel.locator('.settings')).toBeVisible();
+
+  const hold = await holdSlot();
+  await panel.getByLabel('Endpoint').selectOption('/predict');
+  await panel.getByLabel('Text').fill('over sse');
+  const joined = page.waitForResponse((r) => r.url().endsWith('/gradio_api/queue/join') && r.status() === 200);
+  const stream = page.waitForRequest((r) => r.url().includes('/gradio_api/queue/data?session_hash='));
+  await panel.getByRole('button', { name: 'Submit' }).click();
+  await joined;
+  await stream;
+
+  const status = panel.getByRole('status').first();
+  await expect(status).toContainText('Waiting: position 1 of 1');
+  await expect(status.locator('[data-eta]')).toHaveText(/^\d+(\.\d)? (s|ms)$/);
+  const queueSize = async () =>
+    ((await (await request.get('/queue/status')).json()) as { queue_size: number }).queue_size;
+  expect(await queueSize()).toBe(1);
+
+  hold.release();
+  await expect(status).toContainText(/Done in [\d.]+ (s|ms) \(ran [\d.]+ (s|ms)\)/);
+  await expect(panel.locator('.result')).toHaveText('OVER SSE');
+  expect(sockets.filter((url) => url.includes('/queue/join'))).toEqual([]);
+});
+
+test('cancel over sse_v3 removes the job from the server queue', async ({ page, holdSlot, request }) => {
+  await page.goto(PAGE_WITHOUT_MODELS);
+  const panel = page.locator(REMOTE);
+  await panel.getByLabel('Dialect').selectOption('sse_v3');
+  await expect(panel.locator('.settings')).toBeVisible();
+  await holdSlot();
+  await panel.getByLabel('Endpoint').selectOption('/predict');
+  await panel.getByRole('button', { name: 'Submit' }).click();
+  await expect(panel.getByRole('status').first()).toContainText('position 1 of 1');
+  const queueSize = async () =>
+    ((await (await request.get('/queue/status')).json()) as { queue_size: number }).queue_size;
+  expect(await queueSize()).toBe(1);
+
+  const cancelled = page.waitForResponse((r) => r.url().endsWith('/gradio_api/cancel'));
+  await panel.getByRole('button', { name: 'Cancel' }).click();
+  await cancelled;
+  await expect(panel.getByRole('status').first()).toHaveText('Cancelled.');
+  await expect.poll(queueSize).toBe(0);
+});

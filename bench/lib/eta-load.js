@@ -1,8 +1,10 @@
 // @ts-check
 // Poisson arrivals of Gradio-3 clients against a real server, each recording every `estimation` it
-// is told and when its result came: the trace the ETA bench scores.
+// is told and when its result came: the trace the ETA bench scores. On `sse_v3` each arrival is its own
+// session (one user, one stream), as a page of Gradio's frontend is.
 import { WebSocket } from 'ws';
 import { random } from './eta-sim.js';
+import { sseSession } from './sse-session.js';
 
 const HASH = JSON.stringify({ fn_index: 0, session_hash: 'eta' });
 const DATA = JSON.stringify({ data: ['x'], event_data: null, fn_index: 0, session_hash: 'eta' });
@@ -10,10 +12,10 @@ const DATA = JSON.stringify({ data: ['x'], event_data: null, fn_index: 0, sessio
 export const epochMs = () => performance.timeOrigin + performance.now();
 
 /**
- * @param {{ url: string, jobs: number, arrivalsPerSecond: number, seed?: number }} o
+ * @param {{ url: string, jobs: number, arrivalsPerSecond: number, seed?: number, dialect?: 'ws' | 'sse_v3' }} o
  * @returns {Promise<{ estimates: import('./eta-trace.js').EstimateRecord[], completions: Map<string, number>, jobIds: string[], failures: number }>}
  */
-export async function poissonLoad({ url, jobs, arrivalsPerSecond, seed = 7 }) {
+export async function poissonLoad({ url, jobs, arrivalsPerSecond, seed = 7, dialect = 'ws' }) {
   const rand = random(seed);
   /** @type {import('./eta-trace.js').EstimateRecord[]} */
   const estimates = [];
@@ -32,6 +34,45 @@ export async function poissonLoad({ url, jobs, arrivalsPerSecond, seed = 7 }) {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const jobId = String(i);
     jobIds.push(jobId);
+    if (dialect === 'sse_v3') {
+      running.push(
+        new Promise((resolve) => {
+          const session = sseSession(url, { now: epochMs });
+          const end = () => {
+            session.close();
+            resolve();
+          };
+          session
+            .join(['x'], (m, at) => {
+              if (m.msg === 'estimation') {
+                estimates.push({
+                  jobId,
+                  at,
+                  rank: Number(m['rank']),
+                  rankEta: /** @type {number | null} */ (m['rank_eta']),
+                });
+              } else if (m.msg === 'process_completed') {
+                if (m['success']) completions.set(jobId, at);
+                else failures++;
+                end();
+              }
+            })
+            .then(
+              (answer) => {
+                if (answer.status !== 200) {
+                  failures++;
+                  end();
+                }
+              },
+              () => {
+                failures++;
+                end();
+              },
+            );
+        }),
+      );
+      continue;
+    }
     running.push(
       new Promise((resolve) => {
         const ws = new WebSocket(wsUrl, { perMessageDeflate: false });

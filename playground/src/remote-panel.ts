@@ -2,6 +2,7 @@ import { connect, type App } from '@crowdserve/client';
 import { h, replace, setText } from './dom.js';
 import { describeError } from './format.js';
 import { createJobForm, type JobForm } from './job-form.js';
+import { createDialectSwitch, DEFAULT_REMOTE_DIALECT, describeDialect, type RemoteDialect } from './remote-dialect.js';
 import { fetchBatchSizes, fetchQueueSize } from './server-stats.js';
 import { renderSettings } from './settings-view.js';
 import { startStampede } from './stampede.js';
@@ -14,6 +15,13 @@ const QUEUE_POLL_MS = 1_000;
 export function createRemotePanel(origin: string = location.origin): HTMLElement {
   const body = h('div', { class: 'panel-body' }, h('p', { class: 'hint' }, `Connecting to ${origin}…`));
   const live = h('span', { class: 'badge', 'data-live': '' }, 'queue: …');
+  let dialect: RemoteDialect = DEFAULT_REMOTE_DIALECT;
+  const lead = h('p', { class: 'lead' }, describeDialect(dialect));
+  const dialectSwitch = createDialectSwitch(dialect, (picked) => {
+    dialect = picked;
+    setText(lead, describeDialect(dialect));
+    void start();
+  });
   const element = h(
     'section',
     { class: 'panel', id: 'remote', 'aria-labelledby': 'remote-title' },
@@ -24,15 +32,15 @@ export function createRemotePanel(origin: string = location.origin): HTMLElement
       h('span', { class: 'badge' }, new URL(origin).host),
       live,
     ),
-    h(
-      'p',
-      { class: 'lead' },
-      'Jobs go over WebSockets to the Node queue server that serves this page, in Gradio 3’s queue protocol.',
-    ),
+    lead,
+    dialectSwitch,
     body,
   );
 
   let form: JobForm | null = null;
+  let app: App | null = null;
+  // Each connect gets a number: an older one that settles after a newer began is dropped.
+  let attempt = 0;
 
   const showDown = (error: unknown): void => {
     const retry = h('button', { type: 'button', class: 'secondary' }, 'Try again');
@@ -60,26 +68,35 @@ export function createRemotePanel(origin: string = location.origin): HTMLElement
     }
   };
 
-  const show = (app: App): void => {
-    form?.dispose();
-    form = createJobForm('remote', app, '/predict');
+  const show = (connected: App): void => {
+    form = createJobForm('remote', connected, '/predict');
     const jobs = form;
     const stampede = createStampedeView({
       id: 'remote-stampede',
-      start: async (count) => startStampede({ app, endpoint: jobs.endpoint(), count, data: (user) => jobs.data(user) }),
+      start: async (count) =>
+        startStampede({ app: connected, endpoint: jobs.endpoint(), count, data: (user) => jobs.data(user) }),
       batchSizes: () => fetchBatchSizes(origin),
     });
-    replace(body, renderSettings(app), jobs.element, stampede.element);
+    replace(body, renderSettings(connected), jobs.element, stampede.element);
   };
 
   const start = async (): Promise<void> => {
-    replace(body, h('p', { class: 'hint' }, `Connecting to ${origin}…`));
+    const mine = ++attempt;
+    // The old app's jobs end with it (cancelled), so no job is left talking the other dialect.
+    form?.dispose();
+    form = null;
+    app?.close();
+    app = null;
+    replace(body, h('p', { class: 'hint' }, `Connecting to ${origin} (${dialect})…`));
     try {
       // A wrapper, not `fetch` itself: the client calls `options.fetch(…)` as a method, and browsers
       // refuse a `fetch` whose `this` is not the window ("Illegal invocation").
-      show(await connect(origin, { fetch: (input, init) => fetch(input, init) }));
+      const connected = await connect(origin, { fetch: (input, init) => fetch(input, init), transport: dialect });
+      if (mine !== attempt) return connected.close();
+      app = connected;
+      show(connected);
     } catch (error) {
-      showDown(error);
+      if (mine === attempt) showDown(error);
     }
   };
 
