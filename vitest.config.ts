@@ -25,6 +25,19 @@ export default defineConfig({
         },
       },
       {
+        // Type tests of the public API (`*.test-d.ts`): tsc checks them, nothing runs.
+        test: {
+          name: 'types',
+          include: [],
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ['packages/*/src/**/*.test-d.ts'],
+            tsconfig: 'tsconfig.test.json',
+          },
+        },
+      },
+      {
         worker: { format: 'es' },
         // onnxruntime-web finds its .wasm and worker files next to its own module: pre-bundling would
         // move it. comlink up front, so that a fresh checkout does not re-optimise mid-run.
@@ -33,7 +46,7 @@ export default defineConfig({
           name: 'browser',
           // Node side: checks for Chromium (saying how to get one), starts the remote servers that
           // the status tests compare the in-page one with.
-          globalSetup: ['packages/server/src/browser/browser-test-setup.ts'],
+          globalSetup: ['packages/server/test/browser-setup.ts'],
           provide: { chromiumPath },
           include: ['packages/*/src/**/*.browser.test.ts'],
           testTimeout: 60_000,

@@ -1,5 +1,5 @@
 // The sse_v3 transport in real Chromium (fetch's streamed body, TextDecoderStream, CORS) against a
-// real Node server started by the browser project's global setup (browser-test-setup.ts).
+// real Node server started by the browser project's global setup (packages/server/test/browser-setup.ts).
 import { describe, expect, inject, it, vi } from 'vitest';
 import { connect } from './index.js';
 

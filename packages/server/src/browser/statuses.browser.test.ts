@@ -4,8 +4,8 @@ import { describe, expect, inject, it, vi } from 'vitest';
 import { connect } from '@crowdserve/client';
 import type { App, Job, JobStatus, SubmitOptions } from '@crowdserve/client';
 import { createLocalServer } from './local-server.js';
-import { Gate, SCENARIO_QUEUES, heldEndpoints } from './browser-test-scenario.js';
-import type { ScenarioQueue } from './browser-test-scenario.js';
+import { Gate, SCENARIO_QUEUES, heldEndpoints } from '../../test/browser-scenario.js';
+import type { ScenarioQueue } from '../../test/browser-scenario.js';
 
 /** One side of the comparison: a connected app, and a way to let one held run finish. */
 interface Side {

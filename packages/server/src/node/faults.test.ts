@@ -1,7 +1,7 @@
 // Faults the server must survive: handlers that throw or hang, peers that vanish, cancels that
 // race. (Worker crashes, hangs and OOM are proven in ../onnx/node.test.ts.)
 import type { ServerMessage } from '@crowdserve/protocol';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ServeOptions } from './options.js';
 import { serve, type Server } from './serve.js';
@@ -146,6 +146,34 @@ describe('handlers that hang', () => {
 });
 
 describe('dead peers', () => {
+  // The heartbeat beats on the fake clock: each test moves it one interval at a time and waits on what
+  // that beat did, so a loaded machine can neither run two beats where the test meant one nor none.
+  const INTERVAL_MS = 1000;
+  beforeEach(() => void vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] }));
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+    vi.useRealTimers();
+  });
+
+  /**
+   * One heartbeat: each of `live` receives its ping, and then a ping of its own comes back, which the
+   * server answers only after it has read the pong sent before it.
+   */
+  async function beat(...live: RawJob[]): Promise<void> {
+    const pinged = live.map((job) => new Promise((resolve) => job.socket.once('ping', resolve)));
+    vi.advanceTimersByTime(INTERVAL_MS);
+    await Promise.all(pinged);
+    await Promise.all(
+      live.map(
+        (job) =>
+          new Promise((resolve) => {
+            job.socket.once('pong', resolve);
+            job.socket.ping();
+          }),
+      ),
+    );
+  }
+
   /**
    * A client that stops answering pings once its job is where the test wants it (`vanishAfter`: joined,
    * or running), as a machine that vanished from the network then. Silent from the start, it could be
@@ -179,19 +207,23 @@ describe('dead peers', () => {
     const gate = deferred();
     const seen: unknown[] = [];
     const server = await start({
-      heartbeatIntervalMs: 100,
+      heartbeatIntervalMs: INTERVAL_MS,
       endpoints: { '/slow': { fn: async ([x]) => (seen.push(x), await gate.promise, [x]) } },
     });
     const running = RawJob.auto(server.url, 0, ['running']);
     await running.waitFor('process_starts');
     const dead = deadPeer(server, 'estimation');
+    await vi.waitFor(() => expect(dead.heard.map((m) => m.msg)).toContain('estimation'));
+    await beat(running);
+    await vi.waitFor(() => expect(dead.pings()).toBe(1));
+    expect(dead.closed()).toBe(false);
+    await beat(running);
     await vi.waitFor(() => expect(dead.closed()).toBe(true), { timeout: 5000 });
     // It had joined the line behind the running job when it went silent.
     expect(dead.heard.find((m) => m.msg === 'estimation')).toMatchObject({ rank: 0, queue_size: 1 });
     expect(dead.heard.map((m) => m.msg)).not.toContain('process_starts');
-    // Pinged once, silent through the next beat: cut at the second, never a third ping.
-    expect(dead.pings()).toBeGreaterThanOrEqual(1);
-    expect(dead.pings()).toBeLessThanOrEqual(2);
+    // Pinged once, silent through the next beat: cut at the second, never a second ping.
+    expect(dead.pings()).toBe(1);
     expect(server.stats().waiting).toBe(0);
     // The live peer answers every ping and stays.
     expect(running.closeCode).toBeUndefined();
@@ -204,7 +236,7 @@ describe('dead peers', () => {
   it("aborts a running dead peer's call and frees the slot", async () => {
     const aborted = deferred<string>();
     const server = await start({
-      heartbeatIntervalMs: 100,
+      heartbeatIntervalMs: INTERVAL_MS,
       endpoints: {
         '/wait': {
           fn: (_, { signal }) =>
@@ -218,22 +250,27 @@ describe('dead peers', () => {
       },
     });
     const dead = deadPeer(server, 'process_starts');
+    await vi.waitFor(() => expect(dead.heard.map((m) => m.msg)).toContain('process_starts'));
+    await beat();
+    await vi.waitFor(() => expect(dead.pings()).toBe(1));
+    await beat();
     expect(await aborted.promise).toBe('aborted');
-    expect(dead.pings()).toBeLessThanOrEqual(2);
+    expect(dead.pings()).toBe(1);
     await expectIdle(server);
   });
 
   it('keeps a peer that answers every ping for as long as its job runs', async () => {
     const gate = deferred();
     const server = await start({
-      heartbeatIntervalMs: 50,
+      heartbeatIntervalMs: INTERVAL_MS,
       endpoints: { '/slow': { fn: async ([x]) => (await gate.promise, [x]) } },
     });
     const job = RawJob.auto(server.url, 0, ['alive']);
     let pings = 0;
     job.socket.on('ping', () => pings++);
-    // Five beats take 250 ms; the wait allows for a loaded machine (what counts is that it stays).
-    await vi.waitFor(() => expect(pings).toBeGreaterThanOrEqual(5), { timeout: 10_000 });
+    await job.waitFor('process_starts');
+    for (let i = 0; i < 5; i++) await beat(job);
+    expect(pings).toBe(5);
     expect(job.closeCode).toBeUndefined();
     gate.resolve();
     expect(await job.waitClosed()).toBe(1000);

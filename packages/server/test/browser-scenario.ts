@@ -1,7 +1,7 @@
-// The status scenarios' server side, shared by the remote server (Node, browser-test-setup.ts) and
+// The status scenarios' server side, shared by the remote server (Node, browser-setup.ts) and
 // the in-page one: the same endpoint, the same queue options, a gate that the test opens.
-import type { EndpointDefinition } from '../endpoint.js';
-import type { LocalServerOptions } from './local-server.js';
+import type { EndpointDefinition } from '../src/endpoint.js';
+import type { LocalServerOptions } from '../src/browser/local-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

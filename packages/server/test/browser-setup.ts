@@ -5,10 +5,10 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestProject } from 'vitest/node';
-import { serve } from '../node/serve.js';
-import type { Server } from '../node/serve.js';
-import { Gate, SCENARIO_QUEUES, heldEndpoints } from './browser-test-scenario.js';
-import type { ScenarioQueue } from './browser-test-scenario.js';
+import { serve } from '../src/node/serve.js';
+import type { Server } from '../src/node/serve.js';
+import { Gate, SCENARIO_QUEUES, heldEndpoints } from './browser-scenario.js';
+import type { ScenarioQueue } from './browser-scenario.js';
 
 export async function setup(project: TestProject): Promise<() => Promise<void>> {
   const { chromiumPath } = project.getProvidedContext();
