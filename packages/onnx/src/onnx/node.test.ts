@@ -45,9 +45,7 @@ describe('onnxEndpoint in Node', () => {
     try {
       await endpoint.setup?.({ concurrencyCount: 3, apiName: '/double' });
       expect(seen).toEqual([0, 1, 2, 3].map((loaded) => ({ phase: 'session', loaded, total: 3 })));
-      expect(info.mock.calls).toEqual([
-        ['crowdserve /double: double.onnx on onnxruntime-node (cpu), 3 worker(s)'],
-      ]);
+      expect(info.mock.calls).toEqual([['crowdserve /double: double.onnx on onnxruntime-node (cpu), 3 worker(s)']]);
     } finally {
       info.mockRestore();
       await endpoint.dispose?.();

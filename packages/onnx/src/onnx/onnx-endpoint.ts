@@ -22,7 +22,10 @@ export interface OnnxPlatform {
    * Fetches what every worker needs once, before they start (the browser: model and WASM bytes),
    * so that no worker fetches them itself. @default none: each worker reads the model itself
    */
-  fetchOnce?: (model: ModelSource, onProgress: OnLoadProgress) => Promise<{ model: ModelSource; wasmBinary?: ArrayBuffer }>;
+  fetchOnce?: (
+    model: ModelSource,
+    onProgress: OnLoadProgress,
+  ) => Promise<{ model: ModelSource; wasmBinary?: ArrayBuffer }>;
   /** Says once, at setup, where the model runs. @default console.info */
   log?: (line: string) => void;
 }
