@@ -51,6 +51,25 @@ test('Silero VAD runs in a Web Worker on WASM', async ({ page }) => {
   await expect(panel.locator('.result output')).toHaveText(/^Speech: [\d.]+–[\d.]+ s/, { timeout: 30_000 });
 });
 
+test('Silero VAD in 3 workers fetches the model and the WASM once, with a progress bar', async ({ page }) => {
+  const fetched: string[] = [];
+  page.on('request', (request) => {
+    const file = new URL(request.url()).pathname.split('/').at(-1) ?? '';
+    if (/\.(onnx|wasm)$/.test(file)) fetched.push(file.replace(/-[\w-]{8}(?=\.\w+$)/, ''));
+  });
+  await page.goto('/?model=vad&backend=wasm&workers=3');
+  const panel = page.locator(LOCAL);
+  const bar = panel.getByRole('progressbar', { name: 'model load' });
+  await expect(bar).toBeVisible();
+  await expect(panel.locator('[data-provider]')).toHaveText('WASM', { timeout: 60_000 });
+  await expect(panel.locator('.settings [data-setting="concurrencyCount"]')).toContainText('3');
+  // Vite names each file with a content hash (silero_vad_v6-AbC123xy.onnx): the hash is cut off above.
+  expect(fetched.sort()).toEqual(['ort-wasm-simd-threaded.jsep.wasm', 'silero_vad_v6.onnx']);
+  await panel.getByLabel('Audio clip').selectOption('voice');
+  await panel.getByRole('button', { name: 'Submit' }).click();
+  await expect(panel.locator('.result output')).toHaveText(/^Speech: [\d.]+–[\d.]+ s/, { timeout: 30_000 });
+});
+
 test('Silero VAD runs on WebGPU where the browser has an adapter', async ({ page }) => {
   // `--enable-unsafe-webgpu` gives a CPU adapter (SwiftShader): correct, slow, so a short clip.
   test.slow();

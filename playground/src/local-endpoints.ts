@@ -1,6 +1,8 @@
-import { ocrEndpoint, vadEndpoint } from '@crowdserve/onnx/browser';
+import { ocrEndpoint, vadEndpoint, type OnLoadProgress } from '@crowdserve/onnx/browser';
 import type { EndpointDefinition } from '@crowdserve/server/browser';
 import vadModelUrl from '@ricky0123/vad-web/dist/silero_vad_v6.onnx?url';
+// The build onnxruntime-web's bundle loads: the page fetches it once and hands it to every worker.
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import ocrModelUrl from '@ocr-models/ch_PP-OCRv4_rec_infer.onnx?url';
 import ocrKeysUrl from '@ocr-models/ppocr_keys_v1.txt?url';
 import type { Backend, LocalSettings } from './local-settings.js';
@@ -16,8 +18,13 @@ const PROVIDERS: Record<Backend, string[]> = {
  * The in-page server's endpoints for the knobs' settings: the chosen ONNX model in Web Workers
  * (Vite copies the model files beside the page), or plain JS ones that need no model.
  */
-export function localEndpoints(settings: LocalSettings): Record<string, EndpointDefinition> {
+export function localEndpoints(
+  settings: LocalSettings,
+  onProgress: OnLoadProgress = () => undefined,
+): Record<string, EndpointDefinition> {
   const common = {
+    onProgress,
+    wasm: new URL(ortWasmUrl, location.href),
     executionProviders: PROVIDERS[settings.backend],
     batch: settings.batching,
     maxBatchSize: settings.maxBatchSize,

@@ -4,6 +4,7 @@ import { h, replace, setText } from './dom.js';
 import { describeError, formatSeconds } from './format.js';
 import { createJobForm, type JobForm } from './job-form.js';
 import { localEndpoints } from './local-endpoints.js';
+import { createLoadProgress } from './local-load-progress.js';
 import { createKnobs } from './local-knobs.js';
 import { MODEL_LABELS, settingsFromUrl, settingsToSearch, type LocalSettings } from './local-settings.js';
 import { renderSettings } from './settings-view.js';
@@ -84,7 +85,13 @@ export function createLocalPanel(): HTMLElement {
     stopStampede = null;
     replace(notes);
     const what = settings.model === 'none' ? 'the in-page server' : `${MODEL_LABELS[settings.model]}`;
-    replace(body, h('p', { class: 'hint', role: 'status' }, `Loading ${what} in ${settings.workers} worker(s)…`));
+    const progress = createLoadProgress(what);
+    replace(
+      body,
+      settings.model === 'none'
+        ? h('p', { class: 'hint', role: 'status' }, `Loading ${what} in ${settings.workers} worker(s)…`)
+        : progress.element,
+    );
     showProvider('starting');
     const old = local;
     local = null;
@@ -95,7 +102,9 @@ export function createLocalPanel(): HTMLElement {
       const server = createLocalServer({
         concurrencyCount: settings.workers,
         maxSize: settings.maxSize,
-        endpoints: localEndpoints(settings),
+        endpoints: localEndpoints(settings, (p) => {
+          if (mine === generation) progress.update(p);
+        }),
       });
       local = server;
       const app = await connect(server);

@@ -11,7 +11,7 @@ import { VAD_OPTION_KEYS, vadModel } from './vad.js';
 import type { VadOptions } from './vad.js';
 
 type BrowserModelOptions = ModelEndpointOptions &
-  Pick<BrowserOnnxEndpointOptions, 'createWorker'> & {
+  Pick<BrowserOnnxEndpointOptions, 'createWorker' | 'wasm'> & {
     /** The model's URL (e.g. `new URL('…/silero_vad_v6.onnx', import.meta.url)` for the bundler to copy) or bytes. */
     model: ModelInput;
   };

@@ -13,6 +13,7 @@ export type ModelEndpointOptions = Pick<
   | 'executionProviders'
   | 'sessionOptions'
   | 'modelName'
+  | 'onProgress'
 >;
 
 /** Splits an options object into the keys listed and the rest. */

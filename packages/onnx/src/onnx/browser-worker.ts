@@ -9,6 +9,8 @@ expose(
   createRunner({
     ort: ort as unknown as OrtModule,
     runtime: 'onnxruntime-web',
+    // The page fetched it once for every worker: ORT then neither fetches nor stream-compiles it again.
+    useWasmBinary: (bytes) => (ort.env.wasm.wasmBinary = bytes),
     isAvailable: async (executionProvider) => {
       if (executionProvider !== 'webgpu') return true;
       const adapter = await requestWebGpuAdapter();

@@ -1,8 +1,10 @@
 // The environment-agnostic ONNX pieces: safe for the browser and Node. The flavours with workers
 // are `./node.js` (worker_threads) and `./browser.js` (Web Workers).
 export { createOnnxEndpoint, type OnnxEndpointReport, type OnnxPlatform } from './onnx-endpoint.js';
+export { fetchWithProgress, type LoadProgress, type OnLoadProgress } from './load-progress.js';
 export {
   BROWSER_DEFAULT_EXECUTION_PROVIDERS,
+  DEFAULT_ORT_LOG_SEVERITY_LEVEL,
   DEFAULT_ONNX_ENDPOINT_OPTIONS,
   NODE_DEFAULT_EXECUTION_PROVIDERS,
   modelLabel,

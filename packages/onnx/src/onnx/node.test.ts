@@ -1,6 +1,6 @@
 // Real models in real worker_threads. The workers are the built files (worker_threads cannot load
 // .ts): run `npx tsc -b packages/onnx` first.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CallAbortedError, type BatchHandler, type EndpointDefinition, type HandlerContext } from '@crowdserve/server';
 import { doubleModel } from '../../test-fixtures/tiny-models.js';
 import { ModelLoadError } from './errors.js';
@@ -38,6 +38,20 @@ function call(endpoint: EndpointDefinition, requests: unknown[][], signal = new 
 const barrier = () => new Int32Array(new SharedArrayBuffer(4));
 
 describe('onnxEndpoint in Node', () => {
+  it('reports its load through onProgress and says once where the model runs', async () => {
+    const info = vi.spyOn(console, 'info').mockImplementation(() => undefined);
+    const seen: unknown[] = [];
+    const endpoint = doubleEndpoint({ onProgress: (progress) => seen.push(progress) });
+    try {
+      await endpoint.setup?.({ concurrencyCount: 3, apiName: '/double' });
+      expect(seen).toEqual([0, 1, 2, 3].map((loaded) => ({ phase: 'session', loaded, total: 3 })));
+      expect(info.mock.calls).toEqual([['crowdserve /double: double.onnx on onnxruntime-node (cpu), 3 worker(s)']]);
+    } finally {
+      info.mockRestore();
+      await endpoint.dispose?.();
+    }
+  });
+
   it('loads the model in every worker, reports the provider, and answers a batch', async () => {
     const endpoint = doubleEndpoint({ warmup: [[0]] });
     const report = await endpoint.setup?.({ concurrencyCount: 2, apiName: '/double' });

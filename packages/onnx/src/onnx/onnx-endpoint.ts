@@ -1,7 +1,8 @@
 import type { Remote } from 'comlink';
 import { CallAbortedError, type EndpointDefinition, type EndpointHost, type EndpointReport } from '@crowdserve/server';
 import { ModelLoadError, WorkerError } from './errors.js';
-import { validateOnnxOptions } from './onnx-options.js';
+import { DEFAULT_ORT_LOG_SEVERITY_LEVEL, validateOnnxOptions } from './onnx-options.js';
+import type { OnLoadProgress } from './load-progress.js';
 import type { ModelInput, OnnxEndpointOptions, OnnxSession } from './onnx-options.js';
 import type { LoadReport, ModelSource, RunnerApi, SessionOptions } from './runner.js';
 import { feedsRunner } from './packed.js';
@@ -17,6 +18,16 @@ export interface OnnxPlatform {
   resolveModel: (model: ModelInput) => ModelSource;
   /** Session options for a pool of `workers` workers, under the user's own. */
   defaultSessionOptions?: (workers: number) => SessionOptions;
+  /**
+   * Fetches what every worker needs once, before they start (the browser: model and WASM bytes),
+   * so that no worker fetches them itself. @default none: each worker reads the model itself
+   */
+  fetchOnce?: (
+    model: ModelSource,
+    onProgress: OnLoadProgress,
+  ) => Promise<{ model: ModelSource; wasmBinary?: ArrayBuffer }>;
+  /** Says once, at setup, where the model runs. @default console.info */
+  log?: (line: string) => void;
 }
 
 /** What an ONNX endpoint reports after setup (shown in `/config` and the playground). */
@@ -103,13 +114,28 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
 
   const startPool = async (host: EndpointHost) => {
     const workers = Math.min(host.concurrencyCount, resolved.concurrencyLimit ?? Infinity);
-    const model = platform.resolveModel(resolved.model);
+    const onProgress: OnLoadProgress = resolved.onProgress ?? (() => undefined);
+    let fetched: { model: ModelSource; wasmBinary?: ArrayBuffer };
+    try {
+      const source = platform.resolveModel(resolved.model);
+      fetched = platform.fetchOnce ? await platform.fetchOnce(source, onProgress) : { model: source };
+    } catch (error) {
+      throw new ModelLoadError('MODEL_LOAD_FAILED', modelName, { cause: error });
+    }
+    const { model } = fetched;
     const loadOptions = {
       executionProviders: resolved.executionProviders,
       inputBatchAxes: resolved.inputBatchAxes,
       outputBatchAxes: resolved.outputBatchAxes,
-      sessionOptions: { ...platform.defaultSessionOptions?.(workers), ...resolved.sessionOptions },
+      sessionOptions: {
+        logSeverityLevel: DEFAULT_ORT_LOG_SEVERITY_LEVEL,
+        ...platform.defaultSessionOptions?.(workers),
+        ...resolved.sessionOptions,
+      },
+      ...(fetched.wasmBinary ? { wasmBinary: fetched.wasmBinary } : {}),
     };
+    let ready = 0;
+    onProgress({ phase: 'session', loaded: ready, total: workers });
     let loaded: LoadReport | undefined;
     const starting = new WorkerPool<Remote<RunnerApi>>({
       size: workers,
@@ -122,12 +148,15 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
         } catch (error) {
           throw new ModelLoadError('MODEL_LOAD_FAILED', modelName, { cause: error });
         }
-        if (resolved.warmup === null) return;
-        try {
-          await infer([await preprocess(resolved.warmup)], sessionOf(api));
-        } catch (error) {
-          throw new ModelLoadError('MODEL_WARMUP_FAILED', modelName, { cause: error });
+        if (resolved.warmup !== null) {
+          try {
+            await infer([await preprocess(resolved.warmup)], sessionOf(api));
+          } catch (error) {
+            throw new ModelLoadError('MODEL_WARMUP_FAILED', modelName, { cause: error });
+          }
         }
+        // Only the first start counts: a replacement worker later is not part of the load.
+        if (ready < workers) onProgress({ phase: 'session', loaded: ++ready, total: workers });
       },
     });
     try {
@@ -146,6 +175,11 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
       workers,
       model: modelName,
     };
+    // Once per endpoint, so a server silently on the slower runtime shows it (issue 22.2).
+    const fellBack = fallbacks.length > 0 ? `; passed over ${fallbacks.join('; ')}` : '';
+    (platform.log ?? console.info)(
+      `crowdserve ${host.apiName}: ${modelName} on ${runtime} (${executionProvider}), ${workers} worker(s)${fellBack}`,
+    );
     return { pool: starting, report };
   };
 

@@ -33,6 +33,7 @@ describe('validateOnnxOptions', () => {
       [{ timeoutMs: 0 }, 'timeoutMs: expected a number > 0 or null, got 0'],
       [{ concurrencyLimit: 1.5 }, 'concurrencyLimit: expected an integer ≥ 1 or null, got 1.5'],
       [{ warmup: 'x' as never }, 'warmup: expected a data array or null, got "x"'],
+      [{ onProgress: 'x' as never }, 'onProgress: expected a function, got "x"'],
       [
         { inputBatchAxes: { x: -1 } },
         'inputBatchAxes: expected an object of input names to an axis (integer ≥ 0) or null',

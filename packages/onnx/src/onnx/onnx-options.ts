@@ -5,6 +5,7 @@ import type { SessionOptions } from './runner.js';
 import type { StepPlan } from './steps.js';
 import { isTensorType } from './tensors.js';
 import type { BatchAxes, Feeds } from './tensors.js';
+import type { OnLoadProgress } from './load-progress.js';
 
 /** A model: a file path (Node), a URL, or the model's bytes. */
 export type ModelInput = string | URL | Uint8Array | ArrayBuffer;
@@ -58,6 +59,8 @@ export interface OnnxEndpointOptions<Prepared = Feeds, Result = Feeds> {
   executionProviders?: readonly string[];
   /** ORT session options (`graphOptimizationLevel`, `intraOpNumThreads`, …). @default Node: intraOpNumThreads = cores / workers */
   sessionOptions?: SessionOptions;
+  /** Called as the model loads at setup: bytes fetched, then workers ready (see `LoadProgress`). @default none */
+  onProgress?: OnLoadProgress;
   /** A request's `data` run once through each new worker before it takes calls. @default null (no warm-up) */
   warmup?: unknown[] | null;
   batch?: boolean;
@@ -81,6 +84,14 @@ export const DEFAULT_ONNX_ENDPOINT_OPTIONS = {
   steps: null,
   releaseData: false,
 } as const;
+
+/**
+ * ORT's `logSeverityLevel` under the user's session options: errors only. At the default (warning)
+ * every session logs `VerifyEachNodeIsAssignedToAnEp` when shape ops run on the CPU beside WebGPU,
+ * which Chromium's console shows as errors though nothing is wrong.
+ * @default 3
+ */
+export const DEFAULT_ORT_LOG_SEVERITY_LEVEL = 3;
 
 export const NODE_DEFAULT_EXECUTION_PROVIDERS: readonly string[] = ['cpu'];
 export const BROWSER_DEFAULT_EXECUTION_PROVIDERS: readonly string[] = ['webgpu', 'wasm'];
@@ -122,6 +133,9 @@ export function validateOnnxOptions<Prepared, Result>(
     if (typeof options[key] !== 'function') fail(key, 'a function', options[key]);
   }
   if (options.infer !== undefined && typeof options.infer !== 'function') fail('infer', 'a function', options.infer);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    fail('onProgress', 'a function', options.onProgress);
+  }
   const executionProviders = options.executionProviders ?? defaultExecutionProviders;
   if (
     !Array.isArray(executionProviders) ||

@@ -35,6 +35,8 @@ export interface RunnerDependencies {
   runtime: string;
   /** Says whether an execution provider can work here before a session is tried with it. @default every provider can */
   isAvailable?: (executionProvider: string) => Promise<boolean>;
+  /** Hands the runtime WebAssembly bytes it should not fetch again (onnxruntime-web). @default ignored */
+  useWasmBinary?: (bytes: ArrayBuffer) => void;
 }
 
 /** A model as the runner takes it: a path or URL (ORT reads or fetches it), or its bytes. */
@@ -51,6 +53,8 @@ export interface RunnerLoadOptions {
   /** Batch axis per output name (default 0; `null`: copied to every request). */
   outputBatchAxes?: BatchAxes;
   sessionOptions?: SessionOptions;
+  /** The runtime's WebAssembly, fetched once by the page for every worker (onnxruntime-web's `env.wasm.wasmBinary`). */
+  wasmBinary?: ArrayBuffer;
 }
 
 export interface LoadReport {
@@ -123,6 +127,7 @@ export function createRunner(deps: RunnerDependencies): RunnerApi {
     load: (model, loadOptions) =>
       serially(async () => {
         if (session) throw new Error('this worker already holds a model');
+        if (loadOptions.wasmBinary) deps.useWasmBinary?.(loadOptions.wasmBinary);
         const created = await createSession(deps, toOrtModel(model), loadOptions);
         session = created.session;
         options = loadOptions;
