@@ -43,8 +43,7 @@ const IO_TYPES = new Set(['string', 'number', 'boolean', 'array', 'object', 'any
 
 function checkIo(apiName: string, field: string, specs: IoSpec[] | undefined): void {
   if (specs === undefined) return;
-  if (!Array.isArray(specs))
-    throw new ServerOptionTypeError(`endpoints['${apiName}'].${field}`, 'an array', specs);
+  if (!Array.isArray(specs)) throw new ServerOptionTypeError(`endpoints['${apiName}'].${field}`, 'an array', specs);
   specs.forEach((spec, i) => {
     if (typeof spec?.label !== 'string' || !IO_TYPES.has(spec.type)) {
       throw new ServerOptionTypeError(
@@ -85,7 +84,11 @@ export function resolveEndpoints(endpoints: Record<string, EndpointDefinition>):
     const batch = definition.batch === true;
     const generator = definition.fn.constructor?.name === 'AsyncGeneratorFunction';
     if (batch && generator) {
-      throw new ServerOptionTypeError(`endpoints['${apiName}'].fn`, 'a function (a batched endpoint cannot be a generator)', 'an async generator function');
+      throw new ServerOptionTypeError(
+        `endpoints['${apiName}'].fn`,
+        'a function (a batched endpoint cannot be a generator)',
+        'an async generator function',
+      );
     }
     const queue: EndpointOptions = {
       batch,

@@ -163,8 +163,7 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   rejectUnknownOptions('serve(options)', options, SERVE_OPTION_NAMES);
   const o = { ...DEFAULT_SERVE_OPTIONS, ...dropUndefined(options) } as ResolvedServeOptions;
   checkInt('port', o.port, 0, 65535);
-  if (typeof o.host !== 'string' || o.host === '')
-    throw new ServerOptionTypeError('host', 'a host name', o.host);
+  if (typeof o.host !== 'string' || o.host === '') throw new ServerOptionTypeError('host', 'a host name', o.host);
   if (typeof o.apiOpen !== 'boolean') throw new ServerOptionTypeError('apiOpen', 'a boolean', o.apiOpen);
   if (typeof o.prefetchData !== 'boolean') {
     throw new ServerOptionTypeError('prefetchData', 'a boolean', o.prefetchData);
@@ -182,7 +181,11 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
         parsed = undefined;
       }
       if (parsed === undefined || parsed.origin !== origin) {
-        throw new ServerOptionRangeError('allowedOrigins', "origins like 'https://my.app' (scheme, host, port; no path)", origin);
+        throw new ServerOptionRangeError(
+          'allowedOrigins',
+          "origins like 'https://my.app' (scheme, host, port; no path)",
+          origin,
+        );
       }
     }
   }

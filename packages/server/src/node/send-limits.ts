@@ -41,7 +41,11 @@ export function resolveSendLimits(limits: SendLimits = {}): ResolvedSendLimits {
     }
   }
   if (o.slowClientBytes > o.maxBufferedBytes) {
-    throw new ServerOptionRangeError('slowClientBytes', `at most maxBufferedBytes (${o.maxBufferedBytes})`, o.slowClientBytes);
+    throw new ServerOptionRangeError(
+      'slowClientBytes',
+      `at most maxBufferedBytes (${o.maxBufferedBytes})`,
+      o.slowClientBytes,
+    );
   }
   return o;
 }
