@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ServerOptionRangeError, UnknownOptionError } from '../errors.js';
+import { EndpointSetupError, ServerOptionRangeError, UnknownOptionError } from '../errors.js';
 import { createLocalServer, type LocalServerOptions } from './local-server.js';
 
 const endpoints = { '/predict': { fn: async (d: unknown[]) => d } };
@@ -26,5 +26,20 @@ describe('createLocalServer options', () => {
     await local.ready;
     await local.close();
     expect(() => local.open()).toThrow(expect.objectContaining({ code: 'LOCAL_SERVER_CLOSED' }));
+  });
+
+  it('fails ready with EndpointSetupError naming the endpoint whose setup failed', async () => {
+    const cause = new Error('no GPU');
+    const local = createLocalServer({
+      endpoints: {
+        '/ok': endpoints['/predict'],
+        '/model': { fn: async (d: unknown[]) => d, setup: () => Promise.reject(cause) },
+      },
+    });
+    const error: unknown = await local.ready.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EndpointSetupError);
+    expect(error).toMatchObject({ code: 'ENDPOINT_SETUP_FAILED', endpoint: '/model', cause });
+    expect((error as Error).message).toBe("endpoint '/model' failed to start: no GPU");
+    await local.close();
   });
 });
