@@ -3,7 +3,7 @@ import type { QueueStats } from '@crowdserve/queue';
 import { buildConfig, buildInfo } from '../core/app-config.js';
 import { dropUndefined } from '@crowdserve/protocol';
 import { resolveEndpoints } from '../core/endpoints.js';
-import { checkQueueOptions } from '../core/option-checks.js';
+import { checkQueueOptions, DEFAULT_QUEUE_OPTIONS } from '../core/option-checks.js';
 import { LocalServerStateError, rejectUnknownOptions, ServerOptionTypeError } from '../errors.js';
 import { startConversation } from '../core/join-conversation.js';
 import { QueueHost } from '../core/queue-host.js';
@@ -28,12 +28,7 @@ export interface LocalServerOptions {
 }
 
 export const DEFAULT_LOCAL_SERVER_OPTIONS = {
-  concurrencyCount: 1,
-  maxSize: null,
-  statusUpdateRate: 'auto',
-  dataTimeoutMs: 60_000,
-  handshakeTimeoutMs: 5_000,
-  closeGraceMs: 10_000,
+  ...DEFAULT_QUEUE_OPTIONS,
 } as const satisfies Required<Omit<LocalServerOptions, 'endpoints'>>;
 
 const LOCAL_SERVER_OPTION_NAMES: readonly string[] = [...Object.keys(DEFAULT_LOCAL_SERVER_OPTIONS), 'endpoints'];

@@ -17,6 +17,16 @@ export interface QueueOptionValues {
   closeGraceMs: unknown;
 }
 
+/** The queue options' defaults, one table for `DEFAULT_SERVE_OPTIONS` and `DEFAULT_LOCAL_SERVER_OPTIONS`. */
+export const DEFAULT_QUEUE_OPTIONS = {
+  concurrencyCount: 1,
+  maxSize: null,
+  statusUpdateRate: 'auto',
+  dataTimeoutMs: 60_000,
+  handshakeTimeoutMs: 5_000,
+  closeGraceMs: 10_000,
+} as const;
+
 export function checkQueueOptions(o: QueueOptionValues): void {
   checkInt('concurrencyCount', o.concurrencyCount, 1, 1024);
   if (o.maxSize !== null) checkInt('maxSize', o.maxSize, 0);

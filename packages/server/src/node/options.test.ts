@@ -72,7 +72,9 @@ describe('resolveServeOptions', () => {
     const error = catchError(() => resolveServeOptions({ endpoints, redis: 'redis://x' } as ServeOptions));
     expect(error).toBeInstanceOf(UnknownOptionError);
     expect(error).toMatchObject({ code: 'UNKNOWN_OPTION', option: 'redis' });
-    expect((error as Error).message).toMatch(/^serve\(options\): unknown option 'redis' \(expected one of port, /);
+    expect((error as Error).message).toMatch(
+      /^serve\(options\): unknown option 'redis' \(expected one of .*\bport\b.*\bendpoints\)$/,
+    );
     expect(() => resolveServeOptions({ endpoints, concurencyCount: 2 } as ServeOptions)).toThrow(
       expect.objectContaining({ code: 'UNKNOWN_OPTION', option: 'concurencyCount' }),
     );

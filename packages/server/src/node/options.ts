@@ -1,6 +1,6 @@
 import { dropUndefined } from '@crowdserve/protocol';
 import type { EndpointDefinition } from '../endpoint.js';
-import { checkInt, checkQueueOptions } from '../core/option-checks.js';
+import { checkInt, checkQueueOptions, DEFAULT_QUEUE_OPTIONS } from '../core/option-checks.js';
 import { rejectUnknownOptions, ServerOptionRangeError, ServerOptionTypeError } from '../errors.js';
 import { DEFAULT_PICKED_DATA_TIMEOUT_MS } from '../core/picked-data.js';
 import { DEFAULT_CONTENT_SECURITY_POLICY } from './security-headers.js';
@@ -124,12 +124,10 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 export const MAX_HEADERS_TIMEOUT_MS = 300_000;
 
 export const DEFAULT_SERVE_OPTIONS = {
+  ...DEFAULT_QUEUE_OPTIONS,
   port: 7860,
   host: '127.0.0.1',
-  concurrencyCount: 1,
-  maxSize: null,
   apiOpen: true,
-  statusUpdateRate: 'auto',
   allowedOrigins: null,
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   maxConnectionsPerIp: 64,
@@ -139,12 +137,9 @@ export const DEFAULT_SERVE_OPTIONS = {
   bodyTimeoutMs: 10_000,
   responseIdleTimeoutMs: 30_000,
   heartbeatIntervalMs: 15_000,
-  handshakeTimeoutMs: 5_000,
   prefetchData: true,
-  dataTimeoutMs: 60_000,
   pickedDataTimeoutMs: DEFAULT_PICKED_DATA_TIMEOUT_MS,
   maxWaitingPerClient: 'auto',
-  closeGraceMs: 10_000,
   ...DEFAULT_SEND_LIMITS,
   staticDir: null,
   contentSecurityPolicy: DEFAULT_CONTENT_SECURITY_POLICY,
