@@ -124,11 +124,5 @@ export function abortError(reason: unknown): CrowdserveError {
   return new CancelledError('cancelled', reason === undefined ? undefined : { cause: reason });
 }
 
-/** Names a value for "expected X, got Y" messages. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return value.length > 40 ? 'a long string' : JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return typeof value;
-}
+// One helper for every package's "expected X, got Y" messages (issue 25.7).
+export { describeValue } from '@crowdserve/protocol';

@@ -1,4 +1,4 @@
-import type { ProgressUnit, ServerMessage } from '@crowdserve/protocol';
+import { assertNever, type ProgressUnit, type ServerMessage } from '@crowdserve/protocol';
 import { ServerError, type CrowdserveError } from './errors.js';
 
 /** Waiting in the queue. */
@@ -94,10 +94,6 @@ export function toStatus(message: ServerMessage, now: number): JobStatus | null 
         ? { type: 'done', data: message.output.data, duration: message.output.duration }
         : { type: 'failed', error: new ServerError(message.output.error) };
     default:
-      return unreachable(message);
+      return assertNever(message);
   }
-}
-
-function unreachable(value: never): never {
-  throw new TypeError(`unhandled message ${JSON.stringify(value)}`);
 }

@@ -43,3 +43,4 @@ export type {
 } from './sse-messages.js';
 export { MAX_EVENT_ID_LENGTH, parseSseJoinRefusal, parseSseJoinResponse, parseSseMessage } from './parse-sse.js';
 export { MAX_TEXT_LENGTH, parseDataMessage, parseJoinMessage, parseJson, parseServerMessage } from './parse.js';
+export { assertNever, describeValue, dropUndefined, UnexpectedValueError } from './describe-value.js';

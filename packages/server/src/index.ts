@@ -13,3 +13,14 @@ export type {
 } from './endpoint.js';
 export { CallAbortedError, type CallAbortCode } from './endpoint.js';
 export { DEFAULT_ENDPOINT_TIMEOUT_MS } from './core/endpoints.js';
+export {
+  EndpointSetupError,
+  LocalServerStateError,
+  ServerOptionRangeError,
+  ServerOptionTypeError,
+  UnknownEndpointError,
+  UnknownOptionError,
+  type ServerErrorCode,
+} from './errors.js';
+export { HandlerOutputError } from './core/handler-output.js';
+export { JsonTooDeepError } from './core/json-guard.js';

@@ -1,7 +1,10 @@
 import type { ApiInfo, AppConfig } from '@crowdserve/protocol';
 import type { QueueStats } from '@crowdserve/queue';
 import { buildConfig, buildInfo } from '../core/app-config.js';
+import { dropUndefined } from '@crowdserve/protocol';
 import { resolveEndpoints } from '../core/endpoints.js';
+import { checkQueueOptions, DEFAULT_QUEUE_OPTIONS } from '../core/option-checks.js';
+import { LocalServerStateError, rejectUnknownOptions, ServerOptionTypeError } from '../errors.js';
 import { startConversation } from '../core/join-conversation.js';
 import { QueueHost } from '../core/queue-host.js';
 import { disposeEndpoints, setUpEndpoints } from '../core/setup-endpoints.js';
@@ -25,13 +28,10 @@ export interface LocalServerOptions {
 }
 
 export const DEFAULT_LOCAL_SERVER_OPTIONS = {
-  concurrencyCount: 1,
-  maxSize: null,
-  statusUpdateRate: 'auto',
-  dataTimeoutMs: 60_000,
-  handshakeTimeoutMs: 5_000,
-  closeGraceMs: 10_000,
+  ...DEFAULT_QUEUE_OPTIONS,
 } as const satisfies Required<Omit<LocalServerOptions, 'endpoints'>>;
+
+const LOCAL_SERVER_OPTION_NAMES: readonly string[] = [...Object.keys(DEFAULT_LOCAL_SERVER_OPTIONS), 'endpoints'];
 
 /** One job's in-page conversation; the same shape as the client's `Duplex`. */
 export interface LocalDuplex {
@@ -65,7 +65,12 @@ export interface LocalServer {
  * asynchronously (a microtask later), as a socket would.
  */
 export function createLocalServer(options: LocalServerOptions): LocalServer {
-  const o = { ...DEFAULT_LOCAL_SERVER_OPTIONS, ...options };
+  if (typeof options !== 'object' || options === null) {
+    throw new ServerOptionTypeError('createLocalServer(options)', 'an object', options);
+  }
+  rejectUnknownOptions('createLocalServer(options)', options, LOCAL_SERVER_OPTION_NAMES);
+  const o = { ...DEFAULT_LOCAL_SERVER_OPTIONS, ...dropUndefined(options) } as Required<LocalServerOptions>;
+  checkQueueOptions(o);
   const endpoints = resolveEndpoints(o.endpoints);
   const reports: Record<string, EndpointReport> = {};
   let host: QueueHost | undefined;
@@ -97,8 +102,11 @@ export function createLocalServer(options: LocalServerOptions): LocalServer {
 
   const open = (): LocalDuplex => {
     if (host === undefined)
-      throw new Error('the local server is not ready: await local.ready (or connect(local)) first');
-    if (closing !== undefined) throw new Error('the local server is closed');
+      throw new LocalServerStateError(
+        'LOCAL_SERVER_NOT_READY',
+        'the local server is not ready: await local.ready (or connect(local)) first',
+      );
+    if (closing !== undefined) throw new LocalServerStateError('LOCAL_SERVER_CLOSED', 'the local server is closed');
     return openDuplex(host, o.handshakeTimeoutMs);
   };
 

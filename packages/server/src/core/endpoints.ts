@@ -1,6 +1,7 @@
 import type { IoSpec } from '@crowdserve/protocol';
 import type { EndpointOptions } from '@crowdserve/queue';
 import type { EndpointDefinition } from '../endpoint.js';
+import { rejectUnknownOptions, ServerOptionRangeError, ServerOptionTypeError } from '../errors.js';
 
 /** An endpoint with its place: `fnIndex` is its position in the `endpoints` object, `apiName` its key. */
 export interface ResolvedEndpoint {
@@ -20,17 +21,35 @@ export interface ResolvedEndpoint {
  */
 export const DEFAULT_ENDPOINT_TIMEOUT_MS = 300_000;
 
+/** Every key an endpoint definition may have (`PlainEndpoint` and `BatchEndpoint`); any other is an error. */
+const ENDPOINT_OPTION_NAMES: readonly string[] = [
+  'fn',
+  'batch',
+  'maxBatchSize',
+  'maxBatchDelayMs',
+  'inputs',
+  'outputs',
+  'concurrencyLimit',
+  'expectedDurationMs',
+  'timeoutMs',
+  'prepare',
+  'releaseData',
+  'setup',
+  'dispose',
+];
+
 const API_NAME = /^\/[A-Za-z0-9_][A-Za-z0-9_\-/]{0,127}$/;
 const IO_TYPES = new Set(['string', 'number', 'boolean', 'array', 'object', 'any']);
 
 function checkIo(apiName: string, field: string, specs: IoSpec[] | undefined): void {
   if (specs === undefined) return;
-  if (!Array.isArray(specs))
-    throw new TypeError(`endpoints['${apiName}'].${field}: expected an array, got ${typeof specs}`);
+  if (!Array.isArray(specs)) throw new ServerOptionTypeError(`endpoints['${apiName}'].${field}`, 'an array', specs);
   specs.forEach((spec, i) => {
     if (typeof spec?.label !== 'string' || !IO_TYPES.has(spec.type)) {
-      throw new TypeError(
-        `endpoints['${apiName}'].${field}[${i}]: expected { label: string, type: ${[...IO_TYPES].join('|')} }, got ${JSON.stringify(spec)}`,
+      throw new ServerOptionTypeError(
+        `endpoints['${apiName}'].${field}[${i}]`,
+        `{ label: string, type: ${[...IO_TYPES].join('|')} }`,
+        spec,
       );
     }
   });
@@ -39,32 +58,38 @@ function checkIo(apiName: string, field: string, specs: IoSpec[] | undefined): v
 /** Checks the `endpoints` option once and gives each endpoint its `fn_index`. */
 export function resolveEndpoints(endpoints: Record<string, EndpointDefinition>): ResolvedEndpoint[] {
   if (typeof endpoints !== 'object' || endpoints === null) {
-    throw new TypeError(
-      `endpoints: expected an object of { '/name': { fn } }, got ${endpoints === null ? 'null' : typeof endpoints}`,
-    );
+    throw new ServerOptionTypeError('endpoints', "an object of { '/name': { fn } }", endpoints);
   }
   const entries = Object.entries(endpoints);
-  if (entries.length === 0) throw new RangeError('endpoints: expected at least one endpoint, got none');
+  if (entries.length === 0) throw new ServerOptionRangeError('endpoints', 'at least one endpoint', { said: 'none' });
   return entries.map(([apiName, definition], fnIndex) => {
     if (!API_NAME.test(apiName)) {
-      throw new RangeError(`endpoints: expected a name like '/predict', got '${apiName}'`);
+      throw new ServerOptionRangeError('endpoints', "a name like '/predict'", apiName);
     }
-    if (typeof definition?.fn !== 'function') {
-      throw new TypeError(`endpoints['${apiName}'].fn: expected a function, got ${typeof definition?.fn}`);
+    if (typeof definition !== 'object' || definition === null) {
+      throw new ServerOptionTypeError(`endpoints['${apiName}']`, '{ fn, … }', definition);
+    }
+    rejectUnknownOptions(`endpoints['${apiName}']`, definition, ENDPOINT_OPTION_NAMES);
+    if (typeof definition.fn !== 'function') {
+      throw new ServerOptionTypeError(`endpoints['${apiName}'].fn`, 'a function', definition.fn);
     }
     if (definition.prepare !== undefined && typeof definition.prepare !== 'function') {
-      throw new TypeError(`endpoints['${apiName}'].prepare: expected a function, got ${typeof definition.prepare}`);
+      throw new ServerOptionTypeError(`endpoints['${apiName}'].prepare`, 'a function', definition.prepare);
     }
     if (definition.releaseData !== undefined && typeof definition.releaseData !== 'boolean') {
-      throw new TypeError(
-        `endpoints['${apiName}'].releaseData: expected a boolean, got ${typeof definition.releaseData}`,
-      );
+      throw new ServerOptionTypeError(`endpoints['${apiName}'].releaseData`, 'a boolean', definition.releaseData);
     }
     checkIo(apiName, 'inputs', definition.inputs);
     checkIo(apiName, 'outputs', definition.outputs);
     const batch = definition.batch === true;
     const generator = definition.fn.constructor?.name === 'AsyncGeneratorFunction';
-    if (batch && generator) throw new TypeError(`endpoints['${apiName}']: a batched endpoint cannot be a generator`);
+    if (batch && generator) {
+      throw new ServerOptionTypeError(
+        `endpoints['${apiName}'].fn`,
+        'a function (a batched endpoint cannot be a generator)',
+        'an async generator function',
+      );
+    }
     const queue: EndpointOptions = {
       batch,
       concurrencyLimit: definition.concurrencyLimit ?? null,

@@ -1,3 +1,4 @@
+import { assertNever } from '@crowdserve/protocol';
 import type { EstimationMessage, ProcessCompletedMessage, QueueFullMessage, ServerMessage } from '@crowdserve/protocol';
 import type { Estimation, JobOutcome, RejectReason } from '@crowdserve/queue';
 
@@ -113,8 +114,4 @@ export function outcomeMessage(
     default:
       return assertNever(outcome);
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(value)}`);
 }

@@ -1,4 +1,4 @@
-import type { ProgressUnit } from '@crowdserve/protocol';
+import { describeValue, type ProgressUnit } from '@crowdserve/protocol';
 import type { ProgressUpdate } from '../endpoint.js';
 
 /** The message a client sees for a thrown value: the error's message, never its stack. */
@@ -19,11 +19,6 @@ export class HandlerOutputError extends Error {
   readonly code = 'BAD_HANDLER_OUTPUT';
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  return Array.isArray(value) ? `an array of ${value.length}` : typeof value;
-}
-
 /**
  * Outputs go out as JSON: one that cannot (a BigInt, a cycle, data nested deeper than the stack, e.g.
  * a hostile input echoed back) fails its job here, instead of throwing later where no one answers it.
@@ -42,7 +37,7 @@ function checkJson(value: unknown[], apiName: string): unknown[] {
 /** A handler's output must be the output `data` array. */
 export function checkOutput(value: unknown, apiName: string): unknown[] {
   if (!Array.isArray(value)) {
-    throw new HandlerOutputError(`${apiName} returned ${describe(value)}; expected an array of outputs`);
+    throw new HandlerOutputError(`${apiName} returned ${describeValue(value)}; expected an array of outputs`);
   }
   return checkJson(value, apiName);
 }
@@ -51,13 +46,13 @@ export function checkOutput(value: unknown, apiName: string): unknown[] {
 export function checkBatchOutput(value: unknown, size: number, apiName: string): unknown[][] {
   if (!Array.isArray(value) || value.length !== size) {
     throw new HandlerOutputError(
-      `${apiName} returned ${describe(value)} for a batch of ${size}; expected one output array per request`,
+      `${apiName} returned ${describeValue(value)} for a batch of ${size}; expected one output array per request`,
     );
   }
   return value.map((item, i) => {
     if (!Array.isArray(item)) {
       throw new HandlerOutputError(
-        `${apiName} returned ${describe(item)} for request ${i} of its batch; expected an array of outputs`,
+        `${apiName} returned ${describeValue(item)} for request ${i} of its batch; expected an array of outputs`,
       );
     }
     return checkJson(item, apiName);

@@ -1,3 +1,5 @@
+import { assertNever } from '@crowdserve/protocol';
+import { UnknownEndpointError } from '../errors.js';
 import type { EstimationMessage } from '@crowdserve/protocol';
 import { QueueEngine, type BatchId, type Effect, type JobId, type QueueStats } from '@crowdserve/queue';
 import { CallAbortedError } from '../endpoint.js';
@@ -315,7 +317,7 @@ export class QueueHost {
 
   private start(batchId: BatchId, fnIndex: number, jobIds: JobId[], expectedDuration: number | null): void {
     const endpoint = this.endpoints[fnIndex];
-    if (endpoint === undefined) throw new Error(`engine started unknown fn_index ${fnIndex}`);
+    if (endpoint === undefined) throw new UnknownEndpointError(`engine started unknown fn_index ${fnIndex}`);
     const members = jobIds.map((id) => this.jobs.get(id)?.data);
     for (const id of jobIds) this.share.release(id);
     const startedAt = this.clock();
@@ -336,8 +338,4 @@ export class QueueHost {
     });
     this.batches.add(batchId, run, startedAt);
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unexpected effect ${JSON.stringify(value)}`);
 }

@@ -1,3 +1,4 @@
+import { EndpointSetupError } from '../errors.js';
 import type { EndpointReport } from '../endpoint.js';
 import type { ResolvedEndpoint } from './endpoints.js';
 
@@ -20,9 +21,7 @@ export async function setUpEndpoints(
   } catch (cause) {
     await Promise.allSettled(done.map((e) => e.definition.dispose?.()));
     const failed = endpoints[done.length]?.apiName ?? '?';
-    throw new Error(`endpoint '${failed}' failed to start: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
+    throw new EndpointSetupError(failed, cause);
   }
   return reports;
 }

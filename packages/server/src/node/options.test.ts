@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ServerOptionRangeError, ServerOptionTypeError, UnknownOptionError } from '../errors.js';
 import { DEFAULT_SERVE_OPTIONS, resolveServeOptions, type ServeOptions } from './options.js';
 
 const endpoints = { '/predict': { fn: async () => ['ok'] } };
@@ -25,7 +26,7 @@ describe('resolveServeOptions', () => {
     [{ statusUpdateRate: 0 }, "statusUpdateRate: expected 'auto' or a number of seconds > 0, got 0"],
     [{ allowedOrigins: ['https://my.app/path'] }, "allowedOrigins: expected origins like 'https://my.app'"],
     [{ maxPayloadBytes: 10 }, 'maxPayloadBytes: expected an integer from 1024'],
-    [{ prefetchData: 'yes' as unknown as boolean }, "prefetchData: expected a boolean, got 'yes'"],
+    [{ prefetchData: 'yes' as unknown as boolean }, 'prefetchData: expected a boolean, got "yes"'],
     [{ maxBodyBytesPerIp: 10 }, 'maxBodyBytesPerIp: expected an integer from 1024'],
     [{ maxBodyBytesTotal: 1.5 }, 'maxBodyBytesTotal: expected an integer from 1024'],
     [{ bodyTimeoutMs: 0 }, 'bodyTimeoutMs: expected an integer from 1'],
@@ -34,9 +35,9 @@ describe('resolveServeOptions', () => {
     [{ maxWaitingPerClient: 0 }, 'maxWaitingPerClient: expected an integer from 1'],
     [
       { maxWaitingPerClient: 'half' as unknown as number },
-      "maxWaitingPerClient: expected an integer ≥ 1, 'auto' or null, got 'half'",
+      `maxWaitingPerClient: expected an integer ≥ 1, 'auto' or null, got "half"`,
     ],
-    [{ contentSecurityPolicy: '' }, "contentSecurityPolicy: expected a policy string or null, got ''"],
+    [{ contentSecurityPolicy: '' }, 'contentSecurityPolicy: expected a policy string or null, got ""'],
     [{ statusChunkSize: 0 }, 'statusChunkSize: expected an integer ≥ 1, got 0'],
     [{ slowClientBytes: 1.5 }, 'slowClientBytes: expected an integer ≥ 1, got 1.5'],
     [
@@ -45,13 +46,45 @@ describe('resolveServeOptions', () => {
     ],
     [
       { dialects: 'sse' as unknown as object },
-      "dialects: expected an object like { gradio3: true, sseV3: true }, got 'sse'",
+      'dialects: expected an object like { gradio3: true, sseV3: true }, got "sse"',
     ],
-    [{ dialects: { sse: true } as object }, "dialects: unknown dialect 'sse' (expected gradio3, sseV3)"],
     [{ dialects: { sseV3: 1 as unknown as boolean } }, 'dialects.sseV3: expected a boolean, got 1'],
     [{ dialects: { gradio3: false, sseV3: false } }, 'dialects: expected at least one of gradio3, sseV3 to be true'],
   ])('refuses %o with a message that says what was expected', (bad, message) => {
     expect(() => resolveServeOptions({ endpoints, ...bad })).toThrow(message);
+    expect(() => resolveServeOptions({ endpoints, ...bad })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', option: expect.stringMatching(/^\w+/) }),
+    );
+  });
+
+  it('names the wrong option in a TypeError or RangeError with code INVALID_OPTION', () => {
+    const type = catchError(() => resolveServeOptions({ endpoints, apiOpen: 'no' as unknown as boolean }));
+    expect(type).toBeInstanceOf(ServerOptionTypeError);
+    expect(type).toBeInstanceOf(TypeError);
+    expect(type).toMatchObject({ code: 'INVALID_OPTION', option: 'apiOpen' });
+    const range = catchError(() => resolveServeOptions({ endpoints, port: -1 }));
+    expect(range).toBeInstanceOf(ServerOptionRangeError);
+    expect(range).toBeInstanceOf(RangeError);
+    expect(range).toMatchObject({ code: 'INVALID_OPTION', option: 'port' });
+  });
+
+  it('refuses an unknown option, naming it (serve({ redis }) must not start a plain server)', () => {
+    const error = catchError(() => resolveServeOptions({ endpoints, redis: 'redis://x' } as ServeOptions));
+    expect(error).toBeInstanceOf(UnknownOptionError);
+    expect(error).toMatchObject({ code: 'UNKNOWN_OPTION', option: 'redis' });
+    expect((error as Error).message).toMatch(
+      /^serve\(options\): unknown option 'redis' \(expected one of .*\bport\b.*\bendpoints\)$/,
+    );
+    expect(() => resolveServeOptions({ endpoints, concurencyCount: 2 } as ServeOptions)).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_OPTION', option: 'concurencyCount' }),
+    );
+  });
+
+  it('refuses an unknown dialect, naming it', () => {
+    expect(() => resolveServeOptions({ endpoints, dialects: { sse: true } as object })).toThrow(
+      "dialects: unknown option 'sse' (expected one of gradio3, sseV3)",
+    );
+    expect(() => resolveServeOptions({ endpoints, dialects: { sse: true } as object })).toThrow(UnknownOptionError);
   });
 
   it('serves both dialects unless told otherwise', () => {
@@ -68,3 +101,12 @@ describe('resolveServeOptions', () => {
     );
   });
 });
+
+function catchError(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}

@@ -1,4 +1,7 @@
+import { dropUndefined } from '@crowdserve/protocol';
 import type { EndpointDefinition } from '../endpoint.js';
+import { checkInt, checkQueueOptions, DEFAULT_QUEUE_OPTIONS } from '../core/option-checks.js';
+import { rejectUnknownOptions, ServerOptionRangeError, ServerOptionTypeError } from '../errors.js';
 import { DEFAULT_PICKED_DATA_TIMEOUT_MS } from '../core/picked-data.js';
 import { DEFAULT_CONTENT_SECURITY_POLICY } from './security-headers.js';
 import { DEFAULT_SEND_LIMITS, resolveSendLimits, type SendLimits } from './send-limits.js';
@@ -121,12 +124,10 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 export const MAX_HEADERS_TIMEOUT_MS = 300_000;
 
 export const DEFAULT_SERVE_OPTIONS = {
+  ...DEFAULT_QUEUE_OPTIONS,
   port: 7860,
   host: '127.0.0.1',
-  concurrencyCount: 1,
-  maxSize: null,
   apiOpen: true,
-  statusUpdateRate: 'auto',
   allowedOrigins: null,
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   maxConnectionsPerIp: 64,
@@ -136,12 +137,9 @@ export const DEFAULT_SERVE_OPTIONS = {
   bodyTimeoutMs: 10_000,
   responseIdleTimeoutMs: 30_000,
   heartbeatIntervalMs: 15_000,
-  handshakeTimeoutMs: 5_000,
   prefetchData: true,
-  dataTimeoutMs: 60_000,
   pickedDataTimeoutMs: DEFAULT_PICKED_DATA_TIMEOUT_MS,
   maxWaitingPerClient: 'auto',
-  closeGraceMs: 10_000,
   ...DEFAULT_SEND_LIMITS,
   staticDir: null,
   contentSecurityPolicy: DEFAULT_CONTENT_SECURITY_POLICY,
@@ -149,41 +147,26 @@ export const DEFAULT_SERVE_OPTIONS = {
   dialects: DEFAULT_DIALECTS,
 } as const satisfies Required<Omit<ServeOptions, 'endpoints'>>;
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? `'${value}'` : typeof value === 'number' ? String(value) : typeof value;
-}
-
-function int(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name}: expected an integer from ${min} to ${max}, got ${describe(value)}`);
-  }
-}
+/** Every option `serve()` takes; any other key is an {@link UnknownOptionError}. */
+const SERVE_OPTION_NAMES: readonly string[] = [...Object.keys(DEFAULT_SERVE_OPTIONS), 'endpoints'];
 
 /** Fills defaults and checks every option once, with a message that says what was expected. */
 export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`serve(options): expected an object, got ${describe(options)}`);
+    throw new ServerOptionTypeError('serve(options)', 'an object', options);
   }
-  const o = { ...DEFAULT_SERVE_OPTIONS, ...stripUndefined(options) } as ResolvedServeOptions;
-  int('port', o.port, 0, 65535);
-  if (typeof o.host !== 'string' || o.host === '')
-    throw new TypeError(`host: expected a host name, got ${describe(o.host)}`);
-  int('concurrencyCount', o.concurrencyCount, 1, 1024);
-  if (o.maxSize !== null) int('maxSize', o.maxSize, 0);
-  if (typeof o.apiOpen !== 'boolean') throw new TypeError(`apiOpen: expected a boolean, got ${describe(o.apiOpen)}`);
+  rejectUnknownOptions('serve(options)', options, SERVE_OPTION_NAMES);
+  const o = { ...DEFAULT_SERVE_OPTIONS, ...dropUndefined(options) } as ResolvedServeOptions;
+  checkInt('port', o.port, 0, 65535);
+  if (typeof o.host !== 'string' || o.host === '') throw new ServerOptionTypeError('host', 'a host name', o.host);
+  if (typeof o.apiOpen !== 'boolean') throw new ServerOptionTypeError('apiOpen', 'a boolean', o.apiOpen);
   if (typeof o.prefetchData !== 'boolean') {
-    throw new TypeError(`prefetchData: expected a boolean, got ${describe(o.prefetchData)}`);
+    throw new ServerOptionTypeError('prefetchData', 'a boolean', o.prefetchData);
   }
-  if (o.statusUpdateRate !== 'auto' && !(typeof o.statusUpdateRate === 'number' && o.statusUpdateRate > 0)) {
-    throw new RangeError(
-      `statusUpdateRate: expected 'auto' or a number of seconds > 0, got ${describe(o.statusUpdateRate)}`,
-    );
-  }
+  checkQueueOptions(o);
   if (o.allowedOrigins !== null) {
     if (!Array.isArray(o.allowedOrigins)) {
-      throw new TypeError(`allowedOrigins: expected an array of origins or null, got ${describe(o.allowedOrigins)}`);
+      throw new ServerOptionTypeError('allowedOrigins', 'an array of origins or null', o.allowedOrigins);
     }
     for (const origin of o.allowedOrigins) {
       let parsed: URL | undefined;
@@ -193,42 +176,37 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
         parsed = undefined;
       }
       if (parsed === undefined || parsed.origin !== origin) {
-        throw new RangeError(
-          `allowedOrigins: expected origins like 'https://my.app' (scheme, host, port; no path), got ${describe(origin)}`,
+        throw new ServerOptionRangeError(
+          'allowedOrigins',
+          "origins like 'https://my.app' (scheme, host, port; no path)",
+          origin,
         );
       }
     }
   }
-  int('maxPayloadBytes', o.maxPayloadBytes, 1024);
-  if (o.maxConnectionsPerIp !== null) int('maxConnectionsPerIp', o.maxConnectionsPerIp, 1);
-  int('headersTimeoutMs', o.headersTimeoutMs, 1, MAX_HEADERS_TIMEOUT_MS);
-  int('maxBodyBytesPerIp', o.maxBodyBytesPerIp, 1024);
-  int('maxBodyBytesTotal', o.maxBodyBytesTotal, 1024);
-  int('bodyTimeoutMs', o.bodyTimeoutMs, 1);
-  int('responseIdleTimeoutMs', o.responseIdleTimeoutMs, 1);
-  int('heartbeatIntervalMs', o.heartbeatIntervalMs, 10);
-  int('handshakeTimeoutMs', o.handshakeTimeoutMs, 1);
-  int('dataTimeoutMs', o.dataTimeoutMs, 1);
-  int('pickedDataTimeoutMs', o.pickedDataTimeoutMs, 1);
+  checkInt('maxPayloadBytes', o.maxPayloadBytes, 1024);
+  if (o.maxConnectionsPerIp !== null) checkInt('maxConnectionsPerIp', o.maxConnectionsPerIp, 1);
+  checkInt('headersTimeoutMs', o.headersTimeoutMs, 1, MAX_HEADERS_TIMEOUT_MS);
+  checkInt('maxBodyBytesPerIp', o.maxBodyBytesPerIp, 1024);
+  checkInt('maxBodyBytesTotal', o.maxBodyBytesTotal, 1024);
+  checkInt('bodyTimeoutMs', o.bodyTimeoutMs, 1);
+  checkInt('responseIdleTimeoutMs', o.responseIdleTimeoutMs, 1);
+  checkInt('heartbeatIntervalMs', o.heartbeatIntervalMs, 10);
+  checkInt('pickedDataTimeoutMs', o.pickedDataTimeoutMs, 1);
   if (o.maxWaitingPerClient !== null && o.maxWaitingPerClient !== 'auto') {
     if (typeof o.maxWaitingPerClient !== 'number')
-      throw new TypeError(
-        `maxWaitingPerClient: expected an integer ≥ 1, 'auto' or null, got ${describe(o.maxWaitingPerClient)}`,
-      );
-    int('maxWaitingPerClient', o.maxWaitingPerClient, 1);
+      throw new ServerOptionTypeError('maxWaitingPerClient', "an integer ≥ 1, 'auto' or null", o.maxWaitingPerClient);
+    checkInt('maxWaitingPerClient', o.maxWaitingPerClient, 1);
   }
-  int('closeGraceMs', o.closeGraceMs, 0);
   resolveSendLimits(o);
   if (
     o.contentSecurityPolicy !== null &&
     (typeof o.contentSecurityPolicy !== 'string' || o.contentSecurityPolicy === '')
   ) {
-    throw new TypeError(
-      `contentSecurityPolicy: expected a policy string or null, got ${describe(o.contentSecurityPolicy)}`,
-    );
+    throw new ServerOptionTypeError('contentSecurityPolicy', 'a policy string or null', o.contentSecurityPolicy);
   }
   if (o.staticDir !== null && typeof o.staticDir !== 'string') {
-    throw new TypeError(`staticDir: expected a folder path or null, got ${describe(o.staticDir)}`);
+    throw new ServerOptionTypeError('staticDir', 'a folder path or null', o.staticDir);
   }
   o.dialects = resolveDialects(options.dialects);
   return o;
@@ -237,21 +215,15 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
 function resolveDialects(dialects: Dialects | undefined): Required<Dialects> {
   if (dialects === undefined) return { ...DEFAULT_DIALECTS };
   if (typeof dialects !== 'object' || dialects === null || Array.isArray(dialects)) {
-    throw new TypeError(`dialects: expected an object like { gradio3: true, sseV3: true }, got ${describe(dialects)}`);
+    throw new ServerOptionTypeError('dialects', 'an object like { gradio3: true, sseV3: true }', dialects);
   }
-  for (const key of Object.keys(dialects)) {
-    if (!(key in DEFAULT_DIALECTS)) throw new TypeError(`dialects: unknown dialect '${key}' (expected gradio3, sseV3)`);
-  }
-  const resolved = { ...DEFAULT_DIALECTS, ...stripUndefined(dialects) };
+  rejectUnknownOptions('dialects', dialects, Object.keys(DEFAULT_DIALECTS));
+  const resolved = { ...DEFAULT_DIALECTS, ...dropUndefined(dialects) };
   for (const [key, value] of Object.entries(resolved)) {
-    if (typeof value !== 'boolean') throw new TypeError(`dialects.${key}: expected a boolean, got ${describe(value)}`);
+    if (typeof value !== 'boolean') throw new ServerOptionTypeError(`dialects.${key}`, 'a boolean', value);
   }
   if (!resolved.gradio3 && !resolved.sseV3) {
-    throw new RangeError('dialects: expected at least one of gradio3, sseV3 to be true, got both false');
+    throw new ServerOptionRangeError('dialects', 'at least one of gradio3, sseV3 to be true', { said: 'both false' });
   }
   return resolved;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

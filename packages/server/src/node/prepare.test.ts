@@ -173,7 +173,7 @@ it('refuses a releaseData that is not a boolean', async () => {
       host: '127.0.0.1',
       endpoints: { '/x': { releaseData: 'yes' as never, prepare: (d: unknown[]) => d, fn: (d: unknown[]) => d } },
     }),
-  ).rejects.toThrow("endpoints['/x'].releaseData: expected a boolean, got string");
+  ).rejects.toThrow(`endpoints['/x'].releaseData: expected a boolean, got "yes"`);
 });
 
 it('drops the preparation of a job whose client left before it finished', async () => {

@@ -1,3 +1,4 @@
+import { ServerOptionRangeError } from '../errors.js';
 /** How the server writes to sockets that read slowly or not at all, and to a crowd at once. */
 export interface SendLimits {
   /**
@@ -36,17 +37,15 @@ export function resolveSendLimits(limits: SendLimits = {}): ResolvedSendLimits {
   };
   for (const [name, value] of Object.entries(o)) {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new RangeError(`${name}: expected an integer ≥ 1, got ${describe(value)}`);
+      throw new ServerOptionRangeError(name, 'an integer ≥ 1', value);
     }
   }
   if (o.slowClientBytes > o.maxBufferedBytes) {
-    throw new RangeError(
-      `slowClientBytes: expected at most maxBufferedBytes (${o.maxBufferedBytes}), got ${o.slowClientBytes}`,
+    throw new ServerOptionRangeError(
+      'slowClientBytes',
+      `at most maxBufferedBytes (${o.maxBufferedBytes})`,
+      o.slowClientBytes,
     );
   }
   return o;
-}
-
-function describe(value: unknown): string {
-  return typeof value === 'number' ? String(value) : value === null ? 'null' : typeof value;
 }
