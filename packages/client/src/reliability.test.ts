@@ -135,7 +135,9 @@ describe.each(TRANSPORTS)('a crowd turned away together over %s', (transport) =>
 
     // Three attempts each: the second `retrying` status arrives when the first retry was refused,
     // i.e. when that client actually came back.
-    const retry = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 2000 };
+    // The second wait is the server's retry_after plus full jitter over baseDelayMs: 1 s, as the bounds below assume
+    // (at 500 ms, a window of 50 ms expected 5 of 50 returns, and CI once saw 18 against the bound of 15).
+    const retry = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 2000 };
     const crowd = await Promise.all(Array.from({ length: 50 }, () => client(server.url, transport, { retry })));
     const cameBack: number[] = [];
     const plannedDelays: number[] = [];
