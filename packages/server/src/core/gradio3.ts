@@ -59,16 +59,9 @@ export function rejectMessage(
 ): QueueFullMessage | ProcessCompletedMessage {
   switch (reason) {
     case 'queue_full':
-    case 'shutting_down': {
-      const msg: QueueFullMessage = {
-        msg: 'queue_full',
-        queue_size: fields.queueSize,
-        retry_after: round(fields.retryAfter),
-      };
-      if (fields.maxSize !== null) msg.max_size = fields.maxSize;
-      if (reason === 'shutting_down') msg.reason = 'the server is shutting down';
-      return msg;
-    }
+      return queueFullMessage(fields);
+    case 'shutting_down':
+      return queueFullMessage(fields, 'the server is shutting down');
     case 'unknown_endpoint':
       return failedMessage(`unknown fn_index ${fields.fnIndex}`);
     case 'duplicate_id':
@@ -76,6 +69,21 @@ export function rejectMessage(
     default:
       return assertNever(reason);
   }
+}
+
+/** `queue_full`, with why when it is not the line being full (`reason`): the client retries it alike. */
+export function queueFullMessage(
+  fields: { queueSize: number; maxSize: number | null; retryAfter: number },
+  reason?: string,
+): QueueFullMessage {
+  const msg: QueueFullMessage = {
+    msg: 'queue_full',
+    queue_size: fields.queueSize,
+    retry_after: round(fields.retryAfter),
+  };
+  if (fields.maxSize !== null) msg.max_size = fields.maxSize;
+  if (reason !== undefined) msg.reason = reason;
+  return msg;
 }
 
 export function failedMessage(error: string): ProcessCompletedMessage {

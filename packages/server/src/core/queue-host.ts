@@ -7,7 +7,7 @@ import { ClientShare, tooManyWaitingReason } from './client-share.js';
 import { takeData } from './data-intake.js';
 import { EffectDrain } from './effect-drain.js';
 import { DEFAULT_ENDPOINT_TIMEOUT_MS, type ResolvedEndpoint } from './endpoints.js';
-import { estimationMessage, failedMessage, outcomeMessage, rejectMessage } from './gradio3.js';
+import { estimationMessage, failedMessage, outcomeMessage, queueFullMessage, rejectMessage } from './gradio3.js';
 import type { HostJob, JobSink } from './host-job.js';
 import { PickedDataDeadlines } from './picked-data.js';
 import { runBatch } from './run-batch.js';
@@ -110,14 +110,12 @@ export class QueueHost {
   /** Like `queue_full`, so clients retry; told to wait until one of its jobs is likely to have started. */
   private refuseOverShare(sink: JobSink): void {
     const estimation = this.engine.queueEstimation();
-    const limit = this.share.limit ?? 0;
-    sink.send({
-      msg: 'queue_full',
-      queue_size: estimation.queueSize,
-      ...(this.options.maxSize === null ? {} : { max_size: this.options.maxSize }),
-      retry_after: Math.round(Math.max(1, estimation.avgEventConcurrentProcessTime ?? 1) * 1000) / 1000,
-      reason: tooManyWaitingReason(limit),
-    });
+    const fields = {
+      queueSize: estimation.queueSize,
+      maxSize: this.options.maxSize,
+      retryAfter: Math.max(1, estimation.avgEventConcurrentProcessTime ?? 1),
+    };
+    sink.send(queueFullMessage(fields, tooManyWaitingReason(this.share.limit ?? 0)));
     sink.close(CLOSE_NORMAL, 'queue_full');
   }
 
