@@ -143,3 +143,10 @@ export async function readEta(page: Page, panel: string): Promise<{ seconds: num
   const value = Number(match[1]);
   return { seconds: match[2] === 'ms' ? value / 1000 : value, updates: Number(updates) };
 }
+
+/**
+ * Expect options for a wait that may take long on a busy machine (a model loading in Web Workers, a
+ * crowd being served): no expect timeout of its own, so it waits for the page's event for as long as
+ * the test's timeout allows (use it in a `test.slow()` test).
+ */
+export const UNTIL_TEST_TIMEOUT = { timeout: 0 } as const;

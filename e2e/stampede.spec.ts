@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures.js';
+import { expect, test, UNTIL_TEST_TIMEOUT } from './fixtures.js';
 
 // Two slots and room for only four waiting: a crowd of 30 overflows the remote queue and must retry.
 test.use({ serverOptions: { concurrencyCount: 2, maxSize: 4 } });
@@ -12,7 +12,7 @@ test('stampedes of 30 users: the remote queue overflows, users retry, and everyo
   await page.goto('/?model=vad&backend=wasm&workers=2&batch=4&queue=20');
   const remote = page.locator('#remote');
   const local = page.locator('#local');
-  await expect(local.locator('[data-provider]')).toHaveText('WASM', { timeout: 60_000 });
+  await expect(local.locator('[data-provider]')).toHaveText('WASM', UNTIL_TEST_TIMEOUT);
 
   // Five-second clips keep the local crowd busy long enough to be seen mid-stampede.
   await local.getByLabel('clip length').selectOption('5');
@@ -42,13 +42,13 @@ test('stampedes of 30 users: the remote queue overflows, users retry, and everyo
   await local.screenshot({ path: testInfo.outputPath('local-stampede.png') });
 
   const served = /^All 30 users served in [\d.]+ (s|ms), after \d+ retries\.$/;
-  await expect(stampede.getByRole('status')).toHaveText(served, { timeout: 60_000 });
+  await expect(stampede.getByRole('status')).toHaveText(served, UNTIL_TEST_TIMEOUT);
   await expect(crowd.locator('[data-state="done"]')).toHaveCount(30);
   await expect(stampede.locator('[data-counter="failed"] b')).toHaveText('0');
   expect(Number(await stampede.locator('[data-counter="retries"] b').textContent())).toBeGreaterThan(0);
 
   const localStampede = local.getByRole('region', { name: 'stampede' });
-  await expect(localStampede.getByRole('status')).toHaveText(served, { timeout: 60_000 });
+  await expect(localStampede.getByRole('status')).toHaveText(served, UNTIL_TEST_TIMEOUT);
   // VAD requests batch together: the largest batch seen has more than one clip.
   await expect(localStampede.locator('[data-counter="batches"] b')).toHaveText(/^[234]×\d+/);
 });
