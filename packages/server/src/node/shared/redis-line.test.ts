@@ -43,9 +43,7 @@ describe('RedisLine joins', () => {
   it('gives every process the same events in one order, with tickets that rise in it', async () => {
     const shared = options();
     const lines = await Promise.all([1, 2, 3].map(() => fixture.open(shared)));
-    await Promise.all(
-      Array.from({ length: 60 }, (_, i) => lines[i % 3]!.line.join(`job-${i}`, i % 2, null)),
-    );
+    await Promise.all(Array.from({ length: 60 }, (_, i) => lines[i % 3]!.line.join(`job-${i}`, i % 2, null)));
     await Promise.all(Array.from({ length: 10 }, (_, i) => lines[(i + 1) % 3]!.line.leave(`job-${i * 3}`)));
     for (const { listener } of lines) await vi.waitFor(() => expect(listener.changes()).toHaveLength(70));
 
@@ -56,7 +54,10 @@ describe('RedisLine joins', () => {
     expect(tickets).toEqual([...tickets].sort((a, b) => a - b));
     expect(new Set(tickets).size).toBe(60);
     // Every job says whose it is and which endpoint.
-    expect(joins.find(({ job }) => job.id === 'job-4')?.job).toMatchObject({ owner: lines[1]!.line.processId, fnIndex: 0 });
+    expect(joins.find(({ job }) => job.id === 'job-4')?.job).toMatchObject({
+      owner: lines[1]!.line.processId,
+      fnIndex: 0,
+    });
   });
 
   it('delivers the line as it stands to a process that opens late (resync, then processes)', async () => {
@@ -127,7 +128,11 @@ describe('RedisLine relay', () => {
     const shared = options();
     const a = await fixture.open(shared);
     const b = await fixture.open(shared);
-    const bodies = Array.from({ length: 1000 }, (_, n) => ({ n, text: `é ${n}\n"`, nested: { list: [n, null, true] } }));
+    const bodies = Array.from({ length: 1000 }, (_, n) => ({
+      n,
+      text: `é ${n}\n"`,
+      nested: { list: [n, null, true] },
+    }));
     await Promise.all(bodies.map((body) => a.line.send(b.line.processId, body)));
     await vi.waitFor(() => expect(b.listener.relays).toHaveLength(1000));
     expect(b.listener.relays).toEqual(bodies.map((body) => ({ from: a.line.processId, body })));
@@ -177,7 +182,9 @@ describe('RedisLine opening and closing', () => {
   it('rejects open() clearly when Redis is unreachable', async () => {
     const gone = await startRedisServer();
     await gone.stop();
-    const error = await fixture.open({ url: gone.url, key: 'k', slots: 1, commandTimeoutMs: 500 }).catch((e: unknown) => e);
+    const error = await fixture
+      .open({ url: gone.url, key: 'k', slots: 1, commandTimeoutMs: 500 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SharedQueueUnavailableError);
     expect(error).toMatchObject({ code: 'SHARED_QUEUE_UNAVAILABLE' });
     expect((error as Error).message).toContain(`could not reach Redis at ${gone.url}`);

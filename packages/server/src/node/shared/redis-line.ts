@@ -128,7 +128,9 @@ export class RedisLine {
   }
 
   private async emit(fields: string[]): Promise<void> {
-    await this.attempt(() => this.command.call('XADD', this.keys.events, 'MAXLEN', '~', STREAM_LENGTH, '0-*', ...fields));
+    await this.attempt(() =>
+      this.command.call('XADD', this.keys.events, 'MAXLEN', '~', STREAM_LENGTH, '0-*', ...fields),
+    );
   }
 
   /** Runs one command; every failure but a duplicate join is SharedQueueUnavailableError. */

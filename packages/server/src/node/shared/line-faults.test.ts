@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startRedisServer, type RedisServer } from '../../../test/redis-server.js';
+import { SharedQueueUnavailableError } from './errors.js';
+import { killHard, LineFixture, spawnLineProcess, type LineProcessChild } from './line-test-utils.js';
+
+const fixture = new LineFixture();
+const servers: RedisServer[] = [];
+const children: LineProcessChild[] = [];
+
+afterEach(async () => {
+  await Promise.all(children.splice(0).map(({ child }) => killHard(child)));
+  await fixture.closeAll();
+  await Promise.all(servers.splice(0).map((server) => server.stop()));
+});
+
+async function redis(): Promise<RedisServer> {
+  const server = await startRedisServer();
+  servers.push(server);
+  return server;
+}
+
+describe('RedisLine leases', () => {
+  it('reaps a process killed with SIGKILL after its lease: its waiting jobs leave, the others hear who is left', async () => {
+    const server = await redis();
+    const shared = { url: server.url, key: 'lease', slots: 1, leaseMs: 300 };
+    const a = await fixture.open(shared);
+    await a.line.join('a-1', 0, null);
+    const spawned = spawnLineProcess({ ...shared, slots: 2 }, ['c-1', 'c-2', 'c-3']);
+    children.push(spawned);
+    const { processId, tickets } = await spawned.ready;
+    expect(tickets).toEqual([2, 3, 4]);
+    await vi.waitFor(() => expect(a.listener.changes()).toHaveLength(4));
+    expect(a.listener.of('processes').at(-1)?.processes).toContainEqual({ id: processId, slots: 2 });
+
+    await killHard(spawned.child);
+    await vi.waitFor(() =>
+      expect(a.listener.changes().slice(4).sort()).toEqual(['leave c-1', 'leave c-2', 'leave c-3']),
+    );
+    await vi.waitFor(() =>
+      expect(a.listener.of('processes').at(-1)?.processes).toEqual([{ id: a.line.processId, slots: 1 }]),
+    );
+    // Nothing of it is counted against maxSize: one job waits (a-1), so a maxSize of 2 has room for one.
+    expect(await a.line.join('a-2', 0, 2)).toEqual({ accepted: true, ticket: 5 });
+    expect(await a.line.join('a-3', 0, 2)).toEqual({ accepted: false, queueSize: 2 });
+    const client = fixture.client(server.url);
+    expect(await client.keys(`*${processId}*`)).toEqual([]);
+  });
+});
+
+describe('RedisLine when Redis goes away', () => {
+  it('fails joins fast while Redis is down, then reconnects, puts its own jobs back with their tickets and resyncs', async () => {
+    const server = await redis();
+    const shared = { url: server.url, key: 'restart', slots: 1, leaseMs: 400, commandTimeoutMs: 500 };
+    const a = await fixture.open(shared);
+    const b = await fixture.open(shared);
+    await a.line.join('a-1', 0, null);
+    await b.line.join('b-1', 1, null);
+    await a.line.join('a-2', 0, null);
+    await b.line.join('b-gone', 0, null);
+    await b.line.leave('b-gone');
+    await vi.waitFor(() => expect(a.listener.changes()).toHaveLength(5));
+    await vi.waitFor(() => expect(b.listener.changes()).toHaveLength(5));
+
+    await server.kill();
+    // Down: a clear, retryable refusal, never a hang (the test's timeout would catch one).
+    const refusal = await a.line.join('a-3', 0, null).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(SharedQueueUnavailableError);
+    expect(refusal).toMatchObject({ code: 'SHARED_QUEUE_UNAVAILABLE', retryable: true });
+    await expect(b.line.claim(['a-1'])).rejects.toBeInstanceOf(SharedQueueUnavailableError);
+
+    await server.restart();
+    const expected = [
+      { id: 'a-1', fnIndex: 0, owner: a.line.processId, ticket: 1 },
+      { id: 'b-1', fnIndex: 1, owner: b.line.processId, ticket: 2 },
+      { id: 'a-2', fnIndex: 0, owner: a.line.processId, ticket: 3 },
+    ];
+    // Each comes back on its own; the resync one lease later holds both processes' jobs.
+    for (const { listener } of [a, b]) {
+      await vi.waitFor(() => expect(listener.of('resync').at(-1)?.jobs).toEqual(expected), { timeout: 15_000 });
+    }
+    // The ticket counter is restored to the highest ticket put back: new joins come after the old ones.
+    await vi.waitFor(async () => expect(await a.line.join('a-3', 0, null)).toEqual({ accepted: true, ticket: 4 }));
+    await vi.waitFor(() => expect(b.listener.changes().at(-1)).toBe('join a-3 #4'));
+    expect(await b.line.claim(['a-1', 'b-1'])).toEqual(['a-1', 'b-1']);
+  });
+});
