@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../test/redis-server.js';
 import { SharedQueueUnavailableError } from './errors.js';
-import { killHard, LineFixture, spawnLineProcess, type LineProcessChild } from './line-test-utils.js';
+import { killHard, LineFixture, spawnLineProcess, until, type LineProcessChild } from './line-test-utils.js';
 
 const fixture = new LineFixture();
 const servers: RedisServer[] = [];
@@ -22,21 +22,19 @@ async function redis(): Promise<RedisServer> {
 describe('RedisLine leases', () => {
   it('reaps a process killed with SIGKILL after its lease: its waiting jobs leave, the others hear who is left', async () => {
     const server = await redis();
-    const shared = { url: server.url, key: 'lease', slots: 1, leaseMs: 300 };
+    const shared = { url: server.url, key: 'lease', slots: 1, leaseMs: 1000 };
     const a = await fixture.open(shared);
     await a.line.join('a-1', 0, null);
     const spawned = spawnLineProcess({ ...shared, slots: 2 }, ['c-1', 'c-2', 'c-3']);
     children.push(spawned);
     const { processId, tickets } = await spawned.ready;
     expect(tickets).toEqual([2, 3, 4]);
-    await vi.waitFor(() => expect(a.listener.changes()).toHaveLength(4));
+    await until(() => expect(a.listener.changes()).toHaveLength(4));
     expect(a.listener.of('processes').at(-1)?.processes).toContainEqual({ id: processId, slots: 2 });
 
     await killHard(spawned.child);
-    await vi.waitFor(() =>
-      expect(a.listener.changes().slice(4).sort()).toEqual(['leave c-1', 'leave c-2', 'leave c-3']),
-    );
-    await vi.waitFor(() =>
+    await until(() => expect(a.listener.changes().slice(4).sort()).toEqual(['leave c-1', 'leave c-2', 'leave c-3']));
+    await until(() =>
       expect(a.listener.of('processes').at(-1)?.processes).toEqual([{ id: a.line.processId, slots: 1 }]),
     );
     // Nothing of it is counted against maxSize: one job waits (a-1), so a maxSize of 2 has room for one.
@@ -50,7 +48,7 @@ describe('RedisLine leases', () => {
 describe('RedisLine when Redis goes away', () => {
   it('fails joins fast while Redis is down, then reconnects, puts its own jobs back with their tickets and resyncs', async () => {
     const server = await redis();
-    const shared = { url: server.url, key: 'restart', slots: 1, leaseMs: 400, commandTimeoutMs: 500 };
+    const shared = { url: server.url, key: 'restart', slots: 1, leaseMs: 1500, commandTimeoutMs: 1000 };
     const a = await fixture.open(shared);
     const b = await fixture.open(shared);
     await a.line.join('a-1', 0, null);
@@ -58,8 +56,8 @@ describe('RedisLine when Redis goes away', () => {
     await a.line.join('a-2', 0, null);
     await b.line.join('b-gone', 0, null);
     await b.line.leave('b-gone');
-    await vi.waitFor(() => expect(a.listener.changes()).toHaveLength(5));
-    await vi.waitFor(() => expect(b.listener.changes()).toHaveLength(5));
+    await until(() => expect(a.listener.changes()).toHaveLength(5));
+    await until(() => expect(b.listener.changes()).toHaveLength(5));
 
     await server.kill();
     // Down: a clear, retryable refusal, never a hang (the test's timeout would catch one).
@@ -76,11 +74,12 @@ describe('RedisLine when Redis goes away', () => {
     ];
     // Each comes back on its own; the resync one lease later holds both processes' jobs.
     for (const { listener } of [a, b]) {
-      await vi.waitFor(() => expect(listener.of('resync').at(-1)?.jobs).toEqual(expected), { timeout: 15_000 });
+      await until(() => expect(listener.of('resync').at(-1)?.jobs).toEqual(expected));
     }
-    // The ticket counter is restored to the highest ticket put back: new joins come after the old ones.
-    await vi.waitFor(async () => expect(await a.line.join('a-3', 0, null)).toEqual({ accepted: true, ticket: 4 }));
-    await vi.waitFor(() => expect(b.listener.changes().at(-1)).toBe('join a-3 #4'));
+    // The ticket counter goes on from the highest ticket seen before the crash (b-gone's 4): new joins
+    // come after every old one.
+    await until(async () => expect(await a.line.join('a-3', 0, null)).toEqual({ accepted: true, ticket: 5 }));
+    await until(() => expect(b.listener.changes().at(-1)).toBe('join a-3 #5'));
     expect(await b.line.claim(['a-1', 'b-1'])).toEqual(['a-1', 'b-1']);
   });
 });

@@ -114,10 +114,12 @@ local reaped = reap(now)
 if reaped > 0 then emitProcesses() end
 return reaped`,
 
-  // ARGV 1 is a candidate epoch, kept only if Redis has none. ARGV 4 pid, 5 slots, 6 leaseMs.
+  // ARGV 1 is a candidate epoch, kept only if Redis has none. ARGV 4 pid, 5 slots, 6 leaseMs, 7 the
+  // highest ticket this process has seen: after a restart, new joins get tickets behind every old one.
   // Returns the epoch Redis holds.
   lineRegister: `
 redis.call('SET', KEYS[1], ARGV[1], 'NX')
+if tonumber(redis.call('GET', KEYS[5]) or '0') < tonumber(ARGV[7]) then redis.call('SET', KEYS[5], ARGV[7]) end
 local now = nowMs()
 redis.call('HSET', KEYS[6], ARGV[4], ARGV[5])
 redis.call('ZADD', KEYS[7], now + tonumber(ARGV[6]), ARGV[4])
@@ -205,8 +207,8 @@ export class LineScripts {
   }
 
   /** Registers under the epoch Redis holds (or `candidate`, if none) and adopts it. */
-  async register(pid: string, slots: number, leaseMs: number, candidate: string): Promise<string> {
-    this.epoch = (await this.run('lineRegister', [pid, slots, leaseMs], candidate)) as string;
+  async register(pid: string, slots: number, leaseMs: number, seenTicket: number, candidate: string): Promise<string> {
+    this.epoch = (await this.run('lineRegister', [pid, slots, leaseMs, seenTicket], candidate)) as string;
     return this.epoch;
   }
 

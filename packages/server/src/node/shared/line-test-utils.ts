@@ -3,9 +3,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { vi } from 'vitest';
 import type { LineEvent, LineListener, ProcessId } from './line-types.js';
 import type { RedisLineOptions } from './line-options.js';
 import { RedisLine } from './redis-line.js';
+
+/** How long an awaited event may take on a busy machine: a bound for a hang, not a timing window. */
+export const EVENT_TIMEOUT_MS = 15_000;
+
+/** Retries the assertion until it holds (an event came), up to EVENT_TIMEOUT_MS. */
+export function until<T>(assertion: () => T | Promise<T>): Promise<T> {
+  return vi.waitFor(assertion, { timeout: EVENT_TIMEOUT_MS, interval: 20 });
+}
 
 export class RecordingListener implements LineListener {
   readonly events: LineEvent[] = [];

@@ -1,13 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../test/redis-server.js';
 import { SharedQueueUnavailableError } from './errors.js';
-import { LineFixture } from './line-test-utils.js';
+import { LineFixture, until } from './line-test-utils.js';
 
 let redis: RedisServer;
 let keyCount = 0;
 const fixture = new LineFixture();
-/** Each test its own line on the one redis-server of this file. */
-const options = (slots = 1) => ({ url: redis.url, key: `test-${(keyCount += 1)}`, slots, leaseMs: 1000 });
+/** Each test its own line on the one redis-server of this file (default lease: none expires here). */
+const options = (slots = 1) => ({ url: redis.url, key: `test-${(keyCount += 1)}`, slots });
 
 beforeAll(async () => {
   redis = await startRedisServer();
@@ -45,7 +45,7 @@ describe('RedisLine joins', () => {
     const lines = await Promise.all([1, 2, 3].map(() => fixture.open(shared)));
     await Promise.all(Array.from({ length: 60 }, (_, i) => lines[i % 3]!.line.join(`job-${i}`, i % 2, null)));
     await Promise.all(Array.from({ length: 10 }, (_, i) => lines[(i + 1) % 3]!.line.leave(`job-${i * 3}`)));
-    for (const { listener } of lines) await vi.waitFor(() => expect(listener.changes()).toHaveLength(70));
+    for (const { listener } of lines) await until(() => expect(listener.changes()).toHaveLength(70));
 
     const [first, ...others] = lines.map(({ listener }) => listener.changes());
     for (const other of others) expect(other).toEqual(first);
@@ -76,7 +76,7 @@ describe('RedisLine joins', () => {
       },
     ]);
     // A hears B come.
-    await vi.waitFor(() => expect(a.listener.of('processes').at(-1)?.processes).toHaveLength(2));
+    await until(() => expect(a.listener.of('processes').at(-1)?.processes).toHaveLength(2));
   });
 });
 
@@ -100,7 +100,7 @@ describe('RedisLine claims', () => {
     expect(wonBy.size).toBe(500);
     expect(await a.line.claim([...wonBy.keys()].slice(0, 5))).toEqual([]); // none left to win
     // The stream says who won each, to both.
-    await vi.waitFor(() => expect(b.listener.of('claim')).toHaveLength(500));
+    await until(() => expect(b.listener.of('claim')).toHaveLength(500));
     for (const event of b.listener.of('claim')) {
       const claimer = wonBy.get(event.id) === 'a' ? a.line.processId : b.line.processId;
       expect(event.claimer).toBe(claimer);
@@ -113,7 +113,7 @@ describe('RedisLine claims', () => {
     const b = await fixture.open(shared);
     await a.line.batchStarted('batch-1', 2, 3);
     await a.line.batchFinished('batch-1', 0.25, true);
-    await vi.waitFor(() => expect(b.listener.of('batchFinished')).toHaveLength(1));
+    await until(() => expect(b.listener.of('batchFinished')).toHaveLength(1));
     expect(b.listener.of('batchStarted')).toEqual([
       { type: 'batchStarted', process: a.line.processId, key: 'batch-1', fnIndex: 2, size: 3 },
     ]);
@@ -134,11 +134,11 @@ describe('RedisLine relay', () => {
       nested: { list: [n, null, true] },
     }));
     await Promise.all(bodies.map((body) => a.line.send(b.line.processId, body)));
-    await vi.waitFor(() => expect(b.listener.relays).toHaveLength(1000));
+    await until(() => expect(b.listener.relays).toHaveLength(1000));
     expect(b.listener.relays).toEqual(bodies.map((body) => ({ from: a.line.processId, body })));
     expect(a.listener.relays).toEqual([]);
     const client = fixture.client(redis.url);
-    await vi.waitFor(async () => expect(await client.xlen(`{${shared.key}}:inbox:${b.line.processId}`)).toBe(0));
+    await until(async () => expect(await client.xlen(`{${shared.key}}:inbox:${b.line.processId}`)).toBe(0));
   });
 
   it('keeps delivering across a killed reader connection, continuing the stream without a resync', async () => {
@@ -146,7 +146,7 @@ describe('RedisLine relay', () => {
     const a = await fixture.open(shared);
     const b = await fixture.open(shared);
     await b.line.join('before', 0, null);
-    await vi.waitFor(() => expect(a.listener.changes()).toEqual(['join before #1']));
+    await until(() => expect(a.listener.changes()).toEqual(['join before #1']));
     const client = fixture.client(redis.url);
     const list = (await client.client('LIST')) as string;
     const reader = list.split('\n').find((line) => line.includes(`name=crowdserve:${a.line.processId}:reader`));
@@ -155,8 +155,8 @@ describe('RedisLine relay', () => {
     await client.client('KILL', 'ID', id!);
     await b.line.join('after', 0, null);
     await b.line.send(a.line.processId, 'hello');
-    await vi.waitFor(() => expect(a.listener.changes()).toEqual(['join before #1', 'join after #2']));
-    await vi.waitFor(() => expect(a.listener.relays).toEqual([{ from: b.line.processId, body: 'hello' }]));
+    await until(() => expect(a.listener.changes()).toEqual(['join before #1', 'join after #2']));
+    await until(() => expect(a.listener.relays).toEqual([{ from: b.line.processId, body: 'hello' }]));
     expect(a.listener.of('resync')).toHaveLength(1); // the one of open()
   });
 
@@ -164,17 +164,17 @@ describe('RedisLine relay', () => {
     const shared = options();
     const a = await fixture.open(shared);
     await a.line.join('one', 0, null);
-    await vi.waitFor(() => expect(a.listener.changes()).toHaveLength(1));
+    await until(() => expect(a.listener.changes()).toHaveLength(1));
     const client = fixture.client(redis.url);
     // What a trim past the reader looks like to it: the next seq it gets is not the next one.
     const [last] = (await client.xrevrange(`{${shared.key}}:events`, '+', '-', 'COUNT', 1)) as [string, string[]][];
     const seq = Number(last![0].split('-')[1]);
     await client.xadd(`{${shared.key}}:events`, `0-${seq + 5}`, 't', 'leave', 'i', 'one');
-    await vi.waitFor(() => expect(a.listener.of('resync')).toHaveLength(2));
+    await until(() => expect(a.listener.of('resync')).toHaveLength(2));
     expect(a.listener.of('resync')[1]!.jobs.map(({ id }) => id)).toEqual(['one']);
     expect(a.listener.changes()).toEqual(['join one #1']); // the entry after the hole was not taken as read
     await a.line.join('two', 0, null);
-    await vi.waitFor(() => expect(a.listener.changes()).toEqual(['join one #1', 'join two #2']));
+    await until(() => expect(a.listener.changes()).toEqual(['join one #1', 'join two #2']));
   });
 });
 
@@ -199,14 +199,14 @@ describe('RedisLine opening and closing', () => {
     await a.line.join('a-1', 0, null);
     await b.line.close();
     await b.line.close();
-    await vi.waitFor(() => expect(a.listener.changes().slice(-2).sort()).toEqual(['leave b-1', 'leave b-2']));
-    await vi.waitFor(() =>
+    await until(() => expect(a.listener.changes().slice(-2).sort()).toEqual(['leave b-1', 'leave b-2']));
+    await until(() =>
       expect(a.listener.of('processes').at(-1)?.processes).toEqual([{ id: a.line.processId, slots: 1 }]),
     );
     expect(await a.line.join('a-2', 0, 2)).toEqual({ accepted: true, ticket: 4 });
     await expect(b.line.join('b-3', 0, null)).rejects.toBeInstanceOf(SharedQueueUnavailableError);
     const client = fixture.client(redis.url);
-    expect(await client.client('LIST')).not.toContain(b.line.processId);
+    await until(async () => expect(await client.client('LIST')).not.toContain(b.line.processId));
   });
 
   it('drops a message to a process that is not live', async () => {

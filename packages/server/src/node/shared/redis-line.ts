@@ -30,6 +30,8 @@ export class RedisLine {
   private readonly reader: LineReader;
   /** This process's waiting jobs as the stream last said: what it puts back after a restart. */
   private readonly own = new Map<string, LineJob>();
+  /** The highest ticket the stream has shown: a restarted Redis's counter starts past it. */
+  private seenTicket = 0;
   private closed = false;
   private opened = false;
   private checkEpoch = false;
@@ -78,7 +80,7 @@ export class RedisLine {
 
   private async start(): Promise<void> {
     await Promise.all([connect(this.command, this.options.url), connect(this.readerConnection, this.options.url)]);
-    await this.scripts.register(this.processId, this.options.slots, this.options.leaseMs, randomId());
+    await this.scripts.register(this.processId, this.options.slots, this.options.leaseMs, this.seenTicket, randomId());
     await this.resync();
     this.opened = true;
     this.heartbeat = setInterval(() => void this.beat(), Math.max(1, Math.floor(this.options.leaseMs / 3)));
@@ -123,8 +125,9 @@ export class RedisLine {
     clearInterval(this.heartbeat);
     clearTimeout(this.lateResync);
     if (this.opened) await this.scripts.deregister(this.processId).catch(() => {});
-    await this.reader.stop();
+    // The command connection first: a reader step waiting on it ends at once.
     this.command.disconnect();
+    await this.reader.stop();
   }
 
   private async emit(fields: string[]): Promise<void> {
@@ -179,7 +182,13 @@ export class RedisLine {
     }
     if (this.recovery !== null) {
       const before = this.scripts.epoch;
-      await this.scripts.register(this.processId, this.options.slots, this.options.leaseMs, randomId());
+      await this.scripts.register(
+        this.processId,
+        this.options.slots,
+        this.options.leaseMs,
+        this.seenTicket,
+        randomId(),
+      );
       // Reaped while Redis kept its data: its jobs left the line with `leave` events, nothing to put back.
       if (this.recovery === 'restarted' || this.scripts.epoch !== before) await this.restoreOwnJobs();
       this.recovery = null;
@@ -207,7 +216,10 @@ export class RedisLine {
     this.resyncWanted = false;
     this.reader.lastEventId = snapshot.lastId;
     this.own.clear();
-    for (const job of snapshot.jobs) if (job.owner === this.processId) this.own.set(job.id, job);
+    for (const job of snapshot.jobs) {
+      this.seenTicket = Math.max(this.seenTicket, job.ticket);
+      if (job.owner === this.processId) this.own.set(job.id, job);
+    }
     this.deliver({ type: 'resync', jobs: snapshot.jobs });
     this.deliver({ type: 'processes', processes: snapshot.processes });
   }
@@ -248,8 +260,10 @@ export class RedisLine {
   }
 
   private track(event: LineEvent): void {
-    if (event.type === 'join' && event.job.owner === this.processId) this.own.set(event.job.id, event.job);
-    else if (event.type === 'leave' || event.type === 'claim') this.own.delete(event.id);
+    if (event.type === 'join') {
+      this.seenTicket = Math.max(this.seenTicket, event.job.ticket);
+      if (event.job.owner === this.processId) this.own.set(event.job.id, event.job);
+    } else if (event.type === 'leave' || event.type === 'claim') this.own.delete(event.id);
   }
 
   private relay(from: ProcessId, json: string): void {
@@ -263,6 +277,7 @@ export class RedisLine {
   }
 
   private deliver(event: LineEvent): void {
+    if (this.closed) return;
     this.call(() => this.listener.event(event));
   }
 
