@@ -1,14 +1,16 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../test/redis-server.js';
 import { SharedQueueUnavailableError } from './errors.js';
-import { killHard, LineFixture, spawnLineProcess, until, type LineProcessChild } from './line-test-utils.js';
+import { BUILT_LINE, killHard, LineFixture, spawnLineProcess, until } from './line-test-utils.js';
 
 const fixture = new LineFixture();
 const servers: RedisServer[] = [];
-const children: LineProcessChild[] = [];
+const children: ChildProcess[] = [];
 
 afterEach(async () => {
-  await Promise.all(children.splice(0).map(({ child }) => killHard(child)));
+  await Promise.all(children.splice(0).map((child) => killHard(child)));
   await fixture.closeAll();
   await Promise.all(servers.splice(0).map((server) => server.stop()));
 });
@@ -26,7 +28,7 @@ describe('RedisLine leases', () => {
     const a = await fixture.open(shared);
     await a.line.join('a-1', 0, null);
     const spawned = spawnLineProcess({ ...shared, slots: 2 }, ['c-1', 'c-2', 'c-3']);
-    children.push(spawned);
+    children.push(spawned.child);
     const { processId, tickets } = await spawned.ready;
     expect(tickets).toEqual([2, 3, 4]);
     await until(() => expect(a.listener.changes()).toHaveLength(4));
@@ -42,6 +44,40 @@ describe('RedisLine leases', () => {
     expect(await a.line.join('a-3', 0, 2)).toEqual({ accepted: false, queueSize: 2 });
     const client = fixture.client(server.url);
     expect(await client.keys(`*${processId}*`)).toEqual([]);
+  });
+});
+
+describe('RedisLine lifetime', () => {
+  it('registers again when it finds itself reaped while alive (a pause past its lease)', async () => {
+    const server = await redis();
+    const a = await fixture.open({ url: server.url, key: 'paused', slots: 3, leaseMs: 1000 });
+    const client = fixture.client(server.url);
+    // What another process's reaper does to a lease it found expired.
+    await client.hdel('{paused}:processes', a.line.processId);
+    await client.zrem('{paused}:leases', a.line.processId);
+    await expect(a.line.join('refused', 0, null)).rejects.toBeInstanceOf(SharedQueueUnavailableError);
+    await until(() =>
+      expect(a.listener.of('processes').at(-1)?.processes).toEqual([{ id: a.line.processId, slots: 3 }]),
+    );
+    await until(async () => expect(await a.line.join('later', 0, null)).toMatchObject({ accepted: true }));
+  });
+
+  it('leaves no timer or connection behind: a process that opens a line and closes it exits by itself', async () => {
+    const server = await redis();
+    const options = { url: server.url, key: 'exit', slots: 1, leaseMs: 1000 };
+    const script = `
+      const { RedisLine } = await import(${JSON.stringify(BUILT_LINE)});
+      const line = await RedisLine.open(${JSON.stringify(options)}, { event() {}, relay() {} });
+      await line.join('j', 0, null);
+      await line.send(line.processId, 'to myself');
+      await line.close();
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' });
+    children.push(child);
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    const client = fixture.client(server.url);
+    expect(await client.zcard('{exit}:line')).toBe(0);
   });
 });
 

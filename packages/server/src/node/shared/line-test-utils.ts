@@ -69,7 +69,7 @@ export class LineFixture {
 }
 
 /** The built line (tests run after `tsc -b`, as the CLI's do). */
-const BUILT_LINE = new URL('../../../dist/node/shared/redis-line.js', import.meta.url).href;
+export const BUILT_LINE = new URL('../../../dist/node/shared/redis-line.js', import.meta.url).href;
 
 export interface LineProcessChild {
   child: ChildProcess;
