@@ -1,5 +1,5 @@
 /** Stable codes of the shared line's errors. */
-export type SharedQueueErrorCode = 'SHARED_QUEUE_UNAVAILABLE' | 'LINE_JOB_EXISTS';
+export type SharedQueueErrorCode = 'SHARED_QUEUE_UNAVAILABLE' | 'LINE_JOB_EXISTS' | 'REDIS_CLIENT_MISSING';
 
 /**
  * Redis did not answer (down, restarting, timed out, or this process is re-registering after a restart).
@@ -19,4 +19,10 @@ export class SharedQueueUnavailableError extends Error {
 export class LineJobExistsError extends Error {
   override readonly name = 'LineJobExistsError';
   readonly code = 'LINE_JOB_EXISTS' satisfies SharedQueueErrorCode;
+}
+
+/** `redis` was given but the optional peer `ioredis` is not installed. */
+export class RedisClientMissingError extends Error {
+  override readonly name = 'RedisClientMissingError';
+  readonly code = 'REDIS_CLIENT_MISSING' satisfies SharedQueueErrorCode;
 }

@@ -1,5 +1,10 @@
 export { RedisLine, type JoinResult } from './redis-line.js';
-export { SharedQueueUnavailableError, LineJobExistsError, type SharedQueueErrorCode } from './errors.js';
+export {
+  LineJobExistsError,
+  RedisClientMissingError,
+  SharedQueueUnavailableError,
+  type SharedQueueErrorCode,
+} from './errors.js';
 export {
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_LEASE_MS,

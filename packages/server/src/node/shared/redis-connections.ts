@@ -1,11 +1,26 @@
 // The two ioredis connections of a line: one for commands, one blocked in XREAD. Both fail fast while
 // Redis is away (no offline queue, no resending of commands whose answer was lost: a resent join
 // could run twice) and reconnect by themselves.
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { ResolvedRedisLineOptions } from './line-options.js';
-import { SharedQueueUnavailableError } from './errors.js';
+import { RedisClientMissingError, SharedQueueUnavailableError } from './errors.js';
+
+export type RedisClass = typeof Redis;
+
+/** ioredis is an optional peer: loaded only when a shared line opens, so plain servers never need it. */
+export async function loadRedisClient(): Promise<RedisClass> {
+  try {
+    return (await import('ioredis')).Redis;
+  } catch (error) {
+    throw new RedisClientMissingError(
+      `a shared queue (serve({ redis })) needs the ioredis package: npm install ioredis (${describe(error)})`,
+      { cause: error },
+    );
+  }
+}
 
 export function openConnection(
+  Redis: RedisClass,
   options: ResolvedRedisLineOptions,
   name: string,
   role: 'command' | 'reader',

@@ -10,7 +10,7 @@ import { type RedisLineOptions, resolveRedisLineOptions, type ResolvedRedisLineO
 import { LineReader, type ReadBatch } from './line-reader.js';
 import { DUPLICATE_JOB, EPOCH_CHANGED, LineScripts, NOT_REGISTERED, STREAM_LENGTH } from './line-scripts.js';
 import type { LineEvent, LineJob, LineListener, ProcessId } from './line-types.js';
-import { connect, describe, openConnection } from './redis-connections.js';
+import { connect, describe, loadRedisClient, openConnection, type RedisClass } from './redis-connections.js';
 
 export type JoinResult = { accepted: true; ticket: number } | { accepted: false; queueSize: number };
 
@@ -43,7 +43,8 @@ export class RedisLine {
 
   /** Connects, registers this process and delivers the line as it is (`resync`, then `processes`). */
   static async open(options: RedisLineOptions, listener: LineListener): Promise<RedisLine> {
-    const line = new RedisLine(resolveRedisLineOptions(options), listener);
+    const resolved = resolveRedisLineOptions(options);
+    const line = new RedisLine(await loadRedisClient(), resolved, listener);
     try {
       await line.start();
     } catch (error) {
@@ -54,6 +55,7 @@ export class RedisLine {
   }
 
   private constructor(
+    Redis: RedisClass,
     options: ResolvedRedisLineOptions,
     private readonly listener: LineListener,
   ) {
@@ -61,8 +63,8 @@ export class RedisLine {
     this.keys = lineKeys(options.key);
     const blockMs = options.leaseMs;
     const name = `crowdserve:${this.processId}`;
-    this.command = openConnection(options, name, 'command', blockMs);
-    this.readerConnection = openConnection(options, name, 'reader', blockMs);
+    this.command = openConnection(Redis, options, name, 'command', blockMs);
+    this.readerConnection = openConnection(Redis, options, name, 'reader', blockMs);
     this.scripts = new LineScripts(this.command, this.keys);
     const streams = { events: this.keys.events, inbox: inboxKey(this.keys, this.processId) };
     this.reader = new LineReader(this.readerConnection, streams, blockMs, {
