@@ -35,10 +35,7 @@ export interface PrefetchedJob extends JobBase {
 export interface LoadingJob extends JobBase {
   readonly state: 'loading';
   readonly batchId: BatchId;
-  /**
-   * Clock ms: `pickedDataTimeoutMs` from its pick, or the deadline it got when it was asked while it
-   * waited (prefetch), whichever comes first.
-   */
+  /** Clock ms: `pickedDataTimeoutMs` from its pick, or `dataTimeoutMs` from its ask, whichever comes first. */
   readonly dataDeadline: number;
   /** The time (ms) it was given by the deadline above, for its outcome. */
   readonly dataLimitMs: number;

@@ -230,12 +230,15 @@ export class QueueState implements StateView {
     return this.options.endpoints[fnIndex] as ResolvedEndpoint;
   }
 
-  /** The job's data deadline in a slot: `pickedDataTimeoutMs` from now, or the one it was asked with if sooner. */
+  /**
+   * The data deadline of a job picked now: `pickedDataTimeoutMs` from now, or `dataTimeoutMs` from when
+   * it was asked (earlier, if prefetched; else now), whichever comes first.
+   */
   private pickedDeadline(job: LineJob): { dataDeadline: number; dataLimitMs: number } {
     const { pickedDataTimeoutMs, dataTimeoutMs } = this.options;
-    const picked = { dataDeadline: this.now + pickedDataTimeoutMs, dataLimitMs: pickedDataTimeoutMs };
-    if (job.state !== 'prefetching' || job.dataDeadline > picked.dataDeadline) return picked;
-    return { dataDeadline: job.dataDeadline, dataLimitMs: dataTimeoutMs };
+    const asked = job.state === 'prefetching' ? job.dataDeadline : this.now + dataTimeoutMs;
+    if (asked <= this.now + pickedDataTimeoutMs) return { dataDeadline: asked, dataLimitMs: dataTimeoutMs };
+    return { dataDeadline: this.now + pickedDataTimeoutMs, dataLimitMs: pickedDataTimeoutMs };
   }
 
   private end(job: Job, outcome: JobOutcome): void {

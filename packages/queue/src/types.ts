@@ -38,9 +38,9 @@ export interface QueueOptions {
   dataTimeoutMs?: number;
   /**
    * How long a job may take to send its data once it has been picked (given its slot), counted from the
-   * pick; a prefetched job keeps its `dataTimeoutMs` deadline if that comes first. A job that passes it
-   * ends `timeout` (`data`) and its slot goes on. Short, so silent clients cannot hold the slots.
-   * `null`: `dataTimeoutMs`. @default null
+   * pick; `dataTimeoutMs` from its `requestData` still holds when that comes first (a prefetched job
+   * asked long ago). A job past it ends `timeout` (`data`) and the batch goes on without it. Shorter
+   * than `dataTimeoutMs`, so silent clients cannot hold the slots. `null`: `dataTimeoutMs`. @default null
    */
   pickedDataTimeoutMs?: number | null;
   /**
