@@ -21,8 +21,8 @@ export interface StateView {
   readonly held: readonly number[];
   /** Waiting jobs asked for their data (prefetching or prefetched), in asking order. */
   readonly prefetched: ReadonlySet<JobId>;
-  /** Batches running on the other processes that share the line, oldest first (`peerBatchStarted`). */
-  readonly peerBatches: ReadonlyMap<string, PeerBatch>;
+  /** The other processes that share the line: their slots and running batches (`peers`, `peerBatchStarted`). */
+  readonly peers: { readonly slots: number; values(): Iterable<PeerBatch> };
 }
 
 /** One change of the engine's state, as a planner asks for it. */

@@ -59,7 +59,7 @@ export class QueueEngine {
   /** Every batch in a slot, iterable again and again: a pass may be made more than once from one view. */
   private readonly batchesIterable: Iterable<Batch> = { [Symbol.iterator]: () => this.state.batches.values() };
   private readonly peerBatchesIterable: Iterable<PeerBatch> = {
-    [Symbol.iterator]: () => this.state.peerBatches.values(),
+    [Symbol.iterator]: () => this.state.peers.values(),
   };
 
   constructor(options: QueueOptions) {
@@ -133,7 +133,7 @@ export class QueueEngine {
   peers(slots: number): Effect[] {
     const checked = resolvePeerSlots(slots);
     return this.step(() => {
-      if (checked !== this.state.peerSlots) this.state.setPeerSlots(checked);
+      if (checked !== this.state.peers.slots) this.state.setPeerSlots(checked);
     });
   }
 
@@ -144,7 +144,7 @@ export class QueueEngine {
    * local batch that overruns. A known key, an unknown endpoint or a size < 1 is ignored.
    */
   peerBatchStarted(key: string, fnIndex: number, size: number): Effect[] {
-    const known = this.state.peerBatches.has(key);
+    const known = this.state.peers.has(key);
     if (known || this.endpoints[fnIndex] === undefined || !Number.isInteger(size) || size < 1) return [];
     return this.step(() => this.state.peerStarted(key, fnIndex, size));
   }
@@ -154,7 +154,7 @@ export class QueueEngine {
    * endpoint's service time, as a local batch's is. Unknown keys are ignored.
    */
   peerBatchFinished(key: string, seconds: number, ok: boolean): Effect[] {
-    if (!this.state.peerBatches.has(key)) return [];
+    if (!this.state.peers.has(key)) return [];
     return this.step(() => this.state.peerFinished(key, seconds * 1000, ok));
   }
 
@@ -319,7 +319,7 @@ export class QueueEngine {
 
   private view(): QueueView {
     const { now, line } = this.state;
-    const { peerSlots } = this.state;
+    const peerSlots = this.state.peers.slots;
     const peerBatches = this.peerBatchesIterable;
     return {
       now,

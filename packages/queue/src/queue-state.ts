@@ -1,8 +1,9 @@
 import { assertNever } from './assert-never.js';
 import { inLine, isStarted } from './batch.js';
-import type { Batch, Job, LineJob, PeerBatch, SlotJob, StartedBatch } from './batch.js';
+import type { Batch, Job, LineJob, SlotJob, StartedBatch } from './batch.js';
 import type { Decision, StateView } from './decision.js';
 import type { ResolvedEndpoint, ResolvedQueueOptions } from './options.js';
+import { PeerBatches } from './peer-batches.js';
 import { readyJobs } from './pick-order.js';
 import type { Timings } from './timings.js';
 import type { BatchId, BatchOutcome, Effect, JobId, JobOutcome, QueueStats } from './types.js';
@@ -22,10 +23,8 @@ export class QueueState implements StateView {
   readonly prefetched = new Set<JobId>();
   readonly sizes: Record<number, number> = {};
   readonly counts = { completed: 0, failed: 0, cancelled: 0, rejected: 0, released: 0 };
-  /** Batches running on the other processes that share the line, by their key, oldest first (forecast only). */
-  readonly peerBatches = new Map<string, PeerBatch>();
-  /** Slots of the other processes, all together (`peers`). */
-  peerSlots = 0;
+  /** The other processes that share the line: their slots and running batches (forecast only). */
+  readonly peers = new PeerBatches();
   now = -Infinity;
   /** Effects of the event being handled, in order. */
   out: Effect[] = [];
@@ -66,7 +65,7 @@ export class QueueState implements StateView {
       batches: this.batches.size,
       openBatches: this.gathering.size,
       slotsHeld: this.held.reduce((sum, n) => sum + n, 0),
-      peerBatches: this.peerBatches.size,
+      peerBatches: this.peers.size,
       ...this.line.internalSizes(),
     };
   }
@@ -130,43 +129,30 @@ export class QueueState implements StateView {
     return batch.id;
   }
 
-  /**
-   * The other processes have `slots` slots in all. Each of their batches holds one, so past that many
-   * the oldest reported ones are stale (their process died before it said they finished): dropped.
-   */
+  /** The other processes have `slots` slots in all. */
   setPeerSlots(slots: number): void {
-    this.peerSlots = slots;
+    this.peers.setSlots(slots);
     this.timings.setSlots(this.options.concurrencyCount + slots);
-    this.prunePeers();
     this.moved = true;
   }
 
   /** A batch started on another process now. A key already known is ignored. */
   peerStarted(key: string, fnIndex: number, size: number): void {
-    if (this.peerBatches.has(key)) return;
-    this.peerBatches.set(key, { fnIndex, size, startedAt: this.now });
-    this.prunePeers();
+    if (this.peers.has(key)) return;
+    this.peers.start(key, { fnIndex, size, startedAt: this.now });
     this.moved = true;
   }
 
   /** A batch on another process ended after `ms` of running; an `ok` one is a sample for S(b). */
   peerFinished(key: string, ms: number, ok: boolean): void {
-    const batch = this.peerBatches.get(key);
+    const batch = this.peers.finish(key);
     if (batch === undefined) return;
-    this.peerBatches.delete(key);
     // A duration that is no number of ms (a peer's clock gone wrong) teaches nothing.
     if (ok && Number.isFinite(ms) && ms >= 0) {
       this.timings.recordBatch(batch.fnIndex, batch.size, ms);
       for (let i = 0; i < batch.size; i++) this.timings.recordJob(ms / 1000);
     }
     this.moved = true;
-  }
-
-  private prunePeers(): void {
-    for (const key of this.peerBatches.keys()) {
-      if (this.peerBatches.size <= this.peerSlots) return;
-      this.peerBatches.delete(key);
-    }
   }
 
   /** The host reported a started batch finished: its slot frees and its members end with their results. */

@@ -119,6 +119,6 @@ export function overrun(state: StateView, timings: Timings, periodMs: number): {
   for (const batch of state.batches.values()) {
     if (batch.state === 'running') look(batch.fnIndex, batch.jobIds.length, batch.startedAt);
   }
-  for (const batch of state.peerBatches.values()) look(batch.fnIndex, batch.size, batch.startedAt);
+  for (const batch of state.peers.values()) look(batch.fnIndex, batch.size, batch.startedAt);
   return { now: overrunning, lookAt };
 }
