@@ -23,6 +23,7 @@ export default defineConfig({
             'packages/*/test/**/*.test.ts',
             'bench/**/*.test.ts',
             'tools/**/*.test.ts',
+            'playground/src/**/*.test.ts',
           ],
           exclude: ['**/node_modules/**', '**/*.browser.test.ts'],
           testTimeout: 30_000,

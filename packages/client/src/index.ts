@@ -1,6 +1,7 @@
 export { connect, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectOptions } from './connect.js';
 export { DEFAULT_TRANSPORT, type TransportOption } from './dialect.js';
 export type { App, SubmitOptions } from './app.js';
+export type { AppFor, EndpointsLike, EndpointTypes, IoDeclaration, IoValueTypes, TypedApp } from './typed-app.js';
 export type { EndpointInfo } from './endpoints.js';
 export type { Job } from './job.js';
 export type {

@@ -5,10 +5,17 @@ import { connect, type App, type ConnectOptions, type Job, type JobStatus, type 
 import { connect as connectFromNode } from './index.node.js';
 import { expectTypeOf } from 'vitest';
 
-expectTypeOf(connect).parameters.toEqualTypeOf<[target: string | URL | QueueTarget, options?: ConnectOptions]>();
-expectTypeOf(connect).returns.toEqualTypeOf<Promise<App>>();
+// Untyped (no type argument): today's App.
+expectTypeOf(connect<undefined>).parameters.toEqualTypeOf<
+  [target: string | URL | QueueTarget, options?: ConnectOptions]
+>();
+expectTypeOf(connect<undefined>).returns.toEqualTypeOf<Promise<App>>();
+expectTypeOf(connect('http://127.0.0.1:7860')).toEqualTypeOf<Promise<App>>();
 // The Node entry's connect only differs in its default WebSocket, never in its signature.
-expectTypeOf(connectFromNode).toEqualTypeOf(connect);
+expectTypeOf(connectFromNode<undefined>).toEqualTypeOf(connect<undefined>);
+expectTypeOf(connectFromNode<{ '/x': { inputs: [{ label: 'x'; type: 'string' }] } }>).toEqualTypeOf(
+  connect<{ '/x': { inputs: [{ label: 'x'; type: 'string' }] } }>,
+);
 
 declare const app: App;
 expectTypeOf(app.submit('/predict', ['x'])).toEqualTypeOf<Job<unknown[]>>();

