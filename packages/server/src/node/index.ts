@@ -1,3 +1,4 @@
 export { serve, type Server } from './serve.js';
 export { DEFAULT_DIALECTS, DEFAULT_SERVE_OPTIONS, type Dialects, type ServeOptions } from './options.js';
+export { DEFAULT_LEASE_MS, DEFAULT_REDIS_KEY, type RedisOptions } from './shared/redis-options.js';
 export * from '../index.js';
