@@ -7,8 +7,7 @@ export type ServerErrorCode =
   | 'ENDPOINT_SETUP_FAILED'
   | 'UNKNOWN_ENDPOINT'
   | 'LOCAL_SERVER_NOT_READY'
-  | 'LOCAL_SERVER_CLOSED'
-  | 'REDIS_CLIENT_MISSING';
+  | 'LOCAL_SERVER_CLOSED';
 
 /** An option of the wrong type (`apiOpen: 'yes'`). `option` names it (`endpoints['/x'].fn`). */
 export class ServerOptionTypeError extends TypeError {
@@ -83,15 +82,5 @@ export class LocalServerStateError extends Error {
   constructor(code: 'LOCAL_SERVER_NOT_READY' | 'LOCAL_SERVER_CLOSED', message: string) {
     super(message);
     this.code = code;
-  }
-}
-
-/** `serve({ redis })` without the `ioredis` package installed (an optional peer dependency). */
-export class RedisClientMissingError extends Error {
-  override readonly name = 'RedisClientMissingError';
-  readonly code = 'REDIS_CLIENT_MISSING' satisfies ServerErrorCode;
-
-  constructor() {
-    super("serve({ redis }) needs the 'ioredis' package: npm install ioredis");
   }
 }

@@ -16,7 +16,6 @@ export { DEFAULT_ENDPOINT_TIMEOUT_MS } from './core/endpoints.js';
 export {
   EndpointSetupError,
   LocalServerStateError,
-  RedisClientMissingError,
   ServerOptionRangeError,
   ServerOptionTypeError,
   UnknownEndpointError,

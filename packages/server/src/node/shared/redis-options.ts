@@ -1,5 +1,6 @@
 import { dropUndefined } from '@crowdserve/protocol';
 import { rejectUnknownOptions, ServerOptionRangeError, ServerOptionTypeError } from '../../errors.js';
+import { DEFAULT_LEASE_MS, MIN_LEASE_MS } from './line-options.js';
 
 /** Several server processes, on one machine or many, serving one queue on Redis (DESIGN §2 "Shared line"). */
 export interface RedisOptions {
@@ -9,7 +10,7 @@ export interface RedisOptions {
   key?: string;
   /**
    * How long a process that stops answering (killed, cut off) keeps its place: after it, the others take
-   * its waiting jobs out of the line and fail the jobs it was running. @default 5000
+   * its waiting jobs out of the line and fail the jobs it was running. @default DEFAULT_LEASE_MS (5000)
    */
   leaseMs?: number;
 }
@@ -18,8 +19,6 @@ export type ResolvedRedisOptions = Required<RedisOptions>;
 
 /** @default 'crowdserve' */
 export const DEFAULT_REDIS_KEY = 'crowdserve';
-/** @default 5000 */
-export const DEFAULT_LEASE_MS = 5000;
 
 const REDIS_OPTION_NAMES = ['url', 'key', 'leaseMs'];
 const KEY = /^[\w.:-]{1,64}$/;
@@ -38,8 +37,8 @@ export function resolveRedisOptions(redis: RedisOptions | null): ResolvedRedisOp
   if (typeof o.key !== 'string' || !KEY.test(o.key)) {
     throw new ServerOptionTypeError('redis.key', '1–64 letters, digits or . : _ -', o.key);
   }
-  if (typeof o.leaseMs !== 'number' || !Number.isInteger(o.leaseMs) || o.leaseMs < 100) {
-    throw new ServerOptionRangeError('redis.leaseMs', 'an integer ≥ 100 (milliseconds)', o.leaseMs);
+  if (typeof o.leaseMs !== 'number' || !Number.isInteger(o.leaseMs) || o.leaseMs < MIN_LEASE_MS) {
+    throw new ServerOptionRangeError('redis.leaseMs', `an integer ≥ ${MIN_LEASE_MS} (milliseconds)`, o.leaseMs);
   }
   return { url: o.url, key: o.key, leaseMs: o.leaseMs };
 }

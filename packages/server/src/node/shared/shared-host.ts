@@ -5,25 +5,10 @@ import { failedMessage } from '../../core/gradio3.js';
 import type { JobSink } from '../../core/host-job.js';
 import type { JobHost } from '../../core/job-host.js';
 import type { QueueHost } from '../../core/queue-host.js';
+import type { LineEvent, LineJob, LineListener } from './line-types.js';
 import { parseRelayBody, RelaySink, type RelayBody } from './relay.js';
 
-/** A waiting job of the shared line. */
-export interface LineJob {
-  id: string;
-  fnIndex: number;
-  owner: string;
-  ticket: number;
-}
-
-/** What the shared line says happened, in one order for every process (DESIGN §2 "Shared line"). */
-export type LineEvent =
-  | { type: 'join'; job: LineJob }
-  | { type: 'leave'; id: string }
-  | { type: 'claim'; id: string; claimer: string }
-  | { type: 'batchStarted'; process: string; key: string; fnIndex: number; size: number }
-  | { type: 'batchFinished'; process: string; key: string; seconds: number; ok: boolean }
-  | { type: 'processes'; processes: { id: string; slots: number }[] }
-  | { type: 'resync'; jobs: LineJob[] };
+export type { LineEvent, LineJob, LineListener } from './line-types.js';
 
 /** What this host needs of the shared line (`RedisLine`). */
 export interface SharedLine {
@@ -65,12 +50,6 @@ interface Proxy {
   preset: unknown[] | undefined;
   /** `send_data` was passed on to the client, whose answer goes to the runner. */
   awaiting: boolean;
-}
-
-/** What the line's listener gets: its events, and the messages other processes sent this one. */
-export interface LineListener {
-  event(event: LineEvent): void;
-  relay(from: string, body: unknown): void;
 }
 
 export interface SharedHostOptions {
