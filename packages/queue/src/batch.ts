@@ -10,6 +10,8 @@ interface JobBase {
   readonly fnIndex: number;
   /** Clock ms. */
   readonly joinedAt: number;
+  /** Join order in this engine: compares ages across endpoints (jobs may join in the same ms). */
+  readonly ticket: number;
 }
 
 /** In the line, not asked for its data. */
@@ -33,8 +35,10 @@ export interface PrefetchedJob extends JobBase {
 export interface LoadingJob extends JobBase {
   readonly state: 'loading';
   readonly batchId: BatchId;
-  /** Clock ms, counted from its `requestData` (a prefetched job keeps the one it was given then). */
+  /** Clock ms: `pickedDataTimeoutMs` from its pick, or `dataTimeoutMs` from its ask, whichever comes first. */
   readonly dataDeadline: number;
+  /** The time (ms) it was given by the deadline above, for its outcome. */
+  readonly dataLimitMs: number;
 }
 
 /** In a slot's batch with its data in: the batch starts, or runs, with it. */
@@ -102,4 +106,12 @@ export type StartedBatch = RunningBatch | AbortedBatch;
 
 export function isStarted(batch: Batch): batch is StartedBatch {
   return batch.state === 'running' || batch.state === 'aborted';
+}
+
+/** A batch running on another process that shares the line: known for ETAs only. */
+export interface PeerBatch {
+  readonly fnIndex: number;
+  readonly size: number;
+  /** Clock ms of this engine when it was reported started. */
+  readonly startedAt: number;
 }

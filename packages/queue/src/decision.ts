@@ -1,4 +1,4 @@
-import type { Batch, Job } from './batch.js';
+import type { Batch, Job, PeerBatch } from './batch.js';
 import type { ResolvedQueueOptions } from './options.js';
 import type { BatchId, JobId } from './types.js';
 import type { WaitingLineView } from './waiting-line.js';
@@ -21,6 +21,8 @@ export interface StateView {
   readonly held: readonly number[];
   /** Waiting jobs asked for their data (prefetching or prefetched), in asking order. */
   readonly prefetched: ReadonlySet<JobId>;
+  /** Batches running on the other processes that share the line, oldest first (`peerBatchStarted`). */
+  readonly peerBatches: ReadonlyMap<string, PeerBatch>;
 }
 
 /** One change of the engine's state, as a planner asks for it. */

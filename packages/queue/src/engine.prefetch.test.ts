@@ -91,7 +91,7 @@ describe('QueueEngine: data prefetch', () => {
     // Its deadline passes while the slot is still busy: it leaves the line, and next moves up and is asked.
     const effects = q.engine.tick();
     expect(brief(effects)).toEqual(['end silent timeout', 'estimate next 0', 'scheduleTick 1000']);
-    expect(only(effects, 'end')[0]?.outcome).toEqual({ status: 'timeout', phase: 'data' });
+    expect(only(effects, 'end')[0]?.outcome).toEqual({ status: 'timeout', phase: 'data', limitMs: 1_000 });
     expect(brief(q.engine.tick())).toEqual(['requestData next', 'scheduleTick 2000']);
     q.engine.dataReceived('next');
     expect(brief(q.engine.batchFinished(1, { ok: true, results: [0] }))).toEqual([
@@ -100,7 +100,7 @@ describe('QueueEngine: data prefetch', () => {
     ]);
   });
 
-  it('a job ahead that has not answered is still served first (FIFO); the batch waits for it', () => {
+  it('a batch with room takes a job ahead that has not answered along with a ready one; it waits for it', () => {
     const q = fakeClockEngine({ endpoints: [batched({ maxBatchSize: 2 })] });
     q.engine.join('run', 0);
     q.engine.dataReceived('run');

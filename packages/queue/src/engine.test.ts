@@ -287,7 +287,7 @@ describe('QueueEngine: timeouts', () => {
     expect(brief(q.engine.tick())).toEqual(['scheduleTick 1500']);
     q.advance(500);
     expect(q.engine.tick()).toEqual([
-      { type: 'end', jobId: 'b', outcome: { status: 'timeout', phase: 'data' } },
+      { type: 'end', jobId: 'b', outcome: { status: 'timeout', phase: 'data', limitMs: 1_000 } },
       { type: 'startBatch', batchId: 2, fnIndex: 0, jobIds: ['a'], expectedDuration: 0.5 },
     ]);
   });

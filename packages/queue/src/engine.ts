@@ -1,11 +1,11 @@
 import { inLine } from './batch.js';
-import type { Batch } from './batch.js';
+import type { Batch, PeerBatch } from './batch.js';
 import type { Decision } from './decision.js';
 import { EstimatePublisher } from './estimates.js';
 import type { EstimateSource } from './estimates.js';
 import { Forecast } from './forecast.js';
 import type { QueueView } from './forecast.js';
-import { resolveQueueOptions, resolveWaitingLine } from './options.js';
+import { resolvePeerSlots, resolveQueueOptions, resolveWaitingLine } from './options.js';
 import type { ResolvedEndpoint, ResolvedQueueOptions } from './options.js';
 import { nextPrefetchDeadline, nextPrefetchDue, planPrefetch, prefetchBound } from './prefetch.js';
 import { QueueState } from './queue-state.js';
@@ -58,6 +58,9 @@ export class QueueEngine {
 
   /** Every batch in a slot, iterable again and again: a pass may be made more than once from one view. */
   private readonly batchesIterable: Iterable<Batch> = { [Symbol.iterator]: () => this.state.batches.values() };
+  private readonly peerBatchesIterable: Iterable<PeerBatch> = {
+    [Symbol.iterator]: () => this.state.peerBatches.values(),
+  };
 
   constructor(options: QueueOptions) {
     this.options = resolveQueueOptions(options);
@@ -107,6 +110,52 @@ export class QueueEngine {
       if (inLine(job)) this.state.dropWaiting(job, { status: 'cancelled' });
       else this.settle(this.state.leave(job, { status: 'cancelled' }));
     });
+  }
+
+  /**
+   * The job left this engine without an end: another process that shares the line took it (claimed it
+   * for its slot), or the host learned it left elsewhere. A waiting job (asked for its data or not)
+   * leaves the line, and the jobs behind move up; a job in a batch that has not started leaves it, and
+   * the batch goes on without it (its slot frees if it was the only member). No `end`: its own process
+   * ends it. A job in a started batch belongs to this process and ends here: ignored, as are unknown ids.
+   */
+  release(jobId: JobId): Effect[] {
+    const job = this.state.jobs.get(jobId);
+    if (!job || (!inLine(job) && this.state.started(job.batchId))) return [];
+    return this.step(() => this.settle(this.state.release(job)));
+  }
+
+  /**
+   * The other processes that share the line have `slots` slots in all (0: this one is alone, the
+   * default). ETAs are worked out over every slot; this engine dispatches to its own only.
+   * Throws QueueOptionTypeError / QueueOptionRangeError unless an integer ≥ 0.
+   */
+  peers(slots: number): Effect[] {
+    const checked = resolvePeerSlots(slots);
+    return this.step(() => {
+      if (checked !== this.state.peerSlots) this.state.setPeerSlots(checked);
+    });
+  }
+
+  /**
+   * A batch of `size` jobs of endpoint `fnIndex` started on another process now; `key` names it among
+   * all processes. It holds one of the peers' slots in the ETAs until `peerBatchFinished`, or, when it
+   * runs past its expected time (its process may be gone), it is expected to end any moment, like a
+   * local batch that overruns. A known key, an unknown endpoint or a size < 1 is ignored.
+   */
+  peerBatchStarted(key: string, fnIndex: number, size: number): Effect[] {
+    const known = this.state.peerBatches.has(key);
+    if (known || this.endpoints[fnIndex] === undefined || !Number.isInteger(size) || size < 1) return [];
+    return this.step(() => this.state.peerStarted(key, fnIndex, size));
+  }
+
+  /**
+   * The peer batch `key` ended after `seconds` of running; when `ok`, that is a sample of its
+   * endpoint's service time, as a local batch's is. Unknown keys are ignored.
+   */
+  peerBatchFinished(key: string, seconds: number, ok: boolean): Effect[] {
+    if (!this.state.peerBatches.has(key)) return [];
+    return this.step(() => this.state.peerFinished(key, seconds * 1000, ok));
   }
 
   /** The host's handler returned (or threw) for a started batch. Unknown or already-ended batches are ignored. */
@@ -270,7 +319,17 @@ export class QueueEngine {
 
   private view(): QueueView {
     const { now, line } = this.state;
-    return { now, version: this.version, moves: this.moves, line, batches: this.batchesIterable };
+    const { peerSlots } = this.state;
+    const peerBatches = this.peerBatchesIterable;
+    return {
+      now,
+      version: this.version,
+      moves: this.moves,
+      line,
+      batches: this.batchesIterable,
+      peerSlots,
+      peerBatches,
+    };
   }
 
   /** The earliest deadline of any batch or member (data, batch delay, run), prefetched job, estimate push or overrun look. */

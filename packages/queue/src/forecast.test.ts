@@ -13,7 +13,15 @@ function setup(slots = 1) {
   const forecast = new Forecast(endpoints, slots, timings);
   const line = new MemoryWaitingLine();
   const batches: Batch[] = [];
-  const view = (now: number, version: number, moves = 0): QueueView => ({ now, version, moves, line, batches });
+  const view = (now: number, version: number, moves = 0): QueueView => ({
+    now,
+    version,
+    moves,
+    line,
+    batches,
+    peerSlots: 0,
+    peerBatches: [],
+  });
   return { forecast, line, batches, view };
 }
 
@@ -54,7 +62,10 @@ describe('Forecast', () => {
     const line = new MemoryWaitingLine();
     const picked: Batch = { state: 'loading', id: 1, fnIndex: 0, members: new Set(['p']), gatherFrom: 400 };
     line.enqueue({ jobId: 'w', fnIndex: 0, joinedAt: 300 });
-    const pass = forecast.pass({ now: 410, version: 1, moves: 0, line, batches: [picked] }, true);
+    const pass = forecast.pass(
+      { now: 410, version: 1, moves: 0, line, batches: [picked], peerSlots: 0, peerBatches: [] },
+      true,
+    );
     // p starts at 420 (picked at 400 + 20 ms) and frees the slot at 1.42 s; w then waits 20 ms for its data.
     expect(pass.completions).toEqual([2_440]);
   });

@@ -1,4 +1,4 @@
-import type { Batch } from './batch.js';
+import type { Batch, PeerBatch } from './batch.js';
 import { DispatchSimulation } from './eta.js';
 import type { BusySlot, EtaEndpoint } from './eta.js';
 import type { ResolvedEndpoint } from './options.js';
@@ -18,11 +18,16 @@ export interface QueueView {
   moves: number;
   line: WaitingLineView;
   batches: Iterable<Batch>;
+  /** Slots of the other processes that share the line, and the batches running in them. */
+  peerSlots: number;
+  peerBatches: Iterable<PeerBatch>;
 }
 
 /**
  * The queue's ETAs: the one-pass dispatcher simulation (eta.ts) fed from the engine's slots and line,
- * kept while it is fresh, and extended (not redone) for a job that joins at the back.
+ * kept while it is fresh, and extended (not redone) for a job that joins at the back. When other
+ * processes share the line, their slots are simulated too (a running peer batch as a busy slot), so a
+ * rank's ETA is its place in the global line served by the global capacity.
  */
 export class Forecast {
   private cached: { version: number; moves: number; at: number; pass: DispatchSimulation } | null = null;
@@ -44,7 +49,8 @@ export class Forecast {
     const busy: BusySlot[] = [];
     for (const batch of view.batches)
       busy.push(this.busySlot(batch, now, endpoints[batch.fnIndex]?.arrivalsPerMs ?? 0));
-    const pass = new DispatchSimulation(now, this.concurrencyCount, endpoints, busy);
+    for (const batch of view.peerBatches) busy.push(this.peerSlot(batch, now));
+    const pass = new DispatchSimulation(now, this.concurrencyCount + view.peerSlots, endpoints, busy);
     for (const entry of view.line) pass.add(entry);
     pass.run();
     this.cached = { version: view.version, moves: view.moves, at: now, pass };
@@ -89,6 +95,12 @@ export class Forecast {
     }
     const run = this.timings.serviceTime(batch.fnIndex, Math.max(1, size));
     return { fnIndex: batch.fnIndex, freeAt: run === null ? Infinity : Math.max(now, from + run) };
+  }
+
+  /** A batch running on a peer frees its slot S(b) after it started; past that, like a local overrun, now. */
+  private peerSlot(batch: PeerBatch, now: number): BusySlot {
+    const run = this.timings.serviceTime(batch.fnIndex, batch.size);
+    return { fnIndex: batch.fnIndex, freeAt: run === null ? Infinity : Math.max(now, batch.startedAt + run) };
   }
 
   /**

@@ -12,6 +12,8 @@ describe('resolveQueueOptions', () => {
       maxSize: null,
       statusUpdateRate: 'auto',
       dataTimeoutMs: 60_000,
+      // null: the same as dataTimeoutMs.
+      pickedDataTimeoutMs: 60_000,
       prefetchData: true,
       clock,
       endpoints: [
@@ -48,6 +50,13 @@ describe('resolveQueueOptions', () => {
     expect(resolved.maxSize).toBe(0);
     expect(resolved.statusUpdateRate).toBe(0.5);
     expect(resolved.endpoints[0]?.expectedDurationMs).toBe(0);
+  });
+
+  it('resolves pickedDataTimeoutMs: its own value, or dataTimeoutMs when null', () => {
+    expect(resolveQueueOptions({ endpoints: [], pickedDataTimeoutMs: 200 }).pickedDataTimeoutMs).toBe(200);
+    const fallback = resolveQueueOptions({ endpoints: [], dataTimeoutMs: 5_000, pickedDataTimeoutMs: null });
+    expect(fallback.pickedDataTimeoutMs).toBe(5_000);
+    expect(DEFAULT_QUEUE_OPTIONS.pickedDataTimeoutMs).toBeNull();
   });
 
   const cases: [string, unknown, typeof QueueOptionTypeError | typeof QueueOptionRangeError, string][] = [
@@ -96,6 +105,18 @@ describe('resolveQueueOptions', () => {
       { endpoints: [], dataTimeoutMs: NaN },
       QueueOptionRangeError,
       'dataTimeoutMs: expected a finite number > 0, got NaN',
+    ],
+    [
+      'pickedDataTimeoutMs',
+      { endpoints: [], pickedDataTimeoutMs: 0 },
+      QueueOptionRangeError,
+      'pickedDataTimeoutMs: expected a finite number > 0 or null, got 0',
+    ],
+    [
+      'pickedDataTimeoutMs type',
+      { endpoints: [], pickedDataTimeoutMs: '10s' },
+      QueueOptionTypeError,
+      'pickedDataTimeoutMs: expected a finite number > 0 or null, got "10s"',
     ],
     [
       'prefetchData',

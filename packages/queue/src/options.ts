@@ -9,6 +9,7 @@ export const DEFAULT_QUEUE_OPTIONS = {
   maxSize: null,
   statusUpdateRate: 'auto',
   dataTimeoutMs: 60_000,
+  pickedDataTimeoutMs: null,
   prefetchData: true,
 } as const satisfies Required<Omit<QueueOptions, 'endpoints' | 'clock' | 'waitingLine'>>;
 
@@ -40,6 +41,8 @@ export interface ResolvedQueueOptions {
   maxSize: number | null;
   statusUpdateRate: 'auto' | number;
   dataTimeoutMs: number;
+  /** `pickedDataTimeoutMs`, or `dataTimeoutMs` when that is null. */
+  pickedDataTimeoutMs: number;
   prefetchData: boolean;
   endpoints: ResolvedEndpoint[];
   clock: () => number;
@@ -57,6 +60,10 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
   if (statusUpdateRate !== 'auto') positive('statusUpdateRate', statusUpdateRate, "'auto' or a number of seconds > 0");
   const prefetchData = options.prefetchData ?? DEFAULT_QUEUE_OPTIONS.prefetchData;
   if (typeof prefetchData !== 'boolean') throw new QueueOptionTypeError('prefetchData', 'a boolean', prefetchData);
+  const dataTimeoutMs = positive('dataTimeoutMs', options.dataTimeoutMs ?? DEFAULT_QUEUE_OPTIONS.dataTimeoutMs);
+  const pickedDataTimeoutMs = nullable(options.pickedDataTimeoutMs, DEFAULT_QUEUE_OPTIONS.pickedDataTimeoutMs, (v) =>
+    positive('pickedDataTimeoutMs', v, 'a finite number > 0 or null'),
+  );
   return {
     concurrencyCount: integer(
       'concurrencyCount',
@@ -65,11 +72,17 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
     ),
     maxSize: nullable(options.maxSize, DEFAULT_QUEUE_OPTIONS.maxSize, (v) => integer('maxSize', v, 0)),
     statusUpdateRate,
-    dataTimeoutMs: positive('dataTimeoutMs', options.dataTimeoutMs ?? DEFAULT_QUEUE_OPTIONS.dataTimeoutMs),
+    dataTimeoutMs,
+    pickedDataTimeoutMs: pickedDataTimeoutMs ?? dataTimeoutMs,
     prefetchData,
     endpoints: endpoints.map((endpoint: unknown, i) => resolveEndpoint(endpoint, `endpoints[${i}]`)),
     clock,
   };
+}
+
+/** The argument of `QueueEngine.peers`: the other processes' slots, all together. */
+export function resolvePeerSlots(slots: unknown): number {
+  return integer('peers', slots, 0);
 }
 
 const LINE_METHODS = ['sizeOf', 'has', 'oldest', 'rank', 'internalSizes', 'enqueue', 'remove', 'take'] as const;

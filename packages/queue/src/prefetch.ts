@@ -9,11 +9,12 @@ import type { WaitingEntry } from './waiting-line.js';
  * parsed) while its slot idles. Here the jobs that would make up the next batches if every slot freed
  * now are asked while they still wait: when a slot frees, its next batch starts with its data in hand.
  *
- * A prefetched job still waits: it keeps its rank and hears estimates, is picked in its turn (it never
- * overtakes, and nobody overtakes it), may be cancelled (its data is dropped with it), and ends with a
- * data timeout if it does not answer within `dataTimeoutMs` of being asked — waiting or picked. It holds
- * no slot while it waits; once picked, a silent one holds its slot for what is left of that time, never
- * longer than without prefetch. At most `prefetchBound` jobs wait with data asked for.
+ * A prefetched job still waits: it keeps its rank and hears estimates, may be cancelled (its data is
+ * dropped with it), and ends with a data timeout if it does not answer within `dataTimeoutMs` of being
+ * asked — waiting or picked. Once it has answered it is picked before the jobs that have not
+ * (pick-order.ts); a silent one is picked only when no ready job can take the slot, and then holds it for
+ * at most `pickedDataTimeoutMs`. It holds no slot while it waits. At most `prefetchBound` jobs wait with
+ * data asked for.
  */
 
 /**

@@ -1,8 +1,9 @@
 import { assertNever } from './assert-never.js';
 import { inLine, isStarted } from './batch.js';
-import type { Batch, Job, LineJob, SlotJob, StartedBatch } from './batch.js';
+import type { Batch, Job, LineJob, PeerBatch, SlotJob, StartedBatch } from './batch.js';
 import type { Decision, StateView } from './decision.js';
 import type { ResolvedEndpoint, ResolvedQueueOptions } from './options.js';
+import { readyJobs } from './pick-order.js';
 import type { Timings } from './timings.js';
 import type { BatchId, BatchOutcome, Effect, JobId, JobOutcome, QueueStats } from './types.js';
 import type { WaitingEntry, WaitingLine } from './waiting-line.js';
@@ -20,7 +21,11 @@ export class QueueState implements StateView {
   readonly held: number[];
   readonly prefetched = new Set<JobId>();
   readonly sizes: Record<number, number> = {};
-  readonly counts = { completed: 0, failed: 0, cancelled: 0, rejected: 0 };
+  readonly counts = { completed: 0, failed: 0, cancelled: 0, rejected: 0, released: 0 };
+  /** Batches running on the other processes that share the line, by their key, oldest first (forecast only). */
+  readonly peerBatches = new Map<string, PeerBatch>();
+  /** Slots of the other processes, all together (`peers`). */
+  peerSlots = 0;
   now = -Infinity;
   /** Effects of the event being handled, in order. */
   out: Effect[] = [];
@@ -29,6 +34,7 @@ export class QueueState implements StateView {
   /** Whether something that can move an ETA changed since the engine last looked. */
   private moved = false;
   private nextBatchId = 1;
+  private nextTicket = 0;
 
   constructor(
     readonly options: ResolvedQueueOptions,
@@ -60,6 +66,7 @@ export class QueueState implements StateView {
       batches: this.batches.size,
       openBatches: this.gathering.size,
       slotsHeld: this.held.reduce((sum, n) => sum + n, 0),
+      peerBatches: this.peerBatches.size,
       ...this.line.internalSizes(),
     };
   }
@@ -72,16 +79,16 @@ export class QueueState implements StateView {
 
   join(entry: WaitingEntry): void {
     const { jobId: id, fnIndex, joinedAt } = entry;
-    this.jobs.set(id, { state: 'waiting', id, fnIndex, joinedAt });
+    this.jobs.set(id, { state: 'waiting', id, fnIndex, joinedAt, ticket: this.nextTicket++ });
     this.line.enqueue(entry);
   }
 
   /** An asked job's data arrived: a waiting one holds it until picked; in a slot, its batch may start. */
   received(job: Job): BatchId | undefined {
-    const { id, fnIndex, joinedAt } = job;
-    if (job.state === 'prefetching') this.jobs.set(id, { state: 'prefetched', id, fnIndex, joinedAt });
+    const { id, fnIndex, joinedAt, ticket } = job;
+    if (job.state === 'prefetching') this.jobs.set(id, { state: 'prefetched', id, fnIndex, joinedAt, ticket });
     if (job.state !== 'loading') return undefined;
-    this.jobs.set(id, { state: 'ready', id, fnIndex, joinedAt, batchId: job.batchId });
+    this.jobs.set(id, { state: 'ready', id, fnIndex, joinedAt, ticket, batchId: job.batchId });
     return job.batchId;
   }
 
@@ -93,12 +100,73 @@ export class QueueState implements StateView {
 
   /** A job in a slot leaves its batch (cancel, data timeout) and ends. */
   leave(job: SlotJob, outcome: JobOutcome): BatchId {
+    const batchId = this.unbatch(job);
+    this.end(job, outcome);
+    return batchId;
+  }
+
+  /**
+   * The job left this engine without an end (another process took it): out of the line, or out of its
+   * batch if that has not started; returns that batch. A job in a started batch stays (see `release`).
+   */
+  release(job: Job): BatchId | undefined {
+    let batchId: BatchId | undefined;
+    if (inLine(job)) this.line.remove(job.id);
+    else if (this.started(job.batchId)) return undefined;
+    else batchId = this.unbatch(job);
+    this.jobs.delete(job.id);
+    this.prefetched.delete(job.id);
+    this.counts.released++;
+    this.left.push(job.id);
+    this.moved = true;
+    return batchId;
+  }
+
+  private unbatch(job: SlotJob): BatchId {
     const batch = this.batches.get(job.batchId) as Batch;
     const members = new Set(batch.members);
     members.delete(job.id);
     this.batches.set(batch.id, { ...batch, members });
-    this.end(job, outcome);
     return batch.id;
+  }
+
+  /**
+   * The other processes have `slots` slots in all. Each of their batches holds one, so past that many
+   * the oldest reported ones are stale (their process died before it said they finished): dropped.
+   */
+  setPeerSlots(slots: number): void {
+    this.peerSlots = slots;
+    this.timings.setSlots(this.options.concurrencyCount + slots);
+    this.prunePeers();
+    this.moved = true;
+  }
+
+  /** A batch started on another process now. A key already known is ignored. */
+  peerStarted(key: string, fnIndex: number, size: number): void {
+    if (this.peerBatches.has(key)) return;
+    this.peerBatches.set(key, { fnIndex, size, startedAt: this.now });
+    this.prunePeers();
+    this.moved = true;
+  }
+
+  /** A batch on another process ended after `ms` of running; an `ok` one is a sample for S(b). */
+  peerFinished(key: string, ms: number, ok: boolean): void {
+    const batch = this.peerBatches.get(key);
+    if (batch === undefined) return;
+    this.peerBatches.delete(key);
+    // A duration that is no number of ms (a peer's clock gone wrong) teaches nothing.
+    if (ok && Number.isFinite(ms) && ms >= 0) {
+      this.timings.recordBatch(batch.fnIndex, batch.size, ms);
+      for (let i = 0; i < batch.size; i++) this.timings.recordJob(ms / 1000);
+    }
+    this.moved = true;
+  }
+
+  private prunePeers(): void {
+    for (const key of this.peerBatches.keys()) {
+      if (this.peerBatches.size <= this.peerSlots) return;
+      this.peerBatches.delete(key);
+    }
   }
 
   /** The host reported a started batch finished: its slot frees and its members end with their results. */
@@ -154,8 +222,23 @@ export class QueueState implements StateView {
     }
   }
 
+  private lineJob(jobId: JobId): LineJob {
+    return this.jobs.get(jobId) as LineJob;
+  }
+
   private endpoint(fnIndex: number): ResolvedEndpoint {
     return this.options.endpoints[fnIndex] as ResolvedEndpoint;
+  }
+
+  /**
+   * The data deadline of a job picked now: `pickedDataTimeoutMs` from now, or `dataTimeoutMs` from when
+   * it was asked (earlier, if prefetched; else now), whichever comes first.
+   */
+  private pickedDeadline(job: LineJob): { dataDeadline: number; dataLimitMs: number } {
+    const { pickedDataTimeoutMs, dataTimeoutMs } = this.options;
+    const asked = job.state === 'prefetching' ? job.dataDeadline : this.now + dataTimeoutMs;
+    if (asked <= this.now + pickedDataTimeoutMs) return { dataDeadline: asked, dataLimitMs: dataTimeoutMs };
+    return { dataDeadline: this.now + pickedDataTimeoutMs, dataLimitMs: pickedDataTimeoutMs };
   }
 
   private end(job: Job, outcome: JobOutcome): void {
@@ -182,33 +265,31 @@ export class QueueState implements StateView {
     return this.admit(this.batches.get(id) as Batch);
   }
 
-  /** Moves the endpoint's oldest waiting jobs into the batch, up to its size, and asks for the data of those not asked yet. */
+  /**
+   * Moves waiting jobs of the batch's endpoint into it, up to its size: first those whose data is in
+   * hand, oldest first, then the oldest of the rest; asks for the data of those not asked yet.
+   */
   private admit(batch: Batch): BatchId {
-    const entries = this.line.take(batch.fnIndex, this.endpoint(batch.fnIndex).maxBatchSize - batch.members.size);
+    const room = this.endpoint(batch.fnIndex).maxBatchSize - batch.members.size;
+    const ready = readyJobs(this, batch.fnIndex, room);
+    for (const job of ready) this.line.remove(job.id);
+    const rest = this.line.take(batch.fnIndex, room - ready.length).map((e) => this.lineJob(e.jobId));
+    // Members in join order, as the batch's results are.
+    const entries = [...ready, ...rest].sort((a, b) => a.ticket - b.ticket);
     const members = new Set(batch.members);
-    for (const { jobId } of entries) {
-      const job = this.jobs.get(jobId) as LineJob;
-      const { fnIndex, joinedAt } = job;
+    for (const job of entries) {
+      const { id, fnIndex, joinedAt, ticket } = job;
       const batchId = batch.id;
-      members.add(jobId);
-      this.prefetched.delete(jobId);
-      this.left.push(jobId);
-      if (job.state === 'prefetched') this.jobs.set(jobId, { state: 'ready', id: jobId, fnIndex, joinedAt, batchId });
-      // A prefetched job that has not answered keeps the deadline it got when it was asked.
-      else if (job.state === 'prefetching')
-        this.jobs.set(jobId, {
-          state: 'loading',
-          id: jobId,
-          fnIndex,
-          joinedAt,
-          batchId,
-          dataDeadline: job.dataDeadline,
-        });
-      else {
-        const dataDeadline = this.now + this.options.dataTimeoutMs;
-        this.jobs.set(jobId, { state: 'loading', id: jobId, fnIndex, joinedAt, batchId, dataDeadline });
-        this.out.push({ type: 'requestData', jobId });
+      members.add(id);
+      this.prefetched.delete(id);
+      this.left.push(id);
+      if (job.state === 'prefetched') {
+        this.jobs.set(id, { state: 'ready', id, fnIndex, joinedAt, ticket, batchId });
+        continue;
       }
+      this.jobs.set(id, { state: 'loading', id, fnIndex, joinedAt, ticket, batchId, ...this.pickedDeadline(job) });
+      // A prefetched job that has not answered was asked already.
+      if (job.state === 'waiting') this.out.push({ type: 'requestData', jobId: id });
     }
     if (entries.length > 0) this.moved = true;
     this.batches.set(batch.id, { ...batch, members });
@@ -263,17 +344,19 @@ export class QueueState implements StateView {
   }
 
   private expire(job: Job): BatchId | undefined {
-    const outcome: JobOutcome = { status: 'timeout', phase: 'data' };
-    if (!inLine(job)) return this.leave(job, outcome);
-    this.dropWaiting(job, outcome);
+    if (!inLine(job)) {
+      const limitMs = job.state === 'loading' ? job.dataLimitMs : this.options.dataTimeoutMs;
+      return this.leave(job, { status: 'timeout', phase: 'data', limitMs });
+    }
+    this.dropWaiting(job, { status: 'timeout', phase: 'data', limitMs: this.options.dataTimeoutMs });
     return undefined;
   }
 
   private ask(job: Job): undefined {
     if (job.state !== 'waiting') return undefined;
     const dataDeadline = this.now + this.options.dataTimeoutMs;
-    const { id, fnIndex, joinedAt } = job;
-    this.jobs.set(id, { state: 'prefetching', id, fnIndex, joinedAt, dataDeadline });
+    const { id, fnIndex, joinedAt, ticket } = job;
+    this.jobs.set(id, { state: 'prefetching', id, fnIndex, joinedAt, ticket, dataDeadline });
     this.prefetched.add(job.id);
     this.out.push({ type: 'requestData', jobId: job.id });
     return undefined;

@@ -2,6 +2,7 @@ import { assertNever } from './assert-never.js';
 import type { Batch } from './batch.js';
 import type { Decision, StateView } from './decision.js';
 import type { ResolvedEndpoint } from './options.js';
+import { oldestReady } from './pick-order.js';
 import type { Timings } from './timings.js';
 
 /*
@@ -44,7 +45,10 @@ export function settle(state: StateView, batch: Batch): Decision | null {
   }
 }
 
-/** The next move of waiting jobs into slots: gathering batches take their endpoint's jobs, then free slots go to the oldest eligible. */
+/**
+ * The next move of waiting jobs into slots: gathering batches take their endpoint's jobs, then a free
+ * slot goes to the oldest eligible job with its data in hand, else to the oldest eligible (pick-order.ts).
+ */
 export function nextFill(state: StateView): Decision | null {
   const { line, options, now } = state;
   if (line.size === 0) return null;
@@ -52,7 +56,8 @@ export function nextFill(state: StateView): Decision | null {
     if (line.sizeOf(fnIndex) > 0) return { type: 'admit', batchId };
   }
   if (state.batches.size >= options.concurrencyCount) return null;
-  const head = line.oldest((fn) => underLimit(state, fn) && !state.gathering.has(fn));
+  const eligible = (fn: number): boolean => underLimit(state, fn) && !state.gathering.has(fn);
+  const head = oldestReady(state, eligible) ?? line.oldest(eligible);
   if (!head) return null;
   const { maxBatchDelayMs, maxBatchSize } = endpoint(state, head.fnIndex);
   const closeAt = head.joinedAt + maxBatchDelayMs;
@@ -96,20 +101,24 @@ export function nextSlotDeadline(state: StateView): number {
 }
 
 /**
- * While a running batch overruns its expected run time, the ETAs of everyone behind it slip. Returns
- * whether one overruns now, and when to look again: its expected end, then every `periodMs` after.
+ * While a running batch (here or on a peer) overruns its expected run time, the ETAs of everyone
+ * behind it slip. Returns whether one overruns now, and when to look again: its expected end, then
+ * every `periodMs` after.
  */
 export function overrun(state: StateView, timings: Timings, periodMs: number): { now: boolean; lookAt: number } {
   const { now } = state;
   let overrunning = false;
   let lookAt = Infinity;
-  for (const batch of state.batches.values()) {
-    if (batch.state !== 'running') continue;
-    const run = timings.serviceTime(batch.fnIndex, batch.jobIds.length);
-    if (run === null) continue;
-    const end = batch.startedAt + run;
+  const look = (fnIndex: number, size: number, startedAt: number): void => {
+    const run = timings.serviceTime(fnIndex, size);
+    if (run === null) return;
+    const end = startedAt + run;
     if (end <= now) overrunning = true;
     lookAt = Math.min(lookAt, end > now ? end : end + (Math.floor((now - end) / periodMs) + 1) * periodMs);
+  };
+  for (const batch of state.batches.values()) {
+    if (batch.state === 'running') look(batch.fnIndex, batch.jobIds.length, batch.startedAt);
   }
+  for (const batch of state.peerBatches.values()) look(batch.fnIndex, batch.size, batch.startedAt);
   return { now: overrunning, lookAt };
 }

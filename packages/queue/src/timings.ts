@@ -23,7 +23,8 @@ export class Timings {
 
   constructor(
     endpoints: readonly ResolvedEndpoint[],
-    private readonly concurrencyCount: number,
+    /** Every slot that serves the line: this engine's and, when it shares the line, its peers'. */
+    private concurrencyCount: number,
   ) {
     this.models = endpoints.map((e) => new ServiceTimeModel(e.expectedDurationMs));
     this.totals = endpoints.map(() => ({ seconds: 0, count: 0 }));
@@ -82,7 +83,12 @@ export class Timings {
     return this.jobCount > 0 ? this.jobSeconds / this.jobCount : null;
   }
 
-  /** Gradio's `avg_event_concurrent_process_time`: that mean divided by concurrencyCount. */
+  /** The line is now served by `slots` slots in all (this engine's and its peers'). */
+  setSlots(slots: number): void {
+    this.concurrencyCount = slots;
+  }
+
+  /** Gradio's `avg_event_concurrent_process_time`: that mean divided by every slot that serves the line. */
   avgEventConcurrentProcessTime(): number | null {
     const avg = this.avgEventProcessTime();
     return avg === null ? null : avg / this.concurrencyCount;

@@ -37,6 +37,13 @@ export interface QueueOptions {
   /** How long a job may take to send its data once asked (`requestData`). @default 60000 */
   dataTimeoutMs?: number;
   /**
+   * How long a job may take to send its data once it has been picked (given its slot), counted from the
+   * pick; `dataTimeoutMs` from its `requestData` still holds when that comes first (a prefetched job
+   * asked long ago). A job past it ends `timeout` (`data`) and the batch goes on without it. Shorter
+   * than `dataTimeoutMs`, so silent clients cannot hold the slots. `null`: `dataTimeoutMs`. @default null
+   */
+  pickedDataTimeoutMs?: number | null;
+  /**
    * Ask the jobs that would form the next batches for their data while they still wait, so a freed
    * slot starts its next batch at once instead of after a data round trip. At most one full batch per
    * slot waits with its data asked for. `false`: a job is asked only when picked (Gradio 3). @default true
@@ -76,8 +83,10 @@ export type JobOutcome =
   | { status: 'error'; error: string }
   /** The client left or cancelled; nothing can be told to it. */
   | { status: 'cancelled' }
-  /** `data`: the client did not send its data in time; `run`: the batch passed `timeoutMs`. */
-  | { status: 'timeout'; phase: 'data' | 'run' }
+  /** The client did not send its data in time: within `limitMs` (`dataTimeoutMs` or `pickedDataTimeoutMs`). */
+  | { status: 'timeout'; phase: 'data'; limitMs: number }
+  /** The batch ran past its endpoint's `timeoutMs`. */
+  | { status: 'timeout'; phase: 'run' }
   /** The server closed before the job could run. */
   | { status: 'shutdown' };
 
@@ -147,4 +156,6 @@ export interface QueueStats {
   cancelled: number;
   /** Joins answered with `reject`. */
   rejected: number;
+  /** Jobs that left without an `end`: taken by another process that shares the line (`release`). */
+  released: number;
 }

@@ -102,3 +102,27 @@ describe('cancels that race', () => {
     expect(host.stats()).toMatchObject({ completed: 1, cancelled: 0 });
   });
 });
+
+describe('pickedDataTimeoutMs', () => {
+  it('ends a picked job that never sends its data with the deadline it passed; the next job gets the slot', async () => {
+    const host = new QueueHost({
+      endpoints: resolveEndpoints({ '/echo': { fn: async (d: unknown[]) => d } }),
+      concurrencyCount: 1,
+      maxSize: null,
+      statusUpdateRate: 'auto',
+      dataTimeoutMs: 60_000,
+      pickedDataTimeoutMs: 50,
+    });
+    hosts.push(host);
+    const silent = recordingSink();
+    const ready = recordingSink();
+    host.join(silent.sink, 0);
+    host.join(ready.sink, 0, ['mine']);
+    await vi.waitFor(() => expect(ready.terminal()).toHaveLength(1));
+    expect(silent.terminal()).toEqual([
+      { msg: 'process_completed', output: { error: "timed out waiting for the job's data (0.05 s)" }, success: false },
+    ]);
+    expect(ready.terminal()[0]).toMatchObject({ success: true, output: { data: ['mine'] } });
+    await expectIdle(host);
+  });
+});

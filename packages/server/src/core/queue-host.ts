@@ -10,13 +10,20 @@ import { DEFAULT_ENDPOINT_TIMEOUT_MS, type ResolvedEndpoint } from './endpoints.
 import { estimationMessage, failedMessage, outcomeMessage, queueFullMessage, rejectMessage } from './gradio3.js';
 import type { HostJob, JobSink } from './host-job.js';
 import type { JobHost } from './job-host.js';
-import { PickedDataDeadlines } from './picked-data.js';
 import { runBatch } from './run-batch.js';
 import { RunningBatches } from './running-batches.js';
 import { TickTimer } from './tick-timer.js';
 
 export type { JobSink } from './host-job.js';
 export type { JobHost } from './job-host.js';
+
+/**
+ * How long a job that has been given its slot may take to send its data (`send_data` → data); a
+ * silent one loses the slot. A client that has its data answers in one round trip; without this, 22
+ * sockets that never answer held both slots for the whole `dataTimeoutMs` (60 s) and joined again.
+ * The engine's `pickedDataTimeoutMs`. @default 10000
+ */
+export const DEFAULT_PICKED_DATA_TIMEOUT_MS = 10_000;
 
 export interface QueueHostOptions {
   endpoints: ResolvedEndpoint[];
@@ -34,7 +41,7 @@ export interface QueueHostOptions {
    * a join past it is refused as `queue_full` with a reason. `null`: no cap. @default null
    */
   maxWaitingPerClient?: number | null;
-  /** How long a picked job may take to send its data; `undefined`: `dataTimeoutMs`. @default undefined */
+  /** How long a picked job may take to send its data (the engine's option); `undefined`: `dataTimeoutMs`. @default undefined */
   pickedDataTimeoutMs?: number;
   /** Milliseconds, monotonic. */
   clock?: () => number;
@@ -73,7 +80,6 @@ export class QueueHost implements JobHost {
   private closing = false;
   private idleWaiters: (() => void)[] = [];
   private readonly share: ClientShare;
-  private readonly pickedData: PickedDataDeadlines | undefined;
 
   constructor(private readonly options: QueueHostOptions) {
     this.endpoints = options.endpoints;
@@ -85,22 +91,11 @@ export class QueueHost implements JobHost {
       statusUpdateRate: options.statusUpdateRate,
       dataTimeoutMs: options.dataTimeoutMs,
       ...(options.prefetchData === undefined ? {} : { prefetchData: options.prefetchData }),
+      ...(options.pickedDataTimeoutMs === undefined ? {} : { pickedDataTimeoutMs: options.pickedDataTimeoutMs }),
       endpoints: options.endpoints.map((e) => e.queue),
       clock: this.clock,
     });
     this.share = new ClientShare(options.maxWaitingPerClient ?? null);
-    const picked = options.pickedDataTimeoutMs;
-    this.pickedData =
-      picked === undefined || picked >= options.dataTimeoutMs
-        ? undefined
-        : new PickedDataDeadlines(
-            picked,
-            (id) => this.engine.rank(id) !== undefined,
-            (id) => {
-              if (this.isAwaitingData(id))
-                this.fail(id, `expected the job's data within ${picked / 1000} s of its turn`);
-            },
-          );
   }
 
   /**
@@ -212,7 +207,6 @@ export class QueueHost implements JobHost {
   receiveData(id: JobId, data: unknown[]): void {
     const job = this.jobs.get(id);
     if (job?.data.state !== 'awaiting') return;
-    this.pickedData?.forget(id);
     const endpoint = this.endpoints[job.fnIndex];
     // The job may have ended meanwhile (its client left, its data timed out, shutdown): then nothing is done.
     const current = () => this.jobs.get(id) === job;
@@ -273,7 +267,6 @@ export class QueueHost implements JobHost {
       hostPendingEffects: this.drain.backlog,
       hostTickTimer: this.tick.pending ? 1 : 0,
       ...this.share.sizes(),
-      ...(this.pickedData?.sizes() ?? { pickedWatched: 0, pickedDeadlines: 0 }),
     };
   }
 
@@ -308,7 +301,6 @@ export class QueueHost implements JobHost {
   /** Executes effects in order; effects produced while executing queue behind (no re-entrant engine calls). */
   private dispatch(effects: Effect[]): void {
     this.drain.run(effects);
-    this.pickedData?.look();
     if (this.idleWaiters.length > 0 && this.isIdle()) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
@@ -354,7 +346,6 @@ export class QueueHost implements JobHost {
     const job = this.jobs.get(id);
     this.jobs.delete(id);
     this.share.release(id);
-    this.pickedData?.forget(id);
     return job;
   }
 
@@ -388,10 +379,7 @@ export class QueueHost implements JobHost {
     const preset = job.data.preset;
     job.data = { state: 'awaiting' };
     if (preset !== undefined) this.receiveData(id, preset);
-    else {
-      this.pickedData?.asked(id);
-      job.sink.send({ msg: 'send_data' });
-    }
+    else job.sink.send({ msg: 'send_data' });
   }
 
   private abort(batchId: BatchId, reason: Extract<Effect, { type: 'abort' }>['reason']): void {
@@ -408,10 +396,13 @@ export class QueueHost implements JobHost {
     if (data.state === 'failed' && data.refused && sink.refused !== undefined) sink.refused(data.message);
     else {
       const endpoint = this.endpoints[job.fnIndex];
+      // A data timeout says which deadline passed: dataTimeoutMs, or pickedDataTimeoutMs once picked.
+      const dataMs =
+        outcome.status === 'timeout' && outcome.phase === 'data' ? outcome.limitMs : this.options.dataTimeoutMs;
       const message =
         data.state === 'failed'
           ? failedMessage(data.message)
-          : outcomeMessage(outcome, { dataMs: this.options.dataTimeoutMs, runMs: endpoint?.queue.timeoutMs ?? null });
+          : outcomeMessage(outcome, { dataMs, runMs: endpoint?.queue.timeoutMs ?? null });
       if (message !== null) sink.send(message);
     }
     sink.close(outcome.status === 'shutdown' || this.closing ? CLOSE_GOING_AWAY : CLOSE_NORMAL, outcome.status);

@@ -2,7 +2,7 @@ import { dropUndefined } from '@crowdserve/protocol';
 import type { EndpointDefinition } from '../endpoint.js';
 import { checkInt, checkQueueOptions, DEFAULT_QUEUE_OPTIONS } from '../core/option-checks.js';
 import { rejectUnknownOptions, ServerOptionRangeError, ServerOptionTypeError } from '../errors.js';
-import { DEFAULT_PICKED_DATA_TIMEOUT_MS } from '../core/picked-data.js';
+import { DEFAULT_PICKED_DATA_TIMEOUT_MS } from '../core/queue-host.js';
 import { DEFAULT_CONTENT_SECURITY_POLICY } from './security-headers.js';
 import { DEFAULT_SEND_LIMITS, resolveSendLimits, type SendLimits } from './send-limits.js';
 import { resolveRedisOptions, type RedisOptions, type ResolvedRedisOptions } from './shared/redis-options.js';
