@@ -60,18 +60,18 @@ function overWebSocket(url: string, fnIndex: number, text: string): Call {
 
 async function overSse(url: string, fnIndex: number, text: string): Promise<Call> {
   const session = new RawSession(url);
-  await session.open();
   let eventId: string | undefined;
   let refusal: Record<string, unknown> | undefined;
   const admitted = session.join(fnIndex, [text]).then(async (response) => {
     const body = (await response.json()) as Record<string, unknown>;
     if (response.status === 200) {
       eventId = String(body.event_id);
+      // As Gradio's client: join first, then open the session's stream (an unknown session is refused).
+      await session.open();
       return true;
     }
     if (response.status === 503) {
       refusal = body;
-      session.close();
       return false;
     }
     throw new Error(`join answered ${response.status}: ${JSON.stringify(body)}`);

@@ -21,6 +21,8 @@ const server = await serve({
   host: '127.0.0.1',
   concurrencyCount: Number(env.CONCURRENCY ?? 1),
   maxSize: env.MAX_SIZE === undefined ? null : Number(env.MAX_SIZE),
+  // Every test client comes from 127.0.0.1: the per-client share is not what these tests are about.
+  maxWaitingPerClient: null,
   closeGraceMs: 2000,
   redis: { url: String(env.REDIS_URL), key: env.KEY ?? 'test', leaseMs: Number(env.LEASE_MS ?? 1000) },
   endpoints: {

@@ -59,7 +59,6 @@ export interface QueueHostOptions {
   claim?: (id: JobId) => Promise<boolean>;
 }
 
-
 const CLOSE_NORMAL = 1000;
 const CLOSE_GOING_AWAY = 1001;
 
@@ -119,7 +118,12 @@ export class QueueHost implements JobHost {
    * share) but enters the line only with `enter`, once the shared line accepted it, or is refused with
    * `refuseHeld`. `held: false`: refused at once, over its client's share.
    */
-  hold(sink: JobSink, fnIndex: number, data: unknown[] | undefined, clients: readonly string[]): { id: JobId; held: boolean } {
+  hold(
+    sink: JobSink,
+    fnIndex: number,
+    data: unknown[] | undefined,
+    clients: readonly string[],
+  ): { id: JobId; held: boolean } {
     const id = `${this.options.idPrefix ?? ''}${this.nextId++}`;
     if (!this.closing && !this.share.admits(clients)) {
       this.refuseFull(sink, tooManyWaitingReason(this.share.limit ?? 0));
@@ -143,18 +147,21 @@ export class QueueHost implements JobHost {
     this.dispatch(this.engine.join(id, fnIndex));
   }
 
-  /** A held job the shared line refused: `queue_full` (with `reason`), so its client retries. */
-  refuseHeld(id: JobId, reason?: string): void {
+  /**
+   * A held job the shared line refused: `queue_full`, so its client retries. `line`: the line's own
+   * numbers (its size, its maxSize), where this engine's are not the queue's.
+   */
+  refuseHeld(id: JobId, line: { queueSize: number; maxSize: number | null }, reason?: string): void {
     const job = this.forget(id);
-    if (job !== undefined) this.refuseFull(job.sink, reason);
+    if (job !== undefined) this.refuseFull(job.sink, reason, line);
   }
 
   /** Like `queue_full`, so clients retry; told to wait until one of its jobs is likely to have started. */
-  private refuseFull(sink: JobSink, reason?: string): void {
+  private refuseFull(sink: JobSink, reason?: string, line?: { queueSize: number; maxSize: number | null }): void {
     const estimation = this.engine.queueEstimation();
     const fields = {
-      queueSize: estimation.queueSize,
-      maxSize: this.options.maxSize,
+      queueSize: line?.queueSize ?? estimation.queueSize,
+      maxSize: line === undefined ? this.options.maxSize : line.maxSize,
       retryAfter: Math.max(1, estimation.avgEventConcurrentProcessTime ?? 1),
     };
     sink.send(queueFullMessage(fields, reason));
@@ -365,7 +372,10 @@ export class QueueHost implements JobHost {
         },
         (error: unknown) => {
           if (this.jobs.get(id) !== job) return;
-          this.fail(id, `the shared queue could not be reached: ${error instanceof Error ? error.message : String(error)}`);
+          this.fail(
+            id,
+            `the shared queue could not be reached: ${error instanceof Error ? error.message : String(error)}`,
+          );
         },
       );
       return;

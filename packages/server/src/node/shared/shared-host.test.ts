@@ -42,9 +42,9 @@ class ScriptedLine implements SharedLine {
   batchFinished(): Promise<void> {
     return Promise.resolve();
   }
-  send(to: string, body: unknown): Promise<void> {
+  send(to: string, body: unknown): Promise<boolean> {
     this.sent.push({ to, body: body as { t: string; id: string } });
-    return Promise.resolve();
+    return Promise.resolve(true);
   }
   close(): Promise<void> {
     return Promise.resolve();
@@ -77,6 +77,7 @@ function setUp(handler: (text: string) => Promise<string> | string = (text) => t
   const shared = new SharedHost({
     line,
     maxSize: 3,
+    leaseMs: 1000,
     makeHost: (hooks) =>
       new QueueHost({
         endpoints,

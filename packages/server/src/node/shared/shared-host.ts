@@ -22,7 +22,8 @@ export interface SharedLine {
   claim(ids: string[]): Promise<string[]>;
   batchStarted(key: string, fnIndex: number, size: number): Promise<void>;
   batchFinished(key: string, seconds: number, ok: boolean): Promise<void>;
-  send(to: string, body: unknown): Promise<void>;
+  /** `false`: dropped, `to` is not in the live set (gone, or not registered again yet after a Redis restart). */
+  send(to: string, body: unknown): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -30,6 +31,8 @@ export interface SharedLine {
 export const SHARED_QUEUE_UNAVAILABLE_REASON = 'the shared queue cannot be reached right now; try again';
 /** The error a client gets when the process running its job stops (killed, lost its lease). */
 export const RUNNER_GONE_ERROR = 'the server process running this job stopped';
+/** How often messages to other processes that could not be sent (Redis away) are tried again. */
+export const RELAY_RETRY_MS = 250;
 /** The error a waiting client gets when the shared line dropped its job (this process lost its lease). */
 export const PLACE_LOST_ERROR = 'this job lost its place in the shared queue; submit it again';
 
@@ -57,6 +60,8 @@ export interface SharedHostOptions {
   /** This process's host, made with the hooks a shared queue needs (`claim`, batch hooks, `idPrefix`). */
   makeHost: (hooks: SharedHostHooks) => QueueHost;
   maxSize: number | null;
+  /** The line's lease: after a resync, a process missing from the live set is gone only if still missing this much later. */
+  leaseMs: number;
   /** Where failures that reach no client are told (a relay that could not be sent). */
   log?: (message: string) => void;
 }
@@ -83,8 +88,18 @@ export class SharedHost implements JobHost {
   private readonly remote = new Map<JobId, RelaySink>();
   /** Own jobs that run elsewhere. */
   private readonly proxies = new Map<JobId, Proxy>();
+  /** The processes this one counts as alive, and their slots. */
   private live = new Map<string, number>();
+  /** Until then (after a resync: Redis restarted), processes missing from the live set may still come back. */
+  private graceUntil = 0;
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastProcesses: { id: string; slots: number }[] = [];
   private readonly pendingClaims: { id: JobId; settle: (won: boolean) => void; fail: (error: unknown) => void }[] = [];
+  /** Messages to other processes that could not be sent yet (Redis away), in order, per process. */
+  private readonly outbox = new Map<string, { seq: number; body: RelayBody }[]>();
+  /** Numbers every message sent, so one that failed goes back in its place among those behind it. */
+  private relaySeq = 0;
+  private outboxTimer: ReturnType<typeof setTimeout> | undefined;
   private closing = false;
   private proxiesDrained: (() => void) | undefined;
 
@@ -120,12 +135,17 @@ export class SharedHost implements JobHost {
     if (!held) return id;
     const verdict = this.line.join(id, fnIndex, this.options.maxSize).then(
       (answer) => {
-        if (!answer.accepted) this.host.refuseHeld(id);
+        if (!answer.accepted) this.host.refuseHeld(id, { queueSize: answer.queueSize, maxSize: this.options.maxSize });
         else if (!this.host.has(id))
           void this.leaveLine(id); // its client left while Redis decided
         else if (!this.inLine.has(id)) this.accepted.add(id); // its `join` event is on its way
       },
-      () => this.host.refuseHeld(id, SHARED_QUEUE_UNAVAILABLE_REASON),
+      () =>
+        this.host.refuseHeld(
+          id,
+          { queueSize: this.host.stats().waiting, maxSize: this.options.maxSize },
+          SHARED_QUEUE_UNAVAILABLE_REASON,
+        ),
     );
     this.admitting.set(id, verdict);
     void verdict.finally(() => this.admitting.delete(id));
@@ -199,6 +219,7 @@ export class SharedHost implements JobHost {
       sharedRemote: this.remote.size,
       sharedProxies: this.proxies.size,
       sharedPendingClaims: this.pendingClaims.length,
+      sharedOutbox: [...this.outbox.values()].reduce((sum, queued) => sum + queued.length, 0),
     };
   }
 
@@ -222,6 +243,9 @@ export class SharedHost implements JobHost {
       proxy.sink.send(failedMessage('the server is shutting down'));
       proxy.sink.close(1001, 'shutdown');
     }
+    clearTimeout(this.outboxTimer);
+    clearTimeout(this.graceTimer);
+    this.outbox.clear();
     await this.line.close();
   }
 
@@ -287,15 +311,53 @@ export class SharedHost implements JobHost {
       case 'processes':
         return this.processesChanged(event.processes);
       case 'resync':
+        this.graceUntil = performance.now() + this.options.leaseMs;
         return this.resync(event.jobs);
     }
   }
 
-  /** Sends a message to another process; one that cannot be sent is logged (its job's lease handles the rest). */
+  /**
+   * Sends a message to another process. One that cannot be sent (Redis away) waits in the outbox, with
+   * every later one to that process behind it, and is tried again until it goes or the process is gone:
+   * a job that finished while Redis was away still reaches its client.
+   */
   private relay(to: string, body: RelayBody): void {
-    this.line.send(to, body).catch((error: unknown) => {
-      this.options.log?.(`crowdserve: a message to process ${to} was lost: ${String(error)}`);
-    });
+    const message = { seq: this.relaySeq++, body };
+    const queued = this.outbox.get(to);
+    if (queued !== undefined) {
+      queued.push(message);
+      return;
+    }
+    this.line.send(to, body).then(
+      (sent) => {
+        if (!sent && this.live.has(to)) this.postpone(to, message);
+      },
+      () => this.postpone(to, message),
+    );
+  }
+
+  /** A message that could not be sent: into the outbox, before every later message to that process. */
+  private postpone(to: string, message: { seq: number; body: RelayBody }): void {
+    const queued = this.outbox.get(to) ?? [];
+    this.outbox.set(to, queued);
+    const at = queued.findIndex((other) => other.seq > message.seq);
+    queued.splice(at === -1 ? queued.length : at, 0, message);
+    this.outboxTimer ??= setTimeout(() => void this.flushOutbox(), RELAY_RETRY_MS);
+  }
+
+  private async flushOutbox(): Promise<void> {
+    this.outboxTimer = undefined;
+    for (const [to, queued] of this.outbox) {
+      while (queued.length > 0) {
+        const sent = await this.line.send(to, queued[0]!.body).catch(() => null);
+        if (sent === null) break; // Redis still away
+        if (!sent && this.live.has(to)) break; // not registered again yet
+        queued.shift();
+      }
+      if (queued.length === 0 && this.outbox.get(to) === queued) this.outbox.delete(to);
+    }
+    if (this.outbox.size > 0 && !this.closing)
+      this.outboxTimer = setTimeout(() => void this.flushOutbox(), RELAY_RETRY_MS);
   }
 
   private joined(job: LineJob): void {
@@ -352,14 +414,26 @@ export class SharedHost implements JobHost {
 
   private processesChanged(processes: { id: string; slots: number }[]): void {
     const me = this.me;
+    this.lastProcesses = processes;
     const next = new Map(processes.map((p) => [p.id, p.slots]));
-    const gone = [...this.live.keys()].filter((id) => !next.has(id) && id !== me);
+    let gone = [...this.live.keys()].filter((id) => !next.has(id) && id !== me);
+    const wait = this.graceUntil - performance.now();
+    if (wait > 0 && gone.length > 0) {
+      // Just after a resync the others may not have registered again yet: look again when the grace ends.
+      for (const id of gone) next.set(id, this.live.get(id) ?? 0);
+      gone = [];
+      this.graceTimer ??= setTimeout(() => {
+        this.graceTimer = undefined;
+        this.processesChanged(this.lastProcesses);
+      }, wait);
+    }
     this.live = next;
     let peerSlots = 0;
     for (const [id, slots] of next) if (id !== me) peerSlots += slots;
     this.host.peers(peerSlots);
     if (gone.length === 0) return;
     const isGone = new Set(gone);
+    for (const id of gone) this.outbox.delete(id);
     // Jobs run here for clients of a gone process: nobody is left to tell; abort them.
     for (const [id, sink] of [...this.remote]) {
       if (!isGone.has(sink.owner)) continue;

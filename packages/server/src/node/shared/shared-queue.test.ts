@@ -165,7 +165,9 @@ describe('a queue shared by three processes, when one of them or Redis dies', ()
     await holdEverySlot('ws');
     // x0 waits on s0; y0 waits on s1, whose process will die with its client's socket.
     const [x0] = await inOrder('ws', HOLD, ['x0', 'y0']);
-    await vi.waitFor(() => expect(x0!.estimates().at(-1)).toMatchObject({ rank: 0, queue_size: 2 }));
+    await vi.waitFor(() => expect(x0!.estimates().at(-1)).toMatchObject({ rank: 0, queue_size: 2 }), {
+      timeout: 20_000,
+    });
     // Free s2's slot: x0 (a client of s0) runs on s2.
     const onS2 = reports.all.find((r) => r.tag === 's2' && r.started?.startsWith('h'))!.started!;
     servers[2]!.release(onS2);
@@ -205,10 +207,12 @@ describe('a queue shared by three processes, when one of them or Redis dies', ()
       retry_after: expect.any(Number),
     });
 
+    // The running job finishes; if it ran on another process, its result travels once Redis is back.
     releaseEverywhere('h0');
+    await reports.waitFor((r) => r.finished === 'h0', 'h0 finished');
+    await redis.restart();
     expect(await held.completed()).toMatchObject({ success: true, output: { data: [`h0@${runnerOf('h0')}`] } });
 
-    await redis.restart();
     for (const server of servers) {
       await vi.waitFor(
         async () => {
