@@ -91,7 +91,7 @@ describe('resolveServeOptions', () => {
       expect.objectContaining({ code: 'INVALID_OPTION', option: 'redis' }),
     );
     expect(() => resolveServeOptions({ endpoints, redis: { url: 'http://x' } })).toThrow(
-      "redis.url: expected a redis:// or rediss:// URL, got 'http://x'",
+      'redis.url: expected a redis:// or rediss:// URL, got "http://x"',
     );
     expect(() => resolveServeOptions({ endpoints, redis: { url: 'redis://x', key: 'a b' } })).toThrow(
       expect.objectContaining({ option: 'redis.key' }),
