@@ -14,11 +14,13 @@ function sentiment(text) {
 }
 
 /**
- * @param {{ models?: boolean, predictMs?: number }} [options] `models: false` leaves out the ONNX endpoints
- *   (quicker start, for tests of the text ones); `predictMs`: how long a /predict call takes
+ * @param {{ models?: boolean, predictMs?: number, servedBy?: string }} [options] `models: false` leaves out the
+ *   ONNX endpoints (quicker start, for tests of the text ones); `predictMs`: how long a /predict call takes;
+ *   `servedBy`: the name of this process, which /predict's answer then ends with (several processes
+ *   sharing one queue: who served each job)
  * @returns {Promise<Record<string, import('@crowdserve/server/node').EndpointDefinition>>}
  */
-export async function demoEndpoints({ models = true, predictMs = 400 } = {}) {
+export async function demoEndpoints({ models = true, predictMs = 400, servedBy } = {}) {
   /** @type {Record<string, import('@crowdserve/server/node').EndpointDefinition>} */
   const onnx = models
     ? {
@@ -39,7 +41,8 @@ export async function demoEndpoints({ models = true, predictMs = 400 } = {}) {
           await sleep(predictMs / 4, undefined, { signal });
           progress({ index: step, length: 4, unit: 'steps' });
         }
-        return [String(text).toUpperCase()];
+        const shout = String(text).toUpperCase();
+        return [servedBy === undefined ? shout : `${shout} (served by ${servedBy})`];
       },
     },
     // A batched endpoint: one call serves up to 8 requests, a fixed cost plus a little per item.

@@ -29,12 +29,22 @@ describe('parseCommand', () => {
         '--batch',
         '--max-batch-size',
         '16',
+        '--redis',
+        'redis://127.0.0.1:6379',
       ]),
     ).toEqual({
       kind: 'serve',
       target: 'm.onnx',
       mode: 'model',
-      flags: { port: 0, host: '0.0.0.0', concurrency: 3, maxSize: 20, batch: true, maxBatchSize: 16 },
+      flags: {
+        port: 0,
+        host: '0.0.0.0',
+        concurrency: 3,
+        maxSize: 20,
+        batch: true,
+        maxBatchSize: 16,
+        redis: 'redis://127.0.0.1:6379',
+      },
     });
     expect(parseCommand(['serve', 'app.js'])).toEqual({
       kind: 'serve',
@@ -49,6 +59,7 @@ describe('parseCommand', () => {
   it.each([
     [['serve', 'a.js', '--concurrency', '0'], "--concurrency: expected an integer from 1 to 1024, got '0'"],
     [['serve', 'a.js', '--max-size=-1'], "--max-size: expected an integer from 0 to 9007199254740991, got '-1'"],
+    [['serve', 'a.js', '--redis', 'localhost'], "--redis: expected a redis:// or rediss:// URL, got 'localhost'"],
     [['serve', 'a.js', '--port', '1.5'], "--port: expected an integer from 0 to 65535, got '1.5'"],
     [['serve', 'a.js', '--batch'], '--batch: an app'],
     [['serve', 'm.onnx', '--max-batch-size', '4'], '--max-batch-size: only with --batch'],

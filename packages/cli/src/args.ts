@@ -15,6 +15,8 @@ export const DEFAULT_SERVE_FLAGS = {
   batch: false,
   /** @default 4 (Gradio's max_batch_size) */
   maxBatchSize: 4,
+  /** @default null (this process's queue is its own) */
+  redis: null,
 } as const;
 
 export interface ServeFlags {
@@ -25,6 +27,8 @@ export interface ServeFlags {
   batch: boolean;
   /** `null`: not given (an app's endpoints keep their own). */
   maxBatchSize: number | null;
+  /** A Redis URL: share one queue with the other processes given the same one. */
+  redis: string | null;
 }
 
 export type Command =
@@ -54,12 +58,6 @@ export function parseCommand(argv: readonly string[]): Command {
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
-  if (values.redis !== undefined) {
-    throw new CliError(
-      'USAGE',
-      '--redis: scale-out on Redis is not available yet (issue 23); one process serves one queue',
-    );
-  }
   const [command, target, ...extra] = positionals;
   if (command === undefined) throw new CliError('USAGE', 'expected a command: crowdserve serve <model.onnx | app.js>');
   if (command !== 'serve') throw new CliError('USAGE', `unknown command ${describeValue(command)}; expected 'serve'`);
@@ -79,7 +77,11 @@ export function parseCommand(argv: readonly string[]): Command {
     maxSize: integer('--max-size', values['max-size'], 0) ?? DEFAULT_SERVE_FLAGS.maxSize,
     batch: values.batch ?? DEFAULT_SERVE_FLAGS.batch,
     maxBatchSize: integer('--max-batch-size', values['max-batch-size'], 1, 1024),
+    redis: values.redis ?? DEFAULT_SERVE_FLAGS.redis,
   };
+  if (flags.redis !== null && !/^rediss?:\/\/./.test(flags.redis)) {
+    throw new CliError('USAGE', `--redis: expected a redis:// or rediss:// URL, got ${describeValue(flags.redis)}`);
+  }
   if (flags.host === '') throw new CliError('USAGE', "--host: expected a host name or address, got ''");
   if (mode === 'app' && flags.batch) {
     throw new CliError('USAGE', "--batch: an app's endpoints say `batch: true` themselves (their fn takes a list)");

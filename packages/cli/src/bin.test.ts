@@ -148,7 +148,10 @@ describe('crowdserve arguments', () => {
   it.each([
     [['serve', 'app.mjs', '--prot', '1'], "Unknown option '--prot'"],
     [['serve', 'app.mjs', '--port', '70000'], "--port: expected an integer from 0 to 65535, got '70000'"],
-    [['serve', 'app.mjs', '--redis', 'redis://127.0.0.1'], '--redis: scale-out on Redis is not available yet'],
+    [
+      ['serve', 'app.mjs', '--redis', '127.0.0.1:6379'],
+      "--redis: expected a redis:// or rediss:// URL, got '127.0.0.1:6379'",
+    ],
   ])('%j is a usage error that names it (exit 2)', async (args, message) => {
     const cli = spawnCli(args, dir);
     expect(await cli.exited).toBe(2);

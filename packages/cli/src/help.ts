@@ -25,7 +25,8 @@ Options:
       --batch               model: stack waiting requests along axis 0 into one run         [off]
       --max-batch-size <n>  most requests in one batch (model: with --batch, default 4;
                             app: replaces the maxBatchSize of the endpoints that batch)
-      --redis <url>         not available yet (issue 23): rejected
+      --redis <url>         share one queue with every process started with the same URL
+                            (redis://host:port): one FIFO line, a global --max-size         [off]
   -h, --help                this text
   -v, --version             the version
 

@@ -26,6 +26,8 @@ export interface JobSink {
 export type JobData =
   /** Not asked for its data yet; `preset` is what came with the join (HTTP predict, `sse_v3`). */
   | { state: 'waiting'; preset: unknown[] | undefined }
+  /** Picked here, and being claimed in the shared line before it is asked for its data (issue 23). */
+  | { state: 'claiming'; preset: unknown[] | undefined }
   /** Asked (`send_data`), not answered yet. */
   | { state: 'awaiting' }
   /** Arrived and checked; the endpoint's `prepare` has not settled. */

@@ -3,7 +3,8 @@ import type { Estimation } from '@crowdserve/queue';
 import { estimationFieldsJson, estimationMessage, failedMessage, type EstimationFields } from './gradio3.js';
 import { DEFAULT_MAX_JSON_DEPTH, decodeUtf8, jsonDepth } from './json-guard.js';
 import { errorMessage } from './handler-output.js';
-import type { JobSink, QueueHost } from './queue-host.js';
+import type { JobHost } from './job-host.js';
+import type { JobSink } from './host-job.js';
 
 /**
  * The longest join frame accepted: it is `{"fn_index": n, "session_hash": "…"}`, so a frame of megabytes
@@ -51,7 +52,7 @@ export interface ConversationOptions {
  * `send_data` → data → (estimations, while a prefetched job still waits) → `process_starts` …
  * `process_completed`, then close 1000. Closing is cancel.
  */
-export function startConversation(channel: Channel, host: QueueHost, options: ConversationOptions): Conversation {
+export function startConversation(channel: Channel, host: JobHost, options: ConversationOptions): Conversation {
   let jobId: string | undefined;
   let ended = false;
   let estimated = false;

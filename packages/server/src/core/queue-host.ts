@@ -9,11 +9,13 @@ import { EffectDrain } from './effect-drain.js';
 import { DEFAULT_ENDPOINT_TIMEOUT_MS, type ResolvedEndpoint } from './endpoints.js';
 import { estimationMessage, failedMessage, outcomeMessage, queueFullMessage, rejectMessage } from './gradio3.js';
 import type { HostJob, JobSink } from './host-job.js';
+import type { JobHost } from './job-host.js';
 import { runBatch } from './run-batch.js';
 import { RunningBatches } from './running-batches.js';
 import { TickTimer } from './tick-timer.js';
 
 export type { JobSink } from './host-job.js';
+export type { JobHost } from './job-host.js';
 
 /**
  * How long a job that has been given its slot may take to send its data (`send_data` → data); a
@@ -43,8 +45,18 @@ export interface QueueHostOptions {
   pickedDataTimeoutMs?: number;
   /** Milliseconds, monotonic. */
   clock?: () => number;
+  /** Called when a batch starts (a shared queue tells the other processes, for their ETAs). */
+  onBatchStart?: (event: { batchId: BatchId; fnIndex: number; size: number }) => void;
   /** Called after every batch ends (metrics). */
-  onBatchEnd?: (event: { fnIndex: number; size: number; seconds: number; ok: boolean }) => void;
+  onBatchEnd?: (event: { batchId: BatchId; fnIndex: number; size: number; seconds: number; ok: boolean }) => void;
+  /** Put before every job id: ids are then unique across the processes of a shared queue. @default '' */
+  idPrefix?: string;
+  /**
+   * A shared queue (issue 23): a job this engine picks is first claimed in the shared line, and is asked
+   * for its data only if this process won it; a lost one is released (another process took it).
+   * Absent: this engine alone decides.
+   */
+  claim?: (id: JobId) => Promise<boolean>;
 }
 
 const CLOSE_NORMAL = 1000;
@@ -55,7 +67,7 @@ const CLOSE_GOING_AWAY = 1001;
  * sink and data, runs handlers for `startBatch`, keeps one timer for `scheduleTick`, and turns the
  * engine's effects into wire messages. Transports (WebSocket, HTTP, MessagePort, SSE) only feed it.
  */
-export class QueueHost {
+export class QueueHost implements JobHost {
   readonly endpoints: ResolvedEndpoint[];
   private readonly engine: QueueEngine;
   private readonly jobs = new Map<JobId, HostJob>();
@@ -91,27 +103,102 @@ export class QueueHost {
    * under for `maxWaitingPerClient` (`ip:…`, `session:…`). Returns the job's id for `receiveData` / `leave`.
    */
   join(sink: JobSink, fnIndex: number, data?: unknown[], clients: readonly string[] = []): JobId {
-    const id = String(this.nextId++);
-    if (!this.closing && !this.share.admits(clients)) {
-      this.refuseOverShare(sink);
-      return id;
-    }
-    this.jobs.set(id, { id, fnIndex, sink, data: { state: 'waiting', preset: data } });
-    this.share.add(id, clients);
-    this.dispatch(this.engine.join(id, fnIndex));
+    const { id, held } = this.hold(sink, fnIndex, data, clients);
+    if (held) this.enter(id);
     return id;
   }
 
+  /** This host decides at once: by the time `join` returns, the job is in line or was refused. */
+  admitted(): null {
+    return null;
+  }
+
+  /**
+   * A shared queue's first step of a join: the job is known here (its sink, its data, its client's
+   * share) but enters the line only with `enter`, once the shared line accepted it, or is refused with
+   * `refuseHeld`. `held: false`: refused at once, over its client's share.
+   */
+  hold(
+    sink: JobSink,
+    fnIndex: number,
+    data: unknown[] | undefined,
+    clients: readonly string[],
+  ): { id: JobId; held: boolean } {
+    const id = `${this.options.idPrefix ?? ''}${this.nextId++}`;
+    if (!this.closing && !this.share.admits(clients)) {
+      this.refuseFull(sink, tooManyWaitingReason(this.share.limit ?? 0));
+      return { id, held: false };
+    }
+    this.jobs.set(id, { id, fnIndex, sink, data: { state: 'waiting', preset: data } });
+    this.share.add(id, clients);
+    return { id, held: true };
+  }
+
+  /** A held job enters the line (at its back). */
+  enter(id: JobId): void {
+    const job = this.jobs.get(id);
+    if (job !== undefined) this.dispatch(this.engine.join(id, job.fnIndex));
+  }
+
+  /** A job of another process enters this process's copy of the shared line; its messages go to `sink`. */
+  enterRemote(id: JobId, fnIndex: number, sink: JobSink): void {
+    if (this.jobs.has(id)) return;
+    this.jobs.set(id, { id, fnIndex, sink, data: { state: 'waiting', preset: undefined } });
+    this.dispatch(this.engine.join(id, fnIndex));
+  }
+
+  /**
+   * A held job the shared line refused: `queue_full`, so its client retries. `line`: the line's own
+   * numbers (its size, its maxSize), where this engine's are not the queue's.
+   */
+  refuseHeld(id: JobId, line: { queueSize: number; maxSize: number | null }, reason?: string): void {
+    const job = this.forget(id);
+    if (job !== undefined) this.refuseFull(job.sink, reason, line);
+  }
+
   /** Like `queue_full`, so clients retry; told to wait until one of its jobs is likely to have started. */
-  private refuseOverShare(sink: JobSink): void {
+  private refuseFull(sink: JobSink, reason?: string, line?: { queueSize: number; maxSize: number | null }): void {
     const estimation = this.engine.queueEstimation();
     const fields = {
-      queueSize: estimation.queueSize,
-      maxSize: this.options.maxSize,
+      queueSize: line?.queueSize ?? estimation.queueSize,
+      maxSize: line === undefined ? this.options.maxSize : line.maxSize,
       retryAfter: Math.max(1, estimation.avgEventConcurrentProcessTime ?? 1),
     };
-    sink.send(queueFullMessage(fields, tooManyWaitingReason(this.share.limit ?? 0)));
+    sink.send(queueFullMessage(fields, reason));
     sink.close(CLOSE_NORMAL, 'queue_full');
+  }
+
+  /**
+   * The job left this process's line without an end here: another process took it, or it left the
+   * shared line elsewhere. Returns it (its sink, its data) for whoever serves its client now; `undefined`
+   * when it is unknown or was picked here (asked for its data: it belongs to this process and ends here).
+   */
+  release(id: JobId): HostJob | undefined {
+    const job = this.jobs.get(id);
+    if (job === undefined || (job.data.state !== 'waiting' && job.data.state !== 'claiming')) return undefined;
+    this.forget(id);
+    this.dispatch(this.engine.release(id));
+    return job;
+  }
+
+  /** Whether the job is here (held, waiting, or in a slot). */
+  has(id: JobId): boolean {
+    return this.jobs.has(id);
+  }
+
+  /** Slots the other processes of a shared queue have in all: ETAs count them (see `@crowdserve/queue`). */
+  peers(slots: number): void {
+    this.dispatch(this.engine.peers(slots));
+  }
+
+  /** A batch started on another process (for ETAs). */
+  peerBatchStarted(key: string, fnIndex: number, size: number): void {
+    this.dispatch(this.engine.peerBatchStarted(key, fnIndex, size));
+  }
+
+  /** A batch ended on another process: `seconds` of running, a service-time sample when `ok`. */
+  peerBatchFinished(key: string, seconds: number, ok: boolean): void {
+    this.dispatch(this.engine.peerBatchFinished(key, seconds, ok));
   }
 
   /** Whether the job was asked for its data and has not sent it yet. */
@@ -272,6 +359,33 @@ export class QueueHost {
   private requestData(id: JobId): void {
     const job = this.jobs.get(id);
     if (job?.data.state !== 'waiting') return;
+    const claim = this.options.claim;
+    if (claim !== undefined) {
+      job.data = { state: 'claiming', preset: job.data.preset };
+      claim(id).then(
+        (won) => {
+          if (this.jobs.get(id) !== job || job.data.state !== 'claiming') return;
+          if (won) {
+            job.data = { state: 'waiting', preset: job.data.preset };
+            this.askData(job);
+          } else this.dispatch(this.engine.release(id)); // kept until the line says who took it (`release`)
+        },
+        (error: unknown) => {
+          if (this.jobs.get(id) !== job) return;
+          this.fail(
+            id,
+            `the shared queue could not be reached: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        },
+      );
+      return;
+    }
+    this.askData(job);
+  }
+
+  private askData(job: HostJob): void {
+    if (job.data.state !== 'waiting') return;
+    const { id } = job;
     const preset = job.data.preset;
     job.data = { state: 'awaiting' };
     if (preset !== undefined) this.receiveData(id, preset);
@@ -310,6 +424,7 @@ export class QueueHost {
     const members = jobIds.map((id) => this.jobs.get(id)?.data);
     for (const id of jobIds) this.share.release(id);
     const startedAt = this.clock();
+    this.options.onBatchStart?.({ batchId, fnIndex, size: jobIds.length });
     const run = runBatch({
       endpoint,
       requests: members.map((data) => (data?.state === 'ready' ? data.data : [])),
@@ -321,7 +436,7 @@ export class QueueHost {
       done: (outcome) => {
         this.batches.finish(batchId);
         const seconds = (this.clock() - startedAt) / 1000;
-        this.options.onBatchEnd?.({ fnIndex, size: jobIds.length, seconds, ok: outcome.ok });
+        this.options.onBatchEnd?.({ batchId, fnIndex, size: jobIds.length, seconds, ok: outcome.ok });
         this.dispatch(this.engine.batchFinished(batchId, outcome));
       },
     });

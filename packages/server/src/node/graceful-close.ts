@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ResolvedEndpoint } from '../core/endpoints.js';
-import type { QueueHost } from '../core/queue-host.js';
+import type { JobHost } from '../core/job-host.js';
 import { disposeEndpoints } from '../core/setup-endpoints.js';
 import type { QueueSockets } from './queue-socket.js';
 import type { SseSessions } from './sse-sessions.js';
@@ -17,7 +17,7 @@ export function trackConnections(http: HttpServer): Set<Socket> {
 }
 
 export interface ClosingServer {
-  host: QueueHost;
+  host: JobHost;
   sockets: QueueSockets;
   sessions: SseSessions | undefined;
   http: HttpServer;

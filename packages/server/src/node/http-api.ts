@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig, ApiInfo } from '@crowdserve/protocol';
 import { findEndpoint } from '../core/endpoints.js';
 import { parseJsonWithin } from '../core/json-guard.js';
-import type { QueueHost } from '../core/queue-host.js';
+import type { JobHost } from '../core/job-host.js';
 import { checkData } from '../core/validate-data.js';
 import { addressKey } from './connection-limits.js';
 import type { Metrics } from './metrics.js';
@@ -18,7 +18,7 @@ import { cutWhenIdle, serveStatic } from './static-files.js';
 
 export interface HttpApiContext {
   options: ResolvedServeOptions;
-  host: QueueHost;
+  host: JobHost;
   metrics: Metrics;
   /** Request bodies buffered, per address and in all (every connection is counted in serve.ts). */
   bodies: BodyBudget;

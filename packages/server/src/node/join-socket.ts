@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { startConversation, type ConversationOptions } from '../core/join-conversation.js';
-import type { QueueHost } from '../core/queue-host.js';
+import type { JobHost } from '../core/job-host.js';
 import type { StatusWriter, WritableSocket } from './status-writer.js';
 import { corkForTick } from './cork.js';
 import { encodeTextFrame } from './text-frame.js';
@@ -16,7 +16,7 @@ export interface JoinSocketOptions extends ConversationOptions {
  * server's `upgrade` socket): frames are written to it directly, each in one buffer (see
  * `encodeTextFrame`); `ws` still reads, pings and closes.
  */
-export function handleJoinSocket(socket: WebSocket, raw: Duplex, host: QueueHost, options: JoinSocketOptions): void {
+export function handleJoinSocket(socket: WebSocket, raw: Duplex, host: JobHost, options: JoinSocketOptions): void {
   const out = options.writer.attach(new RawWritable(socket, raw));
   // Conversation frames come in bursts of one tick (see corkForTick); statuses of a round do not.
   const conversation = startConversation(

@@ -68,15 +68,39 @@ describe('resolveServeOptions', () => {
     expect(range).toMatchObject({ code: 'INVALID_OPTION', option: 'port' });
   });
 
-  it('refuses an unknown option, naming it (serve({ redis }) must not start a plain server)', () => {
-    const error = catchError(() => resolveServeOptions({ endpoints, redis: 'redis://x' } as ServeOptions));
+  it('refuses an unknown option, naming it (a typo must not start a different server)', () => {
+    const error = catchError(() => resolveServeOptions({ endpoints, redisUrl: 'redis://x' } as ServeOptions));
     expect(error).toBeInstanceOf(UnknownOptionError);
-    expect(error).toMatchObject({ code: 'UNKNOWN_OPTION', option: 'redis' });
+    expect(error).toMatchObject({ code: 'UNKNOWN_OPTION', option: 'redisUrl' });
     expect((error as Error).message).toMatch(
-      /^serve\(options\): unknown option 'redis' \(expected one of .*\bport\b.*\bendpoints\)$/,
+      /^serve\(options\): unknown option 'redisUrl' \(expected one of .*\bport\b.*\bredis\b.*\bendpoints\)$/,
     );
     expect(() => resolveServeOptions({ endpoints, concurencyCount: 2 } as ServeOptions)).toThrow(
       expect.objectContaining({ code: 'UNKNOWN_OPTION', option: 'concurencyCount' }),
+    );
+  });
+
+  it('checks the redis option: a URL, a key, a lease; unknown keys named', () => {
+    expect(resolveServeOptions({ endpoints }).redis).toBeNull();
+    expect(resolveServeOptions({ endpoints, redis: { url: 'redis://127.0.0.1:6379' } }).redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      key: 'crowdserve',
+      leaseMs: 5000,
+    });
+    expect(() => resolveServeOptions({ endpoints, redis: 'redis://x' as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', option: 'redis' }),
+    );
+    expect(() => resolveServeOptions({ endpoints, redis: { url: 'http://x' } })).toThrow(
+      'redis.url: expected a redis:// or rediss:// URL, got "http://x"',
+    );
+    expect(() => resolveServeOptions({ endpoints, redis: { url: 'redis://x', key: 'a b' } })).toThrow(
+      expect.objectContaining({ option: 'redis.key' }),
+    );
+    expect(() => resolveServeOptions({ endpoints, redis: { url: 'redis://x', leaseMs: 10 } })).toThrow(
+      expect.objectContaining({ option: 'redis.leaseMs' }),
+    );
+    expect(() => resolveServeOptions({ endpoints, redis: { url: 'redis://x', db: 1 } as never })).toThrow(
+      "redis: unknown option 'db' (expected one of url, key, leaseMs)",
     );
   });
 

@@ -5,6 +5,7 @@ import { rejectUnknownOptions, ServerOptionRangeError, ServerOptionTypeError } f
 import { DEFAULT_PICKED_DATA_TIMEOUT_MS } from '../core/queue-host.js';
 import { DEFAULT_CONTENT_SECURITY_POLICY } from './security-headers.js';
 import { DEFAULT_SEND_LIMITS, resolveSendLimits, type SendLimits } from './send-limits.js';
+import { resolveRedisOptions, type RedisOptions, type ResolvedRedisOptions } from './shared/redis-options.js';
 
 /** Which of Gradio's queue dialects the server speaks (DESIGN.md §3); at least one. */
 export interface Dialects {
@@ -110,12 +111,18 @@ export interface ServeOptions extends SendLimits {
   title?: string;
   /** Which dialects to serve. @default { gradio3: true, sseV3: true } */
   dialects?: Dialects;
+  /**
+   * Share one queue with other server processes on Redis (global FIFO, global `maxSize`, ETAs over every
+   * process's slots; `concurrencyCount` stays per process). Needs the `ioredis` package. `null`: this
+   * process's queue is its own. @default null
+   */
+  redis?: RedisOptions | null;
   /** The endpoints; their order gives `fn_index`, their keys `api_name`. */
   endpoints: Record<string, EndpointDefinition>;
 }
 
-export type ResolvedServeOptions = Required<Omit<ServeOptions, 'endpoints' | 'dialects'>> &
-  Pick<ServeOptions, 'endpoints'> & { dialects: Required<Dialects> };
+export type ResolvedServeOptions = Required<Omit<ServeOptions, 'endpoints' | 'dialects' | 'redis'>> &
+  Pick<ServeOptions, 'endpoints'> & { dialects: Required<Dialects>; redis: ResolvedRedisOptions | null };
 
 /** @default 4 MiB: see `maxPayloadBytes`. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
@@ -145,6 +152,7 @@ export const DEFAULT_SERVE_OPTIONS = {
   contentSecurityPolicy: DEFAULT_CONTENT_SECURITY_POLICY,
   title: 'crowdserve',
   dialects: DEFAULT_DIALECTS,
+  redis: null,
 } as const satisfies Required<Omit<ServeOptions, 'endpoints'>>;
 
 /** Every option `serve()` takes; any other key is an {@link UnknownOptionError}. */
@@ -209,6 +217,7 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
     throw new ServerOptionTypeError('staticDir', 'a folder path or null', o.staticDir);
   }
   o.dialects = resolveDialects(options.dialects);
+  o.redis = resolveRedisOptions(options.redis ?? null);
   return o;
 }
 

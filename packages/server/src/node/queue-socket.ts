@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { rejectMessage } from '../core/gradio3.js';
-import type { QueueHost } from '../core/queue-host.js';
+import type { JobHost } from '../core/job-host.js';
 import { addressKey } from './connection-limits.js';
 import { corkForTick } from './cork.js';
 import { Heartbeat } from './heartbeat.js';
@@ -21,7 +21,7 @@ export const CLOSE_HANDSHAKE_MS = 1000;
 
 export interface QueueSocketContext {
   options: ResolvedServeOptions;
-  host: QueueHost;
+  host: JobHost;
   writer: StatusWriter;
   metrics: Metrics;
 }

@@ -4,13 +4,15 @@ import { buildConfig, buildInfo } from '../core/app-config.js';
 import { defaultMaxWaitingPerClient } from '../core/client-share.js';
 import { resolveEndpoints } from '../core/endpoints.js';
 import { SSE_API_PREFIX } from '../core/gradio-sse.js';
-import { QueueHost } from '../core/queue-host.js';
+import type { JobHost } from '../core/job-host.js';
+import { QueueHost, type QueueHostOptions } from '../core/queue-host.js';
 import { setUpEndpoints } from '../core/setup-endpoints.js';
 import type { EndpointReport } from '../endpoint.js';
 import { ConnectionLimiter, limitConnections } from './connection-limits.js';
 import { closeGracefully, trackConnections } from './graceful-close.js';
 import { createHttpHandler } from './http-api.js';
 import { listen } from './listen.js';
+import { openSharedHost } from './shared/open-shared-host.js';
 import { Metrics } from './metrics.js';
 import { MAX_HEADERS_TIMEOUT_MS, resolveServeOptions, type ServeOptions } from './options.js';
 import { QueueSockets } from './queue-socket.js';
@@ -52,7 +54,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
 
   const writer = new StatusWriter(resolveSendLimits(o));
   const metrics: Metrics = new Metrics((): number => sockets.size, writer.counts);
-  const host = new QueueHost({
+  const hostOptions: QueueHostOptions = {
     endpoints,
     concurrencyCount: o.concurrencyCount,
     maxSize: o.maxSize,
@@ -63,7 +65,27 @@ export async function serve(options: ServeOptions): Promise<Server> {
       o.maxWaitingPerClient === 'auto' ? defaultMaxWaitingPerClient(o.maxSize) : o.maxWaitingPerClient,
     prefetchData: o.prefetchData,
     onBatchEnd: ({ fnIndex, seconds }) => metrics.recordBatch(endpoints[fnIndex]?.apiName ?? String(fnIndex), seconds),
-  });
+  };
+  const host: JobHost =
+    o.redis === null
+      ? new QueueHost(hostOptions)
+      : await openSharedHost({
+          redis: o.redis,
+          concurrencyCount: o.concurrencyCount,
+          maxSize: o.maxSize,
+          // Redis decides `maxSize` for every process at once; this engine holds the whole line.
+          makeHost: (hooks) =>
+            new QueueHost({
+              ...hostOptions,
+              ...hooks,
+              maxSize: null,
+              onBatchEnd: (event) => {
+                hostOptions.onBatchEnd?.(event);
+                hooks.onBatchEnd(event);
+              },
+            }),
+          log: (message) => console.warn(message),
+        });
   const config = buildConfig(endpoints, {
     concurrencyCount: o.concurrencyCount,
     maxSize: o.maxSize,
@@ -109,7 +131,11 @@ export async function serve(options: ServeOptions): Promise<Server> {
   limitConnections(http, limiter, () => metrics.recordRefusal('connections_per_ip'));
   const connections = trackConnections(http);
   http.on('upgrade', sockets.upgrade);
-  const { port, url } = await listen(http, o.port, o.host);
+  const { port, url } = await listen(http, o.port, o.host).catch(async (error: unknown) => {
+    // Not listening: nothing joined; a shared queue's process leaves Redis's live set at once.
+    await host.shutdown(0);
+    throw error;
+  });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

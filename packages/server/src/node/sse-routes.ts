@@ -130,6 +130,9 @@ async function join(context: SseRouteContext, request: IncomingMessage, json: Js
   const eventId = randomUUID().replaceAll('-', '');
   const clients = [`session:${hash}`, `ip:${addressKey(request.socket.remoteAddress ?? '')}`];
   const jobId = host.join(session.add(eventId), endpoint.fnIndex, data, clients);
+  // A shared queue decides in Redis (global maxSize): the POST answers once the verdict is in.
+  const deciding = host.admitted(jobId);
+  if (deciding !== null) await deciding;
   const answer = session.joined(eventId, jobId);
   switch (answer.type) {
     case 'accepted':

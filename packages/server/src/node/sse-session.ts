@@ -12,7 +12,7 @@ export interface SessionHost {
   readonly limits: ResolvedSendLimits;
 }
 
-/** How a join went while `QueueHost.join` ran: refused at once (queue full, bad data) or accepted. */
+/** How a join went while the host's `join` ran: refused at once (queue full, bad data) or accepted. */
 export type JoinAnswer =
   | { type: 'accepted' }
   | { type: 'queue_full'; message: Extract<ServerMessage, { msg: 'queue_full' }> }
@@ -21,7 +21,7 @@ export type JoinAnswer =
 interface SessionEvent {
   jobId: JobId | undefined;
   diff: GeneratorDiff;
-  /** Set while `QueueHost.join` runs: an answer given then goes to the HTTP response, not the stream. */
+  /** Set while the host's join runs (until `admitted`): an answer given then goes to the HTTP response, not the stream. */
   joining: JoinAnswer | null;
 }
 
@@ -60,7 +60,7 @@ export class SseSession {
     return this.events.has(eventId);
   }
 
-  /** A new event of this session; its sink goes to `QueueHost.join`, then `joined` says what happened. */
+  /** A new event of this session; its sink goes to the host's `join`, then `joined` says what happened. */
   add(eventId: string): JobSink {
     const event: SessionEvent = { jobId: undefined, diff: new GeneratorDiff(), joining: { type: 'accepted' } };
     this.events.set(eventId, event);
@@ -92,7 +92,7 @@ export class SseSession {
     };
   }
 
-  /** `QueueHost.join` returned: what to answer the POST. A refused event is forgotten. */
+  /** The host's join was decided (`admitted`): what to answer the POST. A refused event is forgotten. */
   joined(eventId: string, jobId: JobId): JoinAnswer {
     const event = this.events.get(eventId);
     if (event === undefined) return { type: 'accepted' };

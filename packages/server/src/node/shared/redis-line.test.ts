@@ -209,10 +209,11 @@ describe('RedisLine opening and closing', () => {
     await until(async () => expect(await client.client('LIST')).not.toContain(b.line.processId));
   });
 
-  it('drops a message to a process that is not live', async () => {
+  it('drops a message to a process that is not live, and says so', async () => {
     const shared = options();
     const a = await fixture.open(shared);
-    await a.line.send('nobody', { x: 1 });
+    expect(await a.line.send('nobody', { x: 1 })).toBe(false);
+    expect(await a.line.send(a.line.processId, { x: 1 })).toBe(true);
     const client = fixture.client(redis.url);
     expect(await client.exists(`{${shared.key}}:inbox:nobody`)).toBe(0);
   });

@@ -114,10 +114,10 @@ export class RedisLine {
     await this.emit(batchFinishedFields(this.processId, key, seconds, ok));
   }
 
-  /** Sends a JSON body to one process; dropped if that process is not live. */
-  async send(to: ProcessId, body: unknown): Promise<void> {
+  /** Sends a JSON body to one process; dropped if that process is not live. Resolves whether it went. */
+  async send(to: ProcessId, body: unknown): Promise<boolean> {
     const json = JSON.stringify(body) ?? 'null';
-    await this.attempt(() => this.scripts.send(to, this.processId, json));
+    return (await this.attempt(() => this.scripts.send(to, this.processId, json))) === 1;
   }
 
   /** Leaves the live set (its waiting jobs leave the line) and closes both connections and all timers. */
