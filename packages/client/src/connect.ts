@@ -7,6 +7,8 @@ import { httpTarget } from './http-target.js';
 import { webSocketTransport, type JobTransport } from './job-transport.js';
 import { resolveRetryOptions, type RetryOptions } from './retry-policy.js';
 import type { QueueTarget, WebSocketConstructor } from './transport.js';
+import type { Deadlines } from './deadlines.js';
+import type { SseHttp } from './sse-http.js';
 
 /**
  * How long a server may take to say `send_hash` after a job's connection opens, before the attempt
@@ -51,6 +53,8 @@ export async function connectWith(
   target: string | URL | QueueTarget,
   options: ConnectOptions,
   defaultWebSocket: () => WebSocketConstructor | undefined | Promise<WebSocketConstructor | undefined>,
+  /** How `sse_v3` requests are made when no `fetch` is given (Node: `node:http`); else over the global `fetch`. */
+  defaultSseHttp?: () => Promise<(deadlines: Deadlines) => SseHttp>,
 ): Promise<App> {
   const retry = resolveRetryOptions(options.retry);
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -81,7 +85,13 @@ export async function connectWith(
     if (dialect === 'sse_v3') {
       // Loaded only for servers that need it, so a bundler may split it off.
       const { sseTransport } = await import('./sse-transport.js');
-      transport = sseTransport({ apiRoot: `${http.root}${apiPrefix}`, fetch: fetchFn, connectTimeoutMs });
+      const sseHttp = options.fetch === undefined ? await defaultSseHttp?.() : undefined;
+      transport = sseTransport({
+        apiRoot: `${http.root}${apiPrefix}`,
+        fetch: fetchFn,
+        http: sseHttp,
+        connectTimeoutMs,
+      });
     } else {
       WebSocket = options.WebSocket ?? (await defaultWebSocket());
       if (typeof WebSocket !== 'function') {

@@ -4,7 +4,7 @@
  * nothing would, and a hundred submits at once would open a hundred connections (a crowdserve
  * server counts them per address). @default 6
  */
-export const MAX_CONCURRENT_REQUESTS = 6;
+export const MAX_CONCURRENT_REQUESTS = 16;
 
 /** A counting semaphore whose waiters can give up through an `AbortSignal`. */
 export class RequestSlots {
