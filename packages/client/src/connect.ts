@@ -1,6 +1,6 @@
-import type { ApiInfo, AppConfig } from '@crowdserve/protocol';
+import type { ApiInfo } from '@crowdserve/protocol/base';
 import { createApp, checkSessionHash, checkTimeout, randomSessionHash, type App } from './app.js';
-import { BadRequestError, describeValue, ServerError } from './errors.js';
+import { BadRequestError, describeValue } from './errors.js';
 import { checkTransport, chooseDialect, DEFAULT_TRANSPORT, type TransportOption } from './dialect.js';
 import { readEndpoints } from './endpoints.js';
 import { httpTarget } from './http-target.js';
@@ -78,15 +78,15 @@ export async function connectWith(
     });
     const config = await http.config();
     const dialect = chooseDialect(config, wanted);
-    const apiPrefix = dialect === 'sse_v3' ? apiPrefixOf(config) : '';
+    // Loaded only for servers that need it, so a bundler may split it off.
+    const sse = dialect === 'sse_v3' ? await import('./sse-transport.js') : null;
+    const apiPrefix = sse === null ? '' : sse.apiPrefixOf(config);
     // /info only informs `app.endpoints`; an older server without it is still usable.
     const info = await optionalInfo(() => http.infoAt(apiPrefix), options.signal);
     let transport: JobTransport;
-    if (dialect === 'sse_v3') {
-      // Loaded only for servers that need it, so a bundler may split it off.
-      const { sseTransport } = await import('./sse-transport.js');
+    if (sse !== null) {
       const sseHttp = options.fetch === undefined ? await defaultSseHttp?.() : undefined;
-      transport = sseTransport({
+      transport = sse.sseTransport({
         apiRoot: `${http.root}${apiPrefix}`,
         fetch: fetchFn,
         http: sseHttp,
@@ -116,16 +116,6 @@ export async function connectWith(
   ]);
   chooseDialect(config, 'ws');
   return createApp(webSocketTransport(queue, connectTimeoutMs), config, info, readEndpoints(config, info), settings);
-}
-
-/** Gradio ≥ 5 serves its API under `api_prefix` (`/gradio_api`); 4.x at the root. */
-function apiPrefixOf(config: AppConfig): string {
-  const prefix = config['api_prefix'];
-  if (prefix === undefined || prefix === null || prefix === '') return '';
-  if (typeof prefix !== 'string' || !/^\/[\w\-./]*$/.test(prefix) || prefix.includes('..')) {
-    throw new ServerError(`/config answered api_prefix ${describeValue(prefix)}, expected a path like "/gradio_api"`);
-  }
-  return prefix.replace(/\/+$/, '');
 }
 
 async function optionalInfo(

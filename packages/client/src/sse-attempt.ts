@@ -1,4 +1,4 @@
-import { parseSseJoinRefusal, parseSseJoinResponse, type SseEventMessage } from '@crowdserve/protocol';
+import { parseSseJoinRefusal, parseSseJoinResponse, type SseEventMessage } from '@crowdserve/protocol/sse';
 import { ServerError } from './errors.js';
 import type { AttemptOutcome } from './job-socket.js';
 import { applyDiff } from './apply-diff.js';

@@ -1,4 +1,4 @@
-import { parseSseMessage, type SseEventMessage } from '@crowdserve/protocol';
+import { parseSseMessage, type SseEventMessage } from '@crowdserve/protocol/sse';
 import { createParser } from 'eventsource-parser';
 import type { SseHttp } from './sse-http.js';
 import { watchdog, type Watchdog } from './watchdog.js';

@@ -1,4 +1,6 @@
-import type { SseJoinRequest } from '@crowdserve/protocol';
+import type { AppConfig } from '@crowdserve/protocol/base';
+import type { SseJoinRequest } from '@crowdserve/protocol/sse';
+import { describeValue, ServerError } from './errors.js';
 import { DEFAULT_SILENCE_TIMEOUT_MS } from './job-socket.js';
 import { serialise, type JobTransport } from './job-transport.js';
 import { Deadlines } from './deadlines.js';
@@ -79,4 +81,14 @@ export function sseTransport(options: SseTransportOptions): JobTransport {
       http.close();
     },
   };
+}
+
+/** Gradio ≥ 5 serves its API under `api_prefix` (`/gradio_api`); 4.x at the root. */
+export function apiPrefixOf(config: AppConfig): string {
+  const prefix = config['api_prefix'];
+  if (prefix === undefined || prefix === null || prefix === '') return '';
+  if (typeof prefix !== 'string' || !/^\/[\w\-./]*$/.test(prefix) || prefix.includes('..')) {
+    throw new ServerError(`/config answered api_prefix ${describeValue(prefix)}, expected a path like "/gradio_api"`);
+  }
+  return prefix.replace(/\/+$/, '');
 }
