@@ -157,4 +157,22 @@ describe('nodeSseHttp', () => {
     expect(connections - before).toBe(1);
     http.close();
   });
+
+  it('fails a stream, and rejects a POST, whose connection is cut mid-answer', async () => {
+    const url = await serve((req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write(req.method === 'GET' ? 'data: 1\n\n' : '{"event_');
+      setImmediate(() => res.socket?.destroy());
+    });
+    const http = nodeSseHttp(new Deadlines());
+    const { r, heard } = reader();
+    http.stream(`${url}/data`, r);
+    await vi.waitFor(() => expect(heard.length).toBeGreaterThanOrEqual(2));
+    expect(heard[0]).toBe('data: 1\n\n');
+    expect(heard[1]).toMatch(/^fail /);
+    await expect(http.post(`${url}/join`, '{}', 10_000)).rejects.toThrow();
+    // Heard once, though the cut is both an 'error' and a 'close'.
+    expect(heard).toHaveLength(2);
+    http.close();
+  });
 });

@@ -45,6 +45,10 @@ export function nodeSseHttp(deadlines: Deadlines): SseHttp {
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => (text += chunk));
           response.on('error', failed);
+          // A connection cut mid-answer: settled once, whichever of 'error' and 'close' comes first.
+          response.on('close', () => {
+            if (!response.complete) failed(new Error(`POST ${url}: the connection closed mid-answer`));
+          });
           response.on('end', () => {
             cancel();
             resolve({
@@ -61,30 +65,33 @@ export function nodeSseHttp(deadlines: Deadlines): SseHttp {
       let stopped = false;
       let answer: IncomingMessage | null = null;
       const request = send(url, { method: 'GET', headers: { accept: 'text/event-stream' } });
-      const fail = (cause: unknown): void => {
-        if (!stopped) reader.fail(cause);
+      /** The reader hears one of `refused`, `end` and `fail`, once, and nothing after it or after `stop()`. */
+      const last = (hear: () => void): void => {
+        if (stopped) return;
+        stopped = true;
+        hear();
       };
+      const fail = (cause: unknown): void => last(() => reader.fail(cause));
       request.on('error', fail);
       request.on('response', (response) => {
         answer = response;
         response.setEncoding('utf8');
         response.on('error', fail);
+        response.on('close', () => {
+          if (!response.complete) fail(new Error(`GET ${url}: the connection closed mid-stream`));
+        });
         if (response.statusCode !== 200) {
           let detail = '';
           response.on('data', (chunk: string) => {
             if (detail.length < MAX_DETAIL_BYTES) detail += chunk;
           });
-          response.on('end', () => {
-            if (!stopped) reader.refused(response.statusCode ?? 0, detail);
-          });
+          response.on('end', () => last(() => reader.refused(response.statusCode ?? 0, detail)));
           return;
         }
         response.on('data', (chunk: string) => {
           if (!stopped) reader.text(chunk);
         });
-        response.on('end', () => {
-          if (!stopped) reader.end();
-        });
+        response.on('end', () => last(() => reader.end()));
       });
       request.end();
       return () => {
