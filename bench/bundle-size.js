@@ -28,6 +28,7 @@ async function measure(name, source) {
     platform: 'browser',
     target: 'es2022',
     write: false,
+    metafile: true,
     logLevel: 'silent',
     // @gradio/client names Node built-ins and a Node-only `ws` chunk (`wrapper-*.js`) behind runtime checks
     // and dynamic imports; an app bundler leaves those out of the browser bundle, so we do too.
@@ -38,8 +39,18 @@ async function measure(name, source) {
   if (entry === undefined) throw new Error('esbuild wrote no entry chunk');
   const gzip = (/** @type {Uint8Array} */ code) => gzipSync(code, { level: 9 }).length;
   const firstLoad = [entry, ...staticImports(entry, files)];
+  const firstLoadPaths = new Set(firstLoad.map((f) => f.path));
+  /** @type {Record<string, number>} min bytes each source module puts into the first load */
+  const firstLoadModules = {};
+  for (const [output, meta] of Object.entries(result.metafile?.outputs ?? {})) {
+    if (![...firstLoadPaths].some((p) => p.endsWith(`/${output.replace(/^.*\//, '')}`))) continue;
+    for (const [input, { bytesInOutput }] of Object.entries(meta.inputs)) {
+      if (bytesInOutput > 0) firstLoadModules[input.replace(/^.*?(packages|node_modules)\//, '')] = bytesInOutput;
+    }
+  }
   return {
     name,
+    firstLoadModules,
     minBytes: sum(firstLoad.map((f) => f.code.length)),
     gzipBytes: sum(firstLoad.map((f) => gzip(f.code))),
     allMinBytes: sum(files.map((f) => f.code.length)),
@@ -124,6 +135,13 @@ export async function bundleSize() {
         ? `≤ 6 kB: ${ours.gzipBytes <= 6000 ? 'yes' : 'NO'}; ws in bundle: ${ours.containsWs ? 'YES' : 'no'}`
         : '',
     ]),
+  );
+  console.log('\n### @crowdserve/client first load by module (min bytes, before gzip)\n');
+  table(
+    ['module', 'min bytes'],
+    Object.entries(rows[0]?.firstLoadModules ?? {})
+      .sort((a, b) => b[1] - a[1])
+      .map(([module, bytes]) => [module, String(bytes)]),
   );
   return rows;
 }

@@ -1,4 +1,4 @@
-import { MAX_SESSION_HASH_LENGTH, type ApiInfo, type AppConfig } from '@crowdserve/protocol';
+import { MAX_SESSION_HASH_LENGTH, type ApiInfo, type AppConfig } from '@crowdserve/protocol/base';
 import { BadRequestError, describeValue } from './errors.js';
 import { findEndpoint, type EndpointInfo } from './endpoints.js';
 import { createJob, type Job } from './job.js';

@@ -1,4 +1,4 @@
-import type { SseDiffEdit } from '@crowdserve/protocol';
+import type { SseDiffEdit } from '@crowdserve/protocol/sse';
 
 /** Path steps that would reach a prototype: a diff that names one is refused, never applied. */
 const FORBIDDEN_STEPS = new Set(['__proto__', 'constructor', 'prototype']);

@@ -1,6 +1,6 @@
-import type { ApiInfo, AppConfig } from '@crowdserve/protocol';
+import type { ApiInfo } from '@crowdserve/protocol/base';
 import { createApp, checkSessionHash, checkTimeout, randomSessionHash, type App } from './app.js';
-import { BadRequestError, describeValue, ServerError } from './errors.js';
+import { BadRequestError, describeValue } from './errors.js';
 import { checkTransport, chooseDialect, DEFAULT_TRANSPORT, type TransportOption } from './dialect.js';
 import { readEndpoints } from './endpoints.js';
 import { httpTarget } from './http-target.js';
@@ -8,6 +8,8 @@ import { webSocketTransport, type JobTransport } from './job-transport.js';
 import { resolveRetryOptions, type RetryOptions } from './retry-policy.js';
 import type { QueueTarget, WebSocketConstructor } from './transport.js';
 import type { AppFor, EndpointsLike } from './typed-app.js';
+import type { Deadlines } from './deadlines.js';
+import type { SseHttp } from './sse-http.js';
 
 /**
  * How long a server may take to say `send_hash` after a job's connection opens, before the attempt
@@ -59,6 +61,8 @@ export async function connectWith(
   target: string | URL | QueueTarget,
   options: ConnectOptions,
   defaultWebSocket: () => WebSocketConstructor | undefined | Promise<WebSocketConstructor | undefined>,
+  /** How `sse_v3` requests are made when no `fetch` is given (Node: `node:http`); else over the global `fetch`. */
+  defaultSseHttp?: () => Promise<(deadlines: Deadlines) => SseHttp>,
 ): Promise<App> {
   const retry = resolveRetryOptions(options.retry);
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -82,14 +86,20 @@ export async function connectWith(
     });
     const config = await http.config();
     const dialect = chooseDialect(config, wanted);
-    const apiPrefix = dialect === 'sse_v3' ? apiPrefixOf(config) : '';
+    // Loaded only for servers that need it, so a bundler may split it off.
+    const sse = dialect === 'sse_v3' ? await import('./sse-transport.js') : null;
+    const apiPrefix = sse === null ? '' : sse.apiPrefixOf(config);
     // /info only informs `app.endpoints`; an older server without it is still usable.
     const info = await optionalInfo(() => http.infoAt(apiPrefix), options.signal);
     let transport: JobTransport;
-    if (dialect === 'sse_v3') {
-      // Loaded only for servers that need it, so a bundler may split it off.
-      const { sseTransport } = await import('./sse-transport.js');
-      transport = sseTransport({ apiRoot: `${http.root}${apiPrefix}`, fetch: fetchFn, connectTimeoutMs });
+    if (sse !== null) {
+      const sseHttp = options.fetch === undefined ? await defaultSseHttp?.() : undefined;
+      transport = sse.sseTransport({
+        apiRoot: `${http.root}${apiPrefix}`,
+        fetch: fetchFn,
+        http: sseHttp,
+        connectTimeoutMs,
+      });
     } else {
       WebSocket = options.WebSocket ?? (await defaultWebSocket());
       if (typeof WebSocket !== 'function') {
@@ -114,16 +124,6 @@ export async function connectWith(
   ]);
   chooseDialect(config, 'ws');
   return createApp(webSocketTransport(queue, connectTimeoutMs), config, info, readEndpoints(config, info), settings);
-}
-
-/** Gradio ≥ 5 serves its API under `api_prefix` (`/gradio_api`); 4.x at the root. */
-function apiPrefixOf(config: AppConfig): string {
-  const prefix = config['api_prefix'];
-  if (prefix === undefined || prefix === null || prefix === '') return '';
-  if (typeof prefix !== 'string' || !/^\/[\w\-./]*$/.test(prefix) || prefix.includes('..')) {
-    throw new ServerError(`/config answered api_prefix ${describeValue(prefix)}, expected a path like "/gradio_api"`);
-  }
-  return prefix.replace(/\/+$/, '');
 }
 
 async function optionalInfo(

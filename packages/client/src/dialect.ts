@@ -1,4 +1,4 @@
-import type { AppConfig } from '@crowdserve/protocol';
+import type { AppConfig } from '@crowdserve/protocol/base';
 import { BadRequestError, describeValue, UnsupportedServerError } from './errors.js';
 
 /** Which queue dialect a URL target's jobs use: `'auto'` picks from `/config`. */

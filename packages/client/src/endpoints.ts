@@ -1,4 +1,4 @@
-import type { ApiInfo, AppConfig, InfoParameter } from '@crowdserve/protocol';
+import type { ApiInfo, AppConfig, InfoParameter } from '@crowdserve/protocol/base';
 import { BadRequestError, describeValue, ServerError } from './errors.js';
 
 /** One endpoint of the app, learnt from `/config` (and `/info` when the server has it). */

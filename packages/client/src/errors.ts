@@ -125,4 +125,4 @@ export function abortError(reason: unknown): CrowdserveError {
 }
 
 // One helper for every package's "expected X, got Y" messages (issue 25.7).
-export { describeValue } from '@crowdserve/protocol';
+export { describeValue } from '@crowdserve/protocol/base';

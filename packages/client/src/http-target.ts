@@ -1,4 +1,4 @@
-import { parseApiInfo, parseAppConfig, type ApiInfo, type ParseResult } from '@crowdserve/protocol';
+import { parseApiInfo, parseAppConfig, type ApiInfo, type ParseResult } from '@crowdserve/protocol/base';
 import {
   abortError,
   BadRequestError,

@@ -15,7 +15,7 @@ export type {
   RunningStatus,
   TerminalStatus,
 } from './status.js';
-export type { ProgressUnit } from '@crowdserve/protocol';
+export type { ProgressUnit } from '@crowdserve/protocol/base';
 export {
   BadRequestError,
   CancelledError,

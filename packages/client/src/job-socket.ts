@@ -1,4 +1,4 @@
-import { parseServerMessage, type JoinMessage, type QueueFullMessage } from '@crowdserve/protocol';
+import { parseServerMessage, type JoinMessage, type QueueFullMessage } from '@crowdserve/protocol/base';
 import { toStatus, type JobStatus, type TerminalStatus } from './status.js';
 import type { Duplex } from './transport.js';
 import { watchdog } from './watchdog.js';

@@ -1,4 +1,4 @@
-import type { DataMessage } from '@crowdserve/protocol';
+import type { DataMessage } from '@crowdserve/protocol/base';
 import { BadRequestError } from './errors.js';
 import { runAttempt, type AttemptOutcome } from './job-socket.js';
 import type { JobStatus } from './status.js';

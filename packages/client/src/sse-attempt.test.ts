@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
+import { Deadlines } from './deadlines.js';
 import { RequestSlots } from './request-slots.js';
+import { fetchSseHttp } from './sse-http.js';
 import { runSseAttempt, type SseAttemptPlan } from './sse-attempt.js';
 import { SessionStream } from './sse-stream.js';
 import type { JobStatus } from './status.js';
@@ -22,14 +24,11 @@ function fakeServer(answerJoin: (init: RequestInit | undefined) => Promise<Respo
 }
 
 function plan(fetchFn: typeof fetch, connectTimeoutMs = 10_000): SseAttemptPlan {
+  const http = fetchSseHttp(fetchFn, new Deadlines());
   return {
     apiRoot: 'http://x/api',
-    fetch: fetchFn,
-    stream: new SessionStream({
-      url: 'http://x/api/queue/data?session_hash=h',
-      fetch: fetchFn,
-      silenceTimeoutMs: 30_000,
-    }),
+    http,
+    stream: new SessionStream({ url: 'http://x/api/queue/data?session_hash=h', http, silenceTimeoutMs: 30_000 }),
     slots: new RequestSlots(),
     fnIndex: 2,
     sessionHash: 'hash1234',

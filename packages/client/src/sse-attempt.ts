@@ -1,8 +1,9 @@
-import { parseSseJoinRefusal, parseSseJoinResponse, type SseEventMessage } from '@crowdserve/protocol';
+import { parseSseJoinRefusal, parseSseJoinResponse, type SseEventMessage } from '@crowdserve/protocol/sse';
 import { ServerError } from './errors.js';
 import type { AttemptOutcome } from './job-socket.js';
 import { applyDiff } from './apply-diff.js';
 import type { RequestSlots } from './request-slots.js';
+import type { SseHttp, PostAnswer } from './sse-http.js';
 import type { SessionStream, StreamEnd } from './sse-stream.js';
 import { toStatus, type JobStatus } from './status.js';
 
@@ -10,7 +11,7 @@ import { toStatus, type JobStatus } from './status.js';
 export interface SseAttemptPlan {
   /** `…{api_prefix}` of the app, without a trailing slash. */
   apiRoot: string;
-  fetch: typeof fetch;
+  http: SseHttp;
   stream: SessionStream;
   /** Shared by the app's joins and cancels. */
   slots: RequestSlots;
@@ -70,30 +71,24 @@ export async function runSseAttempt(
 
 async function join(plan: SseAttemptPlan): Promise<JoinResult> {
   const url = `${plan.apiRoot}/queue/join`;
-  let response: Response;
-  let body: unknown;
+  let answer: PostAnswer;
   try {
-    response = await plan.fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: plan.joinBody,
-      signal: AbortSignal.timeout(plan.connectTimeoutMs),
-    });
-    body = await response.json().catch(() => null);
+    answer = await plan.http.post(url, plan.joinBody, plan.connectTimeoutMs);
   } catch (cause) {
     const timedOut = (cause as { name?: unknown } | null)?.name === 'TimeoutError';
     // A join that timed out may have been taken: it counts as sent, and is not retried.
     return { type: 'lost', dataSent: timedOut, timedOut, code: null, reason: `POST ${url} failed`, cause };
   }
-  if (response.ok) {
+  const { status, body } = answer;
+  if (status >= 200 && status < 300) {
     const parsed = parseSseJoinResponse(body);
     if (parsed.ok) return { type: 'joined', eventId: parsed.value.event_id };
     return failed(new ServerError(`POST ${url} answered ${parsed.error.message}`, { cause: parsed.error }));
   }
   const refusal = parseSseJoinRefusal(body ?? {});
-  const detail = refusal.ok ? refusal.value : { detail: `answered ${response.status}` };
-  if (response.status === 503) {
-    const retryAfter = detail.retry_after ?? retryAfterHeader(response.headers.get('retry-after'));
+  const detail = refusal.ok ? refusal.value : { detail: `answered ${status}` };
+  if (status === 503) {
+    const retryAfter = detail.retry_after ?? retryAfterHeader(answer.retryAfter);
     return {
       type: 'queue_full',
       message: {
@@ -106,7 +101,7 @@ async function join(plan: SseAttemptPlan): Promise<JoinResult> {
     };
   }
   // 422 (bad input), 403 (origin), 404 …: asking again would get the same answer.
-  return failed(new ServerError(detail.detail, { status: response.status }));
+  return failed(new ServerError(detail.detail, { status }));
 }
 
 function failed(error: ServerError): JoinResult {
@@ -187,13 +182,8 @@ function statusOf(why: Extract<StreamEnd, { type: 'error' }>): { status: number 
 async function postCancel(plan: SseAttemptPlan, eventId: string): Promise<void> {
   const release = (await plan.slots.acquire())!;
   try {
-    const response = await plan.fetch(`${plan.apiRoot}/cancel`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ session_hash: plan.sessionHash, fn_index: plan.fnIndex, event_id: eventId }),
-      signal: AbortSignal.timeout(plan.connectTimeoutMs),
-    });
-    await response.body?.cancel();
+    const body = JSON.stringify({ session_hash: plan.sessionHash, fn_index: plan.fnIndex, event_id: eventId });
+    await plan.http.post(`${plan.apiRoot}/cancel`, body, plan.connectTimeoutMs);
   } catch {
     // The server is gone or slow: its end of the event goes with the stream.
   } finally {

@@ -1,5 +1,7 @@
 import type { SseEventMessage } from '@crowdserve/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Deadlines } from './deadlines.js';
+import { fetchSseHttp } from './sse-http.js';
 import { SessionStream, type EventListener, type StreamEnd } from './sse-stream.js';
 
 /** A fetch whose every response is a stream the test writes `data:` lines into. */
@@ -31,7 +33,11 @@ afterEach(() => {
 describe('SessionStream', () => {
   it('opens one stream for many events and hands each its own messages', async () => {
     const { fetchFn, send } = fakeFetch();
-    const stream = new SessionStream({ url: 'http://x/queue/data', fetch: fetchFn, silenceTimeoutMs: 30_000 });
+    const stream = new SessionStream({
+      url: 'http://x/queue/data',
+      http: fetchSseHttp(fetchFn, new Deadlines()),
+      silenceTimeoutMs: 30_000,
+    });
     const a = listener();
     const b = listener();
     stream.add('a', a.l);
@@ -48,7 +54,11 @@ describe('SessionStream', () => {
 
   it('keeps messages that come before their join is answered, and only while a join is on its way', async () => {
     const { fetchFn, send } = fakeFetch();
-    const stream = new SessionStream({ url: 'http://x/queue/data', fetch: fetchFn, silenceTimeoutMs: 30_000 });
+    const stream = new SessionStream({
+      url: 'http://x/queue/data',
+      http: fetchSseHttp(fetchFn, new Deadlines()),
+      silenceTimeoutMs: 30_000,
+    });
     const first = listener();
     stream.add('first', first.l);
     await vi.waitFor(() => expect(fetchFn).toHaveBeenCalledTimes(1));
@@ -70,7 +80,12 @@ describe('SessionStream', () => {
   it('opens a new stream after close_stream for an event still waiting, and none when nothing waits', async () => {
     const { fetchFn, send } = fakeFetch();
     const onIdle = vi.fn();
-    const stream = new SessionStream({ url: 'http://x/queue/data', fetch: fetchFn, silenceTimeoutMs: 30_000, onIdle });
+    const stream = new SessionStream({
+      url: 'http://x/queue/data',
+      http: fetchSseHttp(fetchFn, new Deadlines()),
+      silenceTimeoutMs: 30_000,
+      onIdle,
+    });
     const a = listener();
     stream.add('a', a.l);
     await vi.waitFor(() => expect(fetchFn).toHaveBeenCalledTimes(1));
@@ -90,7 +105,11 @@ describe('SessionStream', () => {
 
   it('ends every event on a stream-wide unexpected_error, one event on its own', async () => {
     const { fetchFn, send } = fakeFetch();
-    const stream = new SessionStream({ url: 'http://x/queue/data', fetch: fetchFn, silenceTimeoutMs: 30_000 });
+    const stream = new SessionStream({
+      url: 'http://x/queue/data',
+      http: fetchSseHttp(fetchFn, new Deadlines()),
+      silenceTimeoutMs: 30_000,
+    });
     const a = listener();
     const b = listener();
     stream.add('a', a.l);
@@ -106,14 +125,22 @@ describe('SessionStream', () => {
 
   it('reports a refused GET with its status, and a stream that ends without close_stream as lost', async () => {
     const refused = fakeFetch(409);
-    const s1 = new SessionStream({ url: 'http://x/queue/data', fetch: refused.fetchFn, silenceTimeoutMs: 30_000 });
+    const s1 = new SessionStream({
+      url: 'http://x/queue/data',
+      http: fetchSseHttp(refused.fetchFn, new Deadlines()),
+      silenceTimeoutMs: 30_000,
+    });
     const a = listener();
     s1.add('a', a.l);
     await vi.waitFor(() => expect(a.ends).toHaveLength(1));
     expect(a.ends[0]).toMatchObject({ type: 'error', status: 409, message: expect.stringContaining('409') });
 
     const cut = fakeFetch();
-    const s2 = new SessionStream({ url: 'http://x/queue/data', fetch: cut.fetchFn, silenceTimeoutMs: 30_000 });
+    const s2 = new SessionStream({
+      url: 'http://x/queue/data',
+      http: fetchSseHttp(cut.fetchFn, new Deadlines()),
+      silenceTimeoutMs: 30_000,
+    });
     const b = listener();
     s2.add('b', b.l);
     await vi.waitFor(() => expect(cut.bodies).toHaveLength(1));
@@ -124,7 +151,11 @@ describe('SessionStream', () => {
   it('takes a stream silent for silenceTimeoutMs for dead; heartbeats keep it alive', async () => {
     vi.useFakeTimers();
     const { fetchFn, send } = fakeFetch();
-    const stream = new SessionStream({ url: 'http://x/queue/data', fetch: fetchFn, silenceTimeoutMs: 30_000 });
+    const stream = new SessionStream({
+      url: 'http://x/queue/data',
+      http: fetchSseHttp(fetchFn, new Deadlines()),
+      silenceTimeoutMs: 30_000,
+    });
     const a = listener();
     stream.add('a', a.l);
     await vi.waitFor(() => expect(fetchFn).toHaveBeenCalledTimes(1));

@@ -1,5 +1,6 @@
-import { parseSseMessage, type SseEventMessage } from '@crowdserve/protocol';
+import { parseSseMessage, type SseEventMessage } from '@crowdserve/protocol/sse';
 import { createParser } from 'eventsource-parser';
+import type { SseHttp } from './sse-http.js';
 import { watchdog, type Watchdog } from './watchdog.js';
 
 /** Why a stream stopped carrying an event's messages before its completion. */
@@ -18,11 +19,16 @@ export interface EventListener {
 export interface SessionStreamOptions {
   /** `…{api_prefix}/queue/data?session_hash=…` */
   url: string;
-  fetch: typeof fetch;
+  http: SseHttp;
   /** With no message (heartbeats included) for this long, the stream is dead. */
   silenceTimeoutMs: number;
   /** Called when the stream is closed and nothing waits for it: its owner may forget it. */
   onIdle?: () => void;
+}
+
+/** The stream now open, and how to stop reading it. */
+interface OpenStream {
+  stop(): void;
 }
 
 /** Messages kept for events whose join answer is still on its way (Gradio's `pending_stream_messages`). */
@@ -42,14 +48,14 @@ export class SessionStream {
   private early = new Map<string, SseEventMessage[]>();
   private earlyCount = 0;
   private joining = 0;
-  private controller: AbortController | null = null;
+  private current: OpenStream | null = null;
   private silence: Watchdog | null = null;
 
   constructor(private readonly options: SessionStreamOptions) {}
 
   /** Whether the stream has nothing to carry: its owner may forget it. */
   get idle(): boolean {
-    return this.listeners.size === 0 && this.joining === 0 && this.controller === null;
+    return this.listeners.size === 0 && this.joining === 0 && this.current === null;
   }
 
   /** A join is on its way: messages for an event id not yet known are kept until it answers. */
@@ -74,7 +80,7 @@ export class SessionStream {
       this.earlyCount -= waiting.length;
       for (const message of waiting) if (this.listeners.get(eventId) === listener) listener.message(message);
     }
-    if (this.controller === null && this.listeners.get(eventId) === listener) this.open();
+    if (this.current === null && this.listeners.get(eventId) === listener) this.open();
   }
 
   /** Stops listening for one event (its attempt ended). */
@@ -89,60 +95,42 @@ export class SessionStream {
   }
 
   private open(): void {
-    const controller = new AbortController();
-    this.controller = controller;
+    const current = { stop: () => {} };
+    this.current = current;
     this.silence = watchdog(this.options.silenceTimeoutMs, () =>
-      this.lost(controller, { type: 'lost', reason: `silent for ${this.options.silenceTimeoutMs} ms` }),
+      this.lost(current, { type: 'lost', reason: `silent for ${this.options.silenceTimeoutMs} ms` }),
     );
-    void this.read(controller);
-  }
-
-  private async read(controller: AbortController): Promise<void> {
-    let closedByServer = false;
-    try {
-      const response = await this.options.fetch(this.options.url, {
-        signal: controller.signal,
-        headers: { accept: 'text/event-stream' },
-      });
-      if (!response.ok || response.body === null) {
-        const detail = await response.text().catch(() => '');
-        return this.lost(controller, {
+    const parser = createParser({
+      maxBufferSize: MAX_EVENT_BYTES,
+      onEvent: (event) => {
+        if (this.current !== current) return;
+        this.silence?.kick();
+        if (this.dispatch(event.data, current)) this.reopen();
+      },
+      onComment: () => this.silence?.kick(),
+      onError: (error) => {
+        if (error.type === 'max-buffer-size-exceeded') {
+          this.lost(current, { type: 'lost', reason: `the stream failed (${String(error)})`, cause: error });
+        }
+      },
+    });
+    current.stop = this.options.http.stream(this.options.url, {
+      refused: (status, detail) =>
+        this.lost(current, {
           type: 'error',
-          status: response.status,
-          message: `GET queue/data answered ${response.status}${detail ? `: ${detail.slice(0, 200)}` : ''}`,
-        });
-      }
-      const parser = createParser({
-        maxBufferSize: MAX_EVENT_BYTES,
-        onEvent: (event) => {
-          if (this.controller !== controller) return;
-          this.silence?.kick();
-          if (this.dispatch(event.data, controller)) closedByServer = true;
-        },
-        onComment: () => this.silence?.kick(),
-        onError: (error) => {
-          if (error.type === 'max-buffer-size-exceeded') controller.abort(error);
-        },
-      });
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done || this.controller !== controller) break;
-        parser.feed(value);
-        if (closedByServer) break;
-      }
-      if (closedByServer) void reader.cancel().catch(() => {});
-      if (this.controller !== controller) return;
-      if (closedByServer) return this.reopen();
-      this.lost(controller, { type: 'lost', reason: 'the stream ended without close_stream' });
-    } catch (cause) {
-      if (this.controller !== controller) return;
-      this.lost(controller, { type: 'lost', reason: `the stream failed (${String(cause)})`, cause });
-    }
+          status,
+          message: `GET queue/data answered ${status}${detail ? `: ${detail.slice(0, 200)}` : ''}`,
+        }),
+      text: (chunk) => {
+        if (this.current === current) parser.feed(chunk);
+      },
+      end: () => this.lost(current, { type: 'lost', reason: 'the stream ended without close_stream' }),
+      fail: (cause) => this.lost(current, { type: 'lost', reason: `the stream failed (${String(cause)})`, cause }),
+    });
   }
 
   /** Handles one `data:` payload; true when the server closed the stream. */
-  private dispatch(data: string, controller: AbortController): boolean {
+  private dispatch(data: string, current: OpenStream): boolean {
     const parsed = parseSseMessage(data);
     // Unknown messages (`log`, `process_streaming`) and malformed ones are skipped, as on the socket.
     if (!parsed.ok) return false;
@@ -154,7 +142,7 @@ export class SessionStream {
         return true;
       case 'unexpected_error': {
         const why: StreamEnd = { type: 'error', status: null, message: message.message };
-        if (message.event_id === null) this.lost(controller, why);
+        if (message.event_id === null) this.lost(current, why);
         else this.endOne(message.event_id, why);
         return false;
       }
@@ -193,8 +181,8 @@ export class SessionStream {
   }
 
   /** The stream is gone: every event still listening hears why. */
-  private lost(controller: AbortController, why: StreamEnd): void {
-    if (this.controller !== controller) return;
+  private lost(current: OpenStream, why: StreamEnd): void {
+    if (this.current !== current) return;
     this.stop();
     const listeners = [...this.listeners.values()];
     this.listeners.clear();
@@ -204,9 +192,9 @@ export class SessionStream {
   private stop(): void {
     this.silence?.stop();
     this.silence = null;
-    const controller = this.controller;
-    this.controller = null;
-    controller?.abort();
+    const current = this.current;
+    this.current = null;
+    current?.stop();
     if (this.idle) this.options.onIdle?.();
   }
 }

@@ -1,7 +1,11 @@
-import type { SseJoinRequest } from '@crowdserve/protocol';
+import type { AppConfig } from '@crowdserve/protocol/base';
+import type { SseJoinRequest } from '@crowdserve/protocol/sse';
+import { describeValue, ServerError } from './errors.js';
 import { DEFAULT_SILENCE_TIMEOUT_MS } from './job-socket.js';
 import { serialise, type JobTransport } from './job-transport.js';
+import { Deadlines } from './deadlines.js';
 import { RequestSlots } from './request-slots.js';
+import { fetchSseHttp, type SseHttp } from './sse-http.js';
 import { runSseAttempt } from './sse-attempt.js';
 import { SessionStream } from './sse-stream.js';
 
@@ -9,6 +13,8 @@ export interface SseTransportOptions {
   /** The server's root and its `api_prefix`: `http://host/gradio_api`. */
   apiRoot: string;
   fetch: typeof fetch;
+  /** How the app's requests are made, given its one deadline timer. @default over `fetch` */
+  http?: ((deadlines: Deadlines) => SseHttp) | undefined;
   connectTimeoutMs: number;
   /** @default {@link DEFAULT_SILENCE_TIMEOUT_MS}: two of the server's 15 s heartbeats */
   silenceTimeoutMs?: number;
@@ -21,16 +27,15 @@ export interface SseTransportOptions {
 export function sseTransport(options: SseTransportOptions): JobTransport {
   const streams = new Map<string, SessionStream>();
   const slots = new RequestSlots();
-  // Called detached: browsers throw "Illegal invocation" when `window.fetch` runs with another `this`.
-  const fetchFn = options.fetch;
-  const detachedFetch: typeof fetch = (input, init) => fetchFn(input, init);
+  const deadlines = new Deadlines();
+  const http = options.http ? options.http(deadlines) : fetchSseHttp(options.fetch, deadlines);
 
   function streamOf(sessionHash: string): SessionStream {
     let stream = streams.get(sessionHash);
     if (stream === undefined) {
       const created = new SessionStream({
         url: `${options.apiRoot}/queue/data?${new URLSearchParams({ session_hash: sessionHash })}`,
-        fetch: detachedFetch,
+        http,
         silenceTimeoutMs: options.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS,
         onIdle: () => {
           if (streams.get(sessionHash) === created) streams.delete(sessionHash);
@@ -57,7 +62,7 @@ export function sseTransport(options: SseTransportOptions): JobTransport {
         runSseAttempt(
           {
             apiRoot: options.apiRoot,
-            fetch: detachedFetch,
+            http,
             stream: streamOf(sessionHash),
             slots,
             fnIndex,
@@ -73,6 +78,17 @@ export function sseTransport(options: SseTransportOptions): JobTransport {
     close() {
       for (const stream of streams.values()) stream.close();
       streams.clear();
+      http.close();
     },
   };
+}
+
+/** Gradio ≥ 5 serves its API under `api_prefix` (`/gradio_api`); 4.x at the root. */
+export function apiPrefixOf(config: AppConfig): string {
+  const prefix = config['api_prefix'];
+  if (prefix === undefined || prefix === null || prefix === '') return '';
+  if (typeof prefix !== 'string' || !/^\/[\w\-./]*$/.test(prefix) || prefix.includes('..')) {
+    throw new ServerError(`/config answered api_prefix ${describeValue(prefix)}, expected a path like "/gradio_api"`);
+  }
+  return prefix.replace(/\/+$/, '');
 }

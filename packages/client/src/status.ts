@@ -1,4 +1,4 @@
-import { assertNever, type ProgressUnit, type ServerMessage } from '@crowdserve/protocol';
+import { assertNever, type ProgressUnit, type ServerMessage } from '@crowdserve/protocol/base';
 import { ServerError, type CrowdserveError } from './errors.js';
 
 /** Waiting in the queue. */

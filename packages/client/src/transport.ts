@@ -1,4 +1,4 @@
-import type { ApiInfo, AppConfig } from '@crowdserve/protocol';
+import type { ApiInfo, AppConfig } from '@crowdserve/protocol/base';
 
 /** How a conversation ended: a WebSocket close code (1006 when the connection failed) and reason. */
 export interface DuplexCloseEvent {
