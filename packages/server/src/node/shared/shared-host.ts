@@ -5,55 +5,22 @@ import { failedMessage } from '../../core/gradio3.js';
 import type { JobSink } from '../../core/host-job.js';
 import type { JobHost } from '../../core/job-host.js';
 import type { QueueHost } from '../../core/queue-host.js';
+import { ClaimBatches } from './claim-batches.js';
 import type { LineEvent, LineJob, LineListener } from './line-types.js';
+import { LiveProcesses } from './live-processes.js';
 import { parseRelayBody, RelaySink, type RelayBody } from './relay.js';
+import { RelayOutbox } from './relay-outbox.js';
+import { RunsElsewhere } from './runs-elsewhere.js';
+import {
+  PLACE_LOST_ERROR,
+  RUNNER_GONE_ERROR,
+  SHARED_QUEUE_UNAVAILABLE_REASON,
+  type SharedHostHooks,
+  type SharedLine,
+} from './shared-line.js';
 
 export type { LineEvent, LineJob, LineListener } from './line-types.js';
-
-/** What this host needs of the shared line (`RedisLine`). */
-export interface SharedLine {
-  readonly processId: string;
-  join(
-    id: string,
-    fnIndex: number,
-    maxSize: number | null,
-  ): Promise<{ accepted: true; ticket: number } | { accepted: false; queueSize: number }>;
-  leave(id: string): Promise<void>;
-  claim(ids: string[]): Promise<string[]>;
-  batchStarted(key: string, fnIndex: number, size: number): Promise<void>;
-  batchFinished(key: string, seconds: number, ok: boolean): Promise<void>;
-  /** `false`: dropped, `to` is not in the live set (gone, or not registered again yet after a Redis restart). */
-  send(to: string, body: unknown): Promise<boolean>;
-  close(): Promise<void>;
-}
-
-/** The refusal's reason when Redis cannot be asked: a `queue_full`, so clients retry. */
-export const SHARED_QUEUE_UNAVAILABLE_REASON = 'the shared queue cannot be reached right now; try again';
-/** The error a client gets when the process running its job stops (killed, lost its lease). */
-export const RUNNER_GONE_ERROR = 'the server process running this job stopped';
-/** How often messages to other processes that could not be sent (Redis away) are tried again. */
-export const RELAY_RETRY_MS = 250;
-/** The error a waiting client gets when the shared line dropped its job (this process lost its lease). */
-export const PLACE_LOST_ERROR = 'this job lost its place in the shared queue; submit it again';
-
-/** The parts of `QueueHostOptions` the shared host fills in. */
-export interface SharedHostHooks {
-  idPrefix: string;
-  prefetchData: false;
-  claim: (id: JobId) => Promise<boolean>;
-  onBatchStart: (event: { batchId: number; fnIndex: number; size: number }) => void;
-  onBatchEnd: (event: { batchId: number; seconds: number; ok: boolean }) => void;
-}
-
-/** An own job that another process runs: its client is here, its messages come from `runner`. */
-interface Proxy {
-  runner: string;
-  sink: JobSink;
-  /** What came with the join (`sse_v3`, HTTP predict): handed over when asked, without the client. */
-  preset: unknown[] | undefined;
-  /** `send_data` was passed on to the client, whose answer goes to the runner. */
-  awaiting: boolean;
-}
+export * from './shared-line.js';
 
 export interface SharedHostOptions {
   line: SharedLine;
@@ -87,31 +54,26 @@ export class SharedHost implements JobHost {
   /** Jobs of other processes' clients known here (waiting in the copy, or running here). */
   private readonly remote = new Map<JobId, RelaySink>();
   /** Own jobs that run elsewhere. */
-  private readonly proxies = new Map<JobId, Proxy>();
-  /** The processes this one counts as alive, and their slots. */
-  private live = new Map<string, number>();
-  /** Until then (after a resync: Redis restarted), processes missing from the live set may still come back. */
-  private graceUntil = 0;
-  private graceTimer: ReturnType<typeof setTimeout> | undefined;
-  private lastProcesses: { id: string; slots: number }[] = [];
-  private readonly pendingClaims: { id: JobId; settle: (won: boolean) => void; fail: (error: unknown) => void }[] = [];
-  /** Messages to other processes that could not be sent yet (Redis away), in order, per process. */
-  private readonly outbox = new Map<string, { seq: number; body: RelayBody }[]>();
-  /** Numbers every message sent, so one that failed goes back in its place among those behind it. */
-  private relaySeq = 0;
-  private outboxTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly proxies = new RunsElsewhere();
+  private readonly live: LiveProcesses;
+  private readonly claims: ClaimBatches;
+  private readonly outbox: RelayOutbox;
   private closing = false;
-  private proxiesDrained: (() => void) | undefined;
 
   constructor(private readonly options: SharedHostOptions) {
     this.line = options.line;
     this.me = options.line.processId;
+    this.live = new LiveProcesses(this.me, options.leaseMs, (peerSlots, gone) =>
+      this.processesChanged(peerSlots, gone),
+    );
+    this.claims = new ClaimBatches(this.line, (id) => this.inLine.delete(id));
+    this.outbox = new RelayOutbox(this.line, (to) => this.live.has(to));
     this.host = options.makeHost({
       // Unique across processes: a job's id is its name in Redis and in every process's copy of the line.
       idPrefix: `${this.me}.`,
       // A prefetched job would have to leave the shared line to be asked: each job is asked when picked.
       prefetchData: false,
-      claim: (id) => this.claim(id),
+      claim: (id) => this.claims.claim(id),
       onBatchStart: ({ batchId, fnIndex, size }) =>
         void this.line.batchStarted(`${this.me}.${batchId}`, fnIndex, size).catch(() => {}),
       onBatchEnd: ({ batchId, seconds, ok }) =>
@@ -172,7 +134,7 @@ export class SharedHost implements JobHost {
   fail(id: JobId, message: string, refused = false): void {
     const proxy = this.proxies.get(id);
     if (proxy === undefined) return this.host.fail(id, message, refused);
-    this.dropProxy(id);
+    this.proxies.delete(id);
     this.relay(proxy.runner, { t: 'cancel', id });
     if (refused && proxy.sink.refused !== undefined) proxy.sink.refused(message);
     else proxy.sink.send(failedMessage(message));
@@ -182,7 +144,7 @@ export class SharedHost implements JobHost {
   leave(id: JobId): void {
     const proxy = this.proxies.get(id);
     if (proxy !== undefined) {
-      this.dropProxy(id);
+      this.proxies.delete(id);
       this.relay(proxy.runner, { t: 'cancel', id });
       return;
     }
@@ -218,8 +180,8 @@ export class SharedHost implements JobHost {
       sharedInLine: this.inLine.size,
       sharedRemote: this.remote.size,
       sharedProxies: this.proxies.size,
-      sharedPendingClaims: this.pendingClaims.length,
-      sharedOutbox: [...this.outbox.values()].reduce((sum, queued) => sum + queued.length, 0),
+      sharedPendingClaims: this.claims.size,
+      sharedOutbox: this.outbox.size,
     };
   }
 
@@ -236,60 +198,16 @@ export class SharedHost implements JobHost {
     }
     const started = performance.now();
     await this.host.shutdown(graceMs);
-    await this.proxiesDone(Math.max(0, graceMs - (performance.now() - started)));
-    for (const [id, proxy] of [...this.proxies]) {
-      this.dropProxy(id);
+    await this.proxies.ended(Math.max(0, graceMs - (performance.now() - started)));
+    for (const [id, proxy] of this.proxies.entries()) {
+      this.proxies.delete(id);
       this.relay(proxy.runner, { t: 'cancel', id });
       proxy.sink.send(failedMessage('the server is shutting down'));
       proxy.sink.close(1001, 'shutdown');
     }
-    clearTimeout(this.outboxTimer);
-    clearTimeout(this.graceTimer);
-    this.outbox.clear();
+    this.outbox.close();
+    this.live.close();
     await this.line.close();
-  }
-
-  /** Resolves when no own job runs elsewhere any more, or after `withinMs`. */
-  private async proxiesDone(withinMs: number): Promise<void> {
-    if (this.proxies.size === 0) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await new Promise<void>((resolve) => {
-      this.proxiesDrained = resolve;
-      timer = setTimeout(resolve, withinMs);
-    });
-    clearTimeout(timer);
-    this.proxiesDrained = undefined;
-  }
-
-  private dropProxy(id: JobId): void {
-    this.proxies.delete(id);
-    if (this.proxies.size === 0) this.proxiesDrained?.();
-  }
-
-  // ---- what the engine's host asks (QueueHost `claim`, batch hooks) ----
-
-  /** Claims picked jobs in one round trip per turn of the event loop. */
-  private claim(id: JobId): Promise<boolean> {
-    return new Promise((settle, fail) => {
-      this.pendingClaims.push({ id, settle, fail });
-      if (this.pendingClaims.length === 1) queueMicrotask(() => this.flushClaims());
-    });
-  }
-
-  private flushClaims(): void {
-    const claims = this.pendingClaims.splice(0);
-    this.line.claim(claims.map((claim) => claim.id)).then(
-      (won) => {
-        const winners = new Set(won);
-        for (const claim of claims) {
-          if (winners.has(claim.id)) this.inLine.delete(claim.id);
-          claim.settle(winners.has(claim.id));
-        }
-      },
-      (error: unknown) => {
-        for (const claim of claims) claim.fail(error);
-      },
-    );
   }
 
   // ---- what the line says (the listener) ----
@@ -309,55 +227,15 @@ export class SharedHost implements JobHost {
         if (event.process !== this.me) this.host.peerBatchFinished(event.key, event.seconds, event.ok);
         return;
       case 'processes':
-        return this.processesChanged(event.processes);
+        return this.live.update(event.processes);
       case 'resync':
-        this.graceUntil = performance.now() + this.options.leaseMs;
+        this.live.resynced();
         return this.resync(event.jobs);
     }
   }
 
-  /**
-   * Sends a message to another process. One that cannot be sent (Redis away) waits in the outbox, with
-   * every later one to that process behind it, and is tried again until it goes or the process is gone:
-   * a job that finished while Redis was away still reaches its client.
-   */
   private relay(to: string, body: RelayBody): void {
-    const message = { seq: this.relaySeq++, body };
-    const queued = this.outbox.get(to);
-    if (queued !== undefined) {
-      queued.push(message);
-      return;
-    }
-    this.line.send(to, body).then(
-      (sent) => {
-        if (!sent && this.live.has(to)) this.postpone(to, message);
-      },
-      () => this.postpone(to, message),
-    );
-  }
-
-  /** A message that could not be sent: into the outbox, before every later message to that process. */
-  private postpone(to: string, message: { seq: number; body: RelayBody }): void {
-    const queued = this.outbox.get(to) ?? [];
-    this.outbox.set(to, queued);
-    const at = queued.findIndex((other) => other.seq > message.seq);
-    queued.splice(at === -1 ? queued.length : at, 0, message);
-    this.outboxTimer ??= setTimeout(() => void this.flushOutbox(), RELAY_RETRY_MS);
-  }
-
-  private async flushOutbox(): Promise<void> {
-    this.outboxTimer = undefined;
-    for (const [to, queued] of this.outbox) {
-      while (queued.length > 0) {
-        const sent = await this.line.send(to, queued[0]!.body).catch(() => null);
-        if (sent === null) break; // Redis still away
-        if (!sent && this.live.has(to)) break; // not registered again yet
-        queued.shift();
-      }
-      if (queued.length === 0 && this.outbox.get(to) === queued) this.outbox.delete(to);
-    }
-    if (this.outbox.size > 0 && !this.closing)
-      this.outboxTimer = setTimeout(() => void this.flushOutbox(), RELAY_RETRY_MS);
+    this.outbox.send(to, body);
   }
 
   private joined(job: LineJob): void {
@@ -401,7 +279,7 @@ export class SharedHost implements JobHost {
     const job = this.host.release(id);
     if (job === undefined) return; // it ended here meanwhile: the runner's ask for data is answered `cancel`
     const preset = job.data.state === 'waiting' || job.data.state === 'claiming' ? job.data.preset : undefined;
-    this.proxies.set(id, { runner: claimer, sink: job.sink, preset, awaiting: false });
+    this.proxies.add(id, { runner: claimer, sink: job.sink, preset, awaiting: false });
   }
 
   /** A job of another process left this process's copy of the line (it never was picked here). */
@@ -412,28 +290,12 @@ export class SharedHost implements JobHost {
     this.remote.delete(id);
   }
 
-  private processesChanged(processes: { id: string; slots: number }[]): void {
-    const me = this.me;
-    this.lastProcesses = processes;
-    const next = new Map(processes.map((p) => [p.id, p.slots]));
-    let gone = [...this.live.keys()].filter((id) => !next.has(id) && id !== me);
-    const wait = this.graceUntil - performance.now();
-    if (wait > 0 && gone.length > 0) {
-      // Just after a resync the others may not have registered again yet: look again when the grace ends.
-      for (const id of gone) next.set(id, this.live.get(id) ?? 0);
-      gone = [];
-      this.graceTimer ??= setTimeout(() => {
-        this.graceTimer = undefined;
-        this.processesChanged(this.lastProcesses);
-      }, wait);
-    }
-    this.live = next;
-    let peerSlots = 0;
-    for (const [id, slots] of next) if (id !== me) peerSlots += slots;
+  /** The live set changed: ETAs count the others' slots; the jobs tied to a gone process end. */
+  private processesChanged(peerSlots: number, gone: string[]): void {
     this.host.peers(peerSlots);
     if (gone.length === 0) return;
     const isGone = new Set(gone);
-    for (const id of gone) this.outbox.delete(id);
+    for (const id of gone) this.outbox.drop(id);
     // Jobs run here for clients of a gone process: nobody is left to tell; abort them.
     for (const [id, sink] of [...this.remote]) {
       if (!isGone.has(sink.owner)) continue;
@@ -443,9 +305,9 @@ export class SharedHost implements JobHost {
       if (this.host.release(id) === undefined) this.host.leave(id);
     }
     // Own jobs a gone process was running: their clients hear why.
-    for (const [id, proxy] of [...this.proxies]) {
+    for (const [id, proxy] of this.proxies.entries()) {
       if (!isGone.has(proxy.runner)) continue;
-      this.dropProxy(id);
+      this.proxies.delete(id);
       proxy.sink.send(failedMessage(RUNNER_GONE_ERROR));
       proxy.sink.close(1000, 'error');
     }
@@ -500,7 +362,7 @@ export class SharedHost implements JobHost {
       return;
     }
     if (body.t === 'close') {
-      this.dropProxy(body.id);
+      this.proxies.delete(body.id);
       proxy.sink.close(body.code, body.reason);
     } else if (body.t === 'refused') {
       if (proxy.sink.refused !== undefined) proxy.sink.refused(body.error);
