@@ -1,5 +1,7 @@
 import type { JobId } from '@crowdserve/queue';
+import { failedMessage } from '../../core/gradio3.js';
 import type { JobSink } from '../../core/host-job.js';
+import type { RelayBody } from './relay.js';
 
 /** An own job that another process runs: its client is here, its messages come from `runner`. */
 export interface RunElsewhere {
@@ -39,6 +41,52 @@ export class RunsElsewhere {
 
   entries(): [JobId, RunElsewhere][] {
     return [...this.runs];
+  }
+
+  /**
+   * A runner's message for the client of job `body.id`; `reply` answers the runner. When no such run of
+   * `from` is here (its client left), a runner that asks for data is told `cancel`.
+   */
+  deliver(
+    from: string,
+    body: Extract<RelayBody, { t: 'send' | 'refused' | 'close' }>,
+    reply: (body: RelayBody) => void,
+  ): void {
+    const { id } = body;
+    const run = this.runs.get(id);
+    if (run === undefined || run.runner !== from) {
+      if (body.t === 'send' && body.message.msg === 'send_data') reply({ t: 'cancel', id });
+      return;
+    }
+    if (body.t === 'close') {
+      this.delete(id);
+      run.sink.close(body.code, body.reason);
+    } else if (body.t === 'refused') {
+      if (run.sink.refused !== undefined) run.sink.refused(body.error);
+      else run.sink.send(failedMessage(body.error));
+    } else if (body.message.msg === 'send_data' && run.preset !== undefined) {
+      // The data came with the join: the runner gets it without a round trip to the client.
+      reply({ t: 'data', id, data: run.preset });
+    } else {
+      if (body.message.msg === 'send_data') run.awaiting = true;
+      run.sink.send(body.message);
+    }
+  }
+
+  /** Ends the runs `which` picks, telling each client `error`; `cancel`, if given, tells each runner. */
+  fail(
+    which: (run: RunElsewhere) => boolean,
+    error: string,
+    code: number,
+    cancel?: (run: RunElsewhere, id: JobId) => void,
+  ): void {
+    for (const [id, run] of this.entries()) {
+      if (!which(run)) continue;
+      this.delete(id);
+      cancel?.(run, id);
+      run.sink.send(failedMessage(error));
+      run.sink.close(code, code === 1001 ? 'shutdown' : 'error');
+    }
   }
 
   /** Resolves when none is left, or after `withinMs`. */

@@ -8,7 +8,8 @@ import type { QueueHost } from '../../core/queue-host.js';
 import { ClaimBatches } from './claim-batches.js';
 import type { LineEvent, LineJob, LineListener } from './line-types.js';
 import { LiveProcesses } from './live-processes.js';
-import { parseRelayBody, RelaySink, type RelayBody } from './relay.js';
+import { parseRelayBody, type RelayBody } from './relay.js';
+import { RemoteJobs } from './remote-jobs.js';
 import { RelayOutbox } from './relay-outbox.js';
 import { RunsElsewhere } from './runs-elsewhere.js';
 import {
@@ -52,7 +53,7 @@ export class SharedHost implements JobHost {
   /** Jobs of the global line as this process's copy holds them: id → owner. */
   private readonly inLine = new Map<JobId, string>();
   /** Jobs of other processes' clients known here (waiting in the copy, or running here). */
-  private readonly remote = new Map<JobId, RelaySink>();
+  private readonly remote: RemoteJobs;
   /** Own jobs that run elsewhere. */
   private readonly proxies = new RunsElsewhere();
   private readonly live: LiveProcesses;
@@ -68,6 +69,7 @@ export class SharedHost implements JobHost {
     );
     this.claims = new ClaimBatches(this.line, (id) => this.inLine.delete(id));
     this.outbox = new RelayOutbox(this.line, (to) => this.live.has(to));
+    this.remote = new RemoteJobs((to, body) => this.relay(to, body));
     this.host = options.makeHost({
       // Unique across processes: a job's id is its name in Redis and in every process's copy of the line.
       idPrefix: `${this.me}.`,
@@ -199,12 +201,12 @@ export class SharedHost implements JobHost {
     const started = performance.now();
     await this.host.shutdown(graceMs);
     await this.proxies.ended(Math.max(0, graceMs - (performance.now() - started)));
-    for (const [id, proxy] of this.proxies.entries()) {
-      this.proxies.delete(id);
-      this.relay(proxy.runner, { t: 'cancel', id });
-      proxy.sink.send(failedMessage('the server is shutting down'));
-      proxy.sink.close(1001, 'shutdown');
-    }
+    this.proxies.fail(
+      () => true,
+      'the server is shutting down',
+      1001,
+      (run, id) => this.relay(run.runner, { t: 'cancel', id }),
+    );
     this.outbox.close();
     this.live.close();
     await this.line.close();
@@ -249,14 +251,8 @@ export class SharedHost implements JobHost {
       this.host.enter(job.id);
       return;
     }
-    if (this.remote.has(job.id)) return;
-    const sink = new RelaySink(
-      job.owner,
-      job.id,
-      (to, body) => this.relay(to, body),
-      () => this.remote.delete(job.id),
-    );
-    this.remote.set(job.id, sink);
+    const sink = this.remote.add(job);
+    if (sink === undefined) return;
     this.inLine.set(job.id, job.owner);
     this.host.enterRemote(job.id, job.fnIndex, sink);
   }
@@ -284,10 +280,7 @@ export class SharedHost implements JobHost {
 
   /** A job of another process left this process's copy of the line (it never was picked here). */
   private forgetRemote(id: JobId): void {
-    const sink = this.remote.get(id);
-    if (sink === undefined || this.host.release(id) === undefined) return;
-    sink.silence();
-    this.remote.delete(id);
+    if (this.remote.has(id) && this.host.release(id) !== undefined) this.remote.silence(id);
   }
 
   /** The live set changed: ETAs count the others' slots; the jobs tied to a gone process end. */
@@ -297,20 +290,13 @@ export class SharedHost implements JobHost {
     const isGone = new Set(gone);
     for (const id of gone) this.outbox.drop(id);
     // Jobs run here for clients of a gone process: nobody is left to tell; abort them.
-    for (const [id, sink] of [...this.remote]) {
-      if (!isGone.has(sink.owner)) continue;
-      sink.silence();
-      this.remote.delete(id);
+    for (const id of this.remote.ownedBy(isGone)) {
+      this.remote.silence(id);
       this.inLine.delete(id);
       if (this.host.release(id) === undefined) this.host.leave(id);
     }
     // Own jobs a gone process was running: their clients hear why.
-    for (const [id, proxy] of this.proxies.entries()) {
-      if (!isGone.has(proxy.runner)) continue;
-      this.proxies.delete(id);
-      proxy.sink.send(failedMessage(RUNNER_GONE_ERROR));
-      proxy.sink.close(1000, 'error');
-    }
+    this.proxies.fail((run) => isGone.has(run.runner), RUNNER_GONE_ERROR, 1000);
   }
 
   /** The stream broke: drop what the line no longer holds, add what is missing at the back, never reorder. */
@@ -336,14 +322,10 @@ export class SharedHost implements JobHost {
       case 'data':
         if (this.remote.has(id)) this.host.receiveData(id, body.data);
         return;
-      case 'cancel': {
-        const sink = this.remote.get(id);
-        if (sink === undefined) return;
-        sink.silence();
-        this.remote.delete(id);
-        this.host.leave(id);
+      case 'cancel':
+        // The owner's client left: abort the job here, telling no one.
+        if (this.remote.silence(id)) this.host.leave(id);
         return;
-      }
       case 'send':
       case 'refused':
       case 'close':
@@ -355,24 +337,7 @@ export class SharedHost implements JobHost {
   private toClient(from: string, body: Extract<RelayBody, { t: 'send' | 'refused' | 'close' }>): void {
     // The runner's first message may come before the line's `claim` event (another connection): it is the claim.
     if (!this.proxies.has(body.id) && this.inLine.get(body.id) === this.me) this.claimed(body.id, from);
-    const proxy = this.proxies.get(body.id);
-    if (proxy === undefined || proxy.runner !== from) {
-      // The client is gone (or never was ours): stop the runner asking.
-      if (body.t === 'send' && body.message.msg === 'send_data') this.relay(from, { t: 'cancel', id: body.id });
-      return;
-    }
-    if (body.t === 'close') {
-      this.proxies.delete(body.id);
-      proxy.sink.close(body.code, body.reason);
-    } else if (body.t === 'refused') {
-      if (proxy.sink.refused !== undefined) proxy.sink.refused(body.error);
-      else proxy.sink.send(failedMessage(body.error));
-    } else if (body.message.msg === 'send_data' && proxy.preset !== undefined) {
-      this.relay(from, { t: 'data', id: body.id, data: proxy.preset });
-    } else {
-      if (body.message.msg === 'send_data') proxy.awaiting = true;
-      proxy.sink.send(body.message);
-    }
+    this.proxies.deliver(from, body, (reply) => this.relay(from, reply));
   }
 
   private leaveLine(id: JobId): Promise<void> {
