@@ -92,8 +92,9 @@ function startOne(tag: string, options: SharedServerOptions, reports: Reports): 
         tag,
         url: report.url,
         child,
-        release: (text) => child.send({ release: text }),
-        releaseAll: () => child.send({ releaseAll: true }),
+        // A stopped or killed child has no IPC channel left: nothing to release there.
+        release: (text) => void (child.connected && child.send({ release: text })),
+        releaseAll: () => void (child.connected && child.send({ releaseAll: true })),
         stop: async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           await exited;

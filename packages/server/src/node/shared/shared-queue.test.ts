@@ -39,12 +39,16 @@ async function start(options: Partial<SharedServerOptions> = {}): Promise<Shared
   return servers;
 }
 
-/** Fills every slot (one per process) with a `/hold` job, and waits until all three run. */
+/**
+ * Fills every slot (one per process) with a `/hold` job, one after another, each running before the next
+ * is sent (a burst could meet a small maxSize: a job counts as waiting in Redis until a process claims it).
+ */
 async function holdEverySlot(dialect: Dialect): Promise<Call[]> {
-  const holds = await Promise.all(servers.map((server, i) => submit(dialect, server.url, HOLD, `h${i}`)));
-  await vi.waitFor(() => expect(reports.started().filter((name) => name.startsWith('h'))).toHaveLength(3), {
-    timeout: 20_000,
-  });
+  const holds: Call[] = [];
+  for (const [i, server] of servers.entries()) {
+    holds.push(await submit(dialect, server.url, HOLD, `h${i}`));
+    await reports.waitFor((r) => r.started === `h${i}`, `h${i} started`);
+  }
   return holds;
 }
 
@@ -159,68 +163,98 @@ describe.each<Dialect>(['ws', 'sse_v3'])('a queue shared by three processes, ove
   });
 });
 
-describe('a queue shared by three processes, when one of them or Redis dies', () => {
-  it('fails a job whose runner was killed with a clear error; the dead process leaves the line', async () => {
-    await start({ leaseMs: 500, maxSize: 2 });
-    await holdEverySlot('ws');
-    // x0 waits on s0; y0 waits on s1, whose process will die with its client's socket.
-    const [x0] = await inOrder('ws', HOLD, ['x0', 'y0']);
-    await vi.waitFor(() => expect(x0!.estimates().at(-1)).toMatchObject({ rank: 0, queue_size: 2 }), {
-      timeout: 20_000,
-    });
-    // Free s2's slot: x0 (a client of s0) runs on s2.
-    const onS2 = reports.all.find((r) => r.tag === 's2' && r.started?.startsWith('h'))!.started!;
-    servers[2]!.release(onS2);
-    await reports.waitFor((r) => r.started === 'x0', 'x0 started');
-    expect(runnerOf('x0')).toBe('s2');
+describe.each<Dialect>(['ws', 'sse_v3'])(
+  'a queue shared by three processes over %s, when one of them or Redis dies',
+  (dialect) => {
+    it('fails a job whose runner was killed with a clear error; the dead process leaves the line', async () => {
+      // A lease a busy machine cannot outrun (a process stalled past it would be reaped while alive).
+      await start({ leaseMs: 1500, maxSize: 2 });
+      await holdEverySlot(dialect);
+      // x0 waits on s0; y0 waits on s1, whose process will die with its client's socket.
+      const [x0] = await inOrder(dialect, HOLD, ['x0', 'y0']);
+      await vi.waitFor(() => expect(x0!.estimates().at(-1)).toMatchObject({ rank: 0, queue_size: 2 }), {
+        timeout: 20_000,
+      });
+      // Free s2's slot: x0 (a client of s0) runs on s2.
+      const onS2 = reports.all.find((r) => r.tag === 's2' && r.started?.startsWith('h'))!.started!;
+      servers[2]!.release(onS2);
+      await reports.waitFor((r) => r.started === 'x0', 'x0 started');
+      expect(runnerOf('x0')).toBe('s2');
 
-    await servers[2]!.kill();
-    const completion = await x0!.completed();
-    expect(completion).toMatchObject({ success: false, output: { error: RUNNER_GONE_ERROR } });
+      await servers[2]!.kill();
+      const completion = await x0!.completed();
+      expect(completion).toMatchObject({ success: false, output: { error: RUNNER_GONE_ERROR } });
 
-    // s1 dies too: its waiting job leaves the line, and nothing stays counted against maxSize.
-    await servers[1]!.kill();
-    await vi.waitFor(
-      async () => {
-        const status = (await (await fetch(`${servers[0]!.url}/queue/status`)).json()) as { queue_size: number };
-        expect(status.queue_size).toBe(0);
-      },
-      { timeout: 20_000, interval: 50 },
-    );
-    const again = await Promise.all([
-      submit('ws', servers[0]!.url, HOLD, 'z0'),
-      submit('ws', servers[0]!.url, HOLD, 'z1'),
-    ]);
-    expect(await Promise.all(again.map((call) => call.admitted))).toEqual([true, true]);
-  });
-
-  it('refuses joins with a retryable error while Redis is down, finishes running jobs, and serves again after it returns', async () => {
-    await start();
-    const held = await submit('ws', servers[0]!.url, HOLD, 'h0');
-    await reports.waitFor((r) => r.started === 'h0', 'h0 started');
-
-    await redis.kill();
-    const refused = await submit('ws', servers[0]!.url, ECHO, 'while-down');
-    expect(await refused.admitted).toBe(false);
-    expect(refused.refusal()).toMatchObject({
-      reason: SHARED_QUEUE_UNAVAILABLE_REASON,
-      retry_after: expect.any(Number),
-    });
-
-    // The running job finishes; if it ran on another process, its result travels once Redis is back.
-    releaseEverywhere('h0');
-    await reports.waitFor((r) => r.finished === 'h0', 'h0 finished');
-    await redis.restart();
-    expect(await held.completed()).toMatchObject({ success: true, output: { data: [`h0@${runnerOf('h0')}`] } });
-
-    for (const server of servers) {
+      // s1 dies too: its waiting job leaves the line, and nothing stays counted against maxSize.
+      await servers[1]!.kill();
       await vi.waitFor(
         async () => {
-          const call = await submit('ws', server.url, ECHO, `after-${server.tag}`);
-          expect(await call.completed()).toMatchObject({ success: true });
+          const status = (await (await fetch(`${servers[0]!.url}/queue/status`)).json()) as { queue_size: number };
+          expect(status.queue_size).toBe(0);
         },
-        { timeout: 30_000, interval: 200 },
+        { timeout: 20_000, interval: 50 },
       );
-    }
-  });
-});
+      const again = await Promise.all([
+        submit('ws', servers[0]!.url, HOLD, 'z0'),
+        submit('ws', servers[0]!.url, HOLD, 'z1'),
+      ]);
+      expect(await Promise.all(again.map((call) => call.admitted))).toEqual([true, true]);
+    });
+
+    it('a process that closes lets its job running elsewhere finish, and the others serve on', async () => {
+      await start();
+      await holdEverySlot(dialect);
+      const [c0, c1] = await inOrder(dialect, HOLD, ['c0', 'c1']);
+      // c0 (a client of s0) runs on s2; c1 (a client of s1) still waits.
+      const onS2 = reports.all.find((r) => r.tag === 's2' && r.started?.startsWith('h'))!.started!;
+      servers[2]!.release(onS2);
+      await reports.waitFor((r) => r.started === 'c0', 'c0 started');
+      expect(runnerOf('c0')).toBe('s2');
+
+      // s0 closes: its running job elsewhere may finish within its grace; new joins elsewhere still work.
+      const closing = servers[0]!.stop();
+      releaseEverywhere('c0');
+      expect(await c0!.completed()).toMatchObject({ success: true, output: { data: ['c0@s2'] } });
+      await closing;
+      releaseEverywhere('c1');
+      await reports.waitFor((r) => r.started === 'c1', 'c1 started');
+      releaseEverywhere('c1');
+      expect(await c1!.completed()).toMatchObject({ success: true });
+      const after = await submit(dialect, servers[1]!.url, ECHO, 'after');
+      expect(await after.completed()).toMatchObject({
+        success: true,
+        output: { data: [expect.stringMatching(/^after@s[12]$/)] },
+      });
+    });
+
+    it('refuses joins with a retryable error while Redis is down, finishes running jobs, and serves again after it returns', async () => {
+      await start();
+      const held = await submit(dialect, servers[0]!.url, HOLD, 'h0');
+      await reports.waitFor((r) => r.started === 'h0', 'h0 started');
+
+      await redis.kill();
+      const refused = await submit(dialect, servers[0]!.url, ECHO, 'while-down');
+      expect(await refused.admitted).toBe(false);
+      expect(refused.refusal()).toMatchObject({
+        reason: SHARED_QUEUE_UNAVAILABLE_REASON,
+        retry_after: expect.any(Number),
+      });
+
+      // The running job finishes; if it ran on another process, its result travels once Redis is back.
+      releaseEverywhere('h0');
+      await reports.waitFor((r) => r.finished === 'h0', 'h0 finished');
+      await redis.restart();
+      expect(await held.completed()).toMatchObject({ success: true, output: { data: [`h0@${runnerOf('h0')}`] } });
+
+      for (const server of servers) {
+        await vi.waitFor(
+          async () => {
+            const call = await submit(dialect, server.url, ECHO, `after-${server.tag}`);
+            expect(await call.completed()).toMatchObject({ success: true });
+          },
+          { timeout: 30_000, interval: 200 },
+        );
+      }
+    });
+  },
+);
