@@ -17,6 +17,9 @@ let base: string;
 beforeAll(async () => {
   server = createServer((request, response) => {
     requests.push(request.url ?? '');
+    // No keep-alive: on a loaded machine the next test's fetch could reuse a socket the server is just
+    // closing after its idle timeout, and fail with "fetch failed" (seen in CI).
+    response.setHeader('Connection', 'close');
     const body = files[request.url ?? ''];
     if (!body) return void response.writeHead(404).end('gone');
     response.writeHead(200, { 'content-length': body.byteLength });
