@@ -77,6 +77,9 @@ async function runServer() {
     staticDir: existsSync(staticDir) ? staticDir : null,
     title: 'crowdserve playground',
     ...(redisUrl === null ? {} : { redis: { url: redisUrl, key: process.env.REDIS_KEY ?? 'crowdserve-playground' } }),
+    // node:cluster hands each connection to any process: an sse_v3 session's joins and its stream would
+    // land on different ones (it needs sticky sessions), so several processes serve the 3.x WebSocket only.
+    ...(workers > 1 ? { dialects: { sseV3: false } } : {}),
     endpoints: await demoEndpoints({
       // MODELS=0: the text endpoints only (a quicker start, e.g. for tests of several processes).
       models: process.env.MODELS !== '0',
