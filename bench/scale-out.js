@@ -125,6 +125,19 @@ function mean(runs) {
 /** @param {Child[]} group */
 const urlsOf = (group) => group.map((c) => c.url);
 
+/** Jobs of the untimed run that counts round trips. */
+const ROUND_TRIP_JOBS = 100;
+
+/**
+ * Redis round trips per job (commands the servers sent, scripts' inner calls left out) over an untimed run.
+ * @param {{ group: Child[], redis: RedisServer }} side
+ * @param {number} inFlight
+ */
+async function countRoundTrips(side, inFlight) {
+  const trips = await side.redis.roundTrips(() => load(urlsOf(side.group), ROUND_TRIP_JOBS, Math.min(inFlight, 30)));
+  return trips / ROUND_TRIP_JOBS;
+}
+
 /**
  * The model runs each process of `group` did ({ start, end } epoch ms), one list per process.
  * @param {Child[]} group
@@ -186,6 +199,10 @@ async function overhead(fleet, quick) {
     /** @type {Record<'a' | 'b' | 'c', Run[]>} */
     const runs = { a: [], b: [], c: [] };
     for (const key of keys) await load(urlsOf(sides[key].group), 100, Math.min(10, s.inFlight));
+    const roundTrips = {
+      b: await countRoundTrips(sides.b, s.inFlight),
+      c: await countRoundTrips(sides.c, s.inFlight),
+    };
     for (let r = 0; r < rounds; r++) {
       for (const key of keys) {
         const side = sides[key];
@@ -201,6 +218,7 @@ async function overhead(fleet, quick) {
       sharedThree: c,
       oneVsAlone: /** @type {Run} */ (b).jobsPerSecond / /** @type {Run} */ (a).jobsPerSecond,
       threeVsAlone: /** @type {Run} */ (c).jobsPerSecond / /** @type {Run} */ (a).jobsPerSecond,
+      roundTrips,
     });
   }
   return results;
@@ -240,10 +258,28 @@ async function etaAcrossProcesses(fleet, quick) {
       crowdserveFirst: summarize(scores.crowdserve.first),
       crowdserveNulls: scores.crowdserve.nulls,
       gradio3: summarize(scores.gradio3.all),
+      bias: medianBias(run, new Set(run.jobIds.slice(0, WARM_UP_JOBS))),
       ok: ours.median <= ETA_TARGET.median && ours.p90 <= ETA_TARGET.p90,
     });
   }
   return results;
+}
+
+/**
+ * Median signed error of the estimates, in % (< 0: told too soon), which the absolute scores hide.
+ * @param {{ estimates: import('./lib/eta-trace.js').EstimateRecord[], completions: Map<string, number> }} run
+ * @param {Set<string>} skipJobs
+ */
+function medianBias(run, skipJobs) {
+  /** @type {number[]} */
+  const errors = [];
+  for (const e of run.estimates) {
+    const done = run.completions.get(e.jobId);
+    if (done === undefined || e.rankEta === null || skipJobs.has(e.jobId) || done <= e.at) continue;
+    const actual = (done - e.at) / 1000;
+    errors.push(((e.rankEta - actual) / actual) * 100);
+  }
+  return quantile(errors, 0.5);
 }
 
 /**
@@ -273,9 +309,13 @@ async function scaling(fleet, quick) {
   for (const side of sides) {
     const warmUp = 20;
     await load(urlsOf(side.group), warmUp, 10);
+    const roundTrips = side.redis
+      ? await countRoundTrips({ group: side.group, redis: side.redis }, TIMER_IN_FLIGHT)
+      : null;
+    const before = side.redis ? ROUND_TRIP_JOBS : 0;
     const run = await load(urlsOf(side.group), total, TIMER_IN_FLIGHT, side.redis);
-    const idle = slotIdleMs(await modelRuns(side.group), Math.ceil(warmUp / side.group.length));
-    runs.push({ name: side.name, processes: side.group.length, ...run, idle });
+    const idle = slotIdleMs(await modelRuns(side.group), Math.ceil((warmUp + before) / side.group.length));
+    runs.push({ name: side.name, processes: side.group.length, ...run, idle, roundTrips });
     await fleet.stop(side.group);
   }
   const one = /** @type {(typeof runs)[number]} */ (runs[1]);
@@ -306,10 +346,23 @@ function print(overheadResults, etaResults, scalingResult) {
   const calls = (/** @type {number | null} */ n) => (n === null ? '–' : fmt(n, 1));
   console.log('\n## Scale-out: the shared queue (Redis) vs the in-memory one, instant echo, raw 3.x sockets\n');
   console.log(
-    `(a) 1 process, in-memory; (b) 1 process on Redis; (c) ${PROCESSES} processes on Redis, clients round-robin; same run\n`,
+    `(a) 1 process, in-memory; (b) 1 process on Redis; (c) ${PROCESSES} processes on Redis, clients round-robin; same run`,
+  );
+  console.log(
+    `(round trips: commands the servers sent, MONITOR over ${ROUND_TRIP_JOBS} untimed jobs; Redis cmds: INFO commandstats over the timed runs, scripts' inner calls included)\n`,
   );
   table(
-    ['scenario', '(a) jobs/s', '(b) jobs/s', '(c) jobs/s', '(b)/(a)', '(c)/(a)', 'p50 ms a/b/c', 'Redis cmds/job b/c'],
+    [
+      'scenario',
+      '(a) jobs/s',
+      '(b) jobs/s',
+      '(c) jobs/s',
+      '(b)/(a)',
+      '(c)/(a)',
+      'p50 ms a/b/c',
+      'round trips/job b/c',
+      'Redis cmds/job b/c',
+    ],
     overheadResults.map((r) => [
       r.scenario,
       fmt(r.alone.jobsPerSecond, 0),
@@ -318,6 +371,7 @@ function print(overheadResults, etaResults, scalingResult) {
       fmt(r.oneVsAlone),
       fmt(r.threeVsAlone),
       `${fmt(r.alone.p50)}/${fmt(r.sharedOne.p50)}/${fmt(r.sharedThree.p50)}`,
+      `${fmt(r.roundTrips.b, 1)}/${fmt(r.roundTrips.c, 1)}`,
       `${calls(r.sharedOne.redisCallsPerJob)}/${calls(r.sharedThree.redisCallsPerJob)}`,
     ]),
   );
@@ -327,16 +381,27 @@ function print(overheadResults, etaResults, scalingResult) {
       ` (${fmt(first?.arrivalsPerSecond ?? NaN, 0)} jobs/s, ${ETA_CASE.baseMs} ms ± ${ETA_CASE.noise * 100} %)`,
   );
   console.log(
-    `(every rank_eta a job heard vs its real completion, the first ${WARM_UP_JOBS} jobs left out; % median / p90)\n`,
+    `(every rank_eta a job heard vs its real completion, the first ${WARM_UP_JOBS} jobs left out; % median / p90; signed: < 0 told too soon)\n`,
   );
   table(
-    ['dialect', 'jobs', 'estimates', 'crowdserve', 'crowdserve 1st only', 'Gradio 3 formula', 'target', 'ok'],
+    [
+      'dialect',
+      'jobs',
+      'estimates',
+      'crowdserve',
+      'crowdserve 1st only',
+      'signed median',
+      'Gradio 3 formula',
+      'target',
+      'ok',
+    ],
     etaResults.map((r) => [
       r.dialect,
       `${r.completed}/${r.jobs}`,
       r.crowdserve.count,
       `${fmt(r.crowdserve.median, 1)} / ${fmt(r.crowdserve.p90, 1)}`,
       `${fmt(r.crowdserveFirst.median, 1)} / ${fmt(r.crowdserveFirst.p90, 1)}`,
+      `${r.bias > 0 ? '+' : ''}${fmt(r.bias, 1)}`,
       `${fmt(r.gradio3.median, 1)} / ${fmt(r.gradio3.p90, 1)}`,
       `≤ ${ETA_TARGET.median} / ≤ ${ETA_TARGET.p90}`,
       r.ok ? 'yes' : 'NO',
@@ -346,12 +411,13 @@ function print(overheadResults, etaResults, scalingResult) {
     `\n## Scale-out: a ${TIMER_MS} ms timer model, 1 slot per process, ${TIMER_IN_FLIGHT} clients in flight, ${scalingResult.total} jobs\n`,
   );
   table(
-    ['side', 'jobs/s', 'p50/p99 ms', 'slot idle between jobs p50/p90 ms', 'Redis cmds/job'],
+    ['side', 'jobs/s', 'p50/p99 ms', 'slot idle between jobs p50/p90 ms', 'round trips/job', 'Redis cmds/job'],
     scalingResult.runs.map((r) => [
       r.name,
       fmt(r.jobsPerSecond, 1),
       `${fmt(r.p50)}/${fmt(r.p99)}`,
       `${fmt(r.idle.p50, 1)}/${fmt(r.idle.p90, 1)}`,
+      calls(r.roundTrips),
       calls(r.redisCallsPerJob),
     ]),
   );

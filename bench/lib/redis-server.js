@@ -18,8 +18,15 @@ process.once('exit', () => {
 });
 
 /**
- * Starts `redis-server --save '' --appendonly no` on a free port.
- * @returns {Promise<{ url: string, commandCalls: () => Promise<number>, stop: () => Promise<void> }>}
+ * Starts `redis-server --save '' --appendonly no` on a free port. `commandCalls`: every command served so
+ * far, those run inside Lua scripts included (Redis's work). `roundTrips(run)`: the commands clients sent
+ * while `run` ran, scripts' inner calls left out (MONITOR, which slows Redis: keep it out of timed runs).
+ * @returns {Promise<{
+ *   url: string,
+ *   commandCalls: () => Promise<number>,
+ *   roundTrips: (run: () => Promise<unknown>) => Promise<number>,
+ *   stop: () => Promise<void>,
+ * }>}
  */
 export async function startRedisServer() {
   let lastError;
@@ -33,6 +40,7 @@ export async function startRedisServer() {
       return {
         url,
         commandCalls: async () => countCalls(await stats.info('commandstats')),
+        roundTrips: (run) => countRoundTrips(url, stats, run),
         stop: async () => {
           stats.disconnect();
           if (child.exitCode === null && child.signalCode === null) {
@@ -61,6 +69,35 @@ function countCalls(info) {
     if (name !== 'info') calls += Number(n);
   }
   return calls;
+}
+
+/** Ends a MONITOR count: once the monitor has seen it, it has seen every command sent before it. */
+const MARK = 'scale-out-bench-mark';
+
+/**
+ * @param {string} url
+ * @param {Redis} marker a connection of its own, to send the mark
+ * @param {() => Promise<unknown>} run
+ */
+async function countRoundTrips(url, marker, run) {
+  const monitor = await new Redis(url, { lazyConnect: true }).monitor();
+  let count = 0;
+  /** @type {() => void} */
+  let marked = () => {};
+  const seenMark = new Promise((resolve) => (marked = () => resolve(undefined)));
+  monitor.on('monitor', (/** @type {number} */ _time, /** @type {string[]} */ args, /** @type {string} */ source) => {
+    if (source === 'lua') return;
+    if (String(args[0]).toLowerCase() === 'echo' && args[1] === MARK) marked();
+    else count++;
+  });
+  try {
+    await run();
+    await marker.echo(MARK);
+    await seenMark;
+    return count;
+  } finally {
+    monitor.disconnect();
+  }
 }
 
 class PortTakenError extends Error {}
