@@ -10,6 +10,7 @@ import { etaAccuracy } from './eta-accuracy.js';
 import { onnxBatching } from './onnx-batching.js';
 import { onnxConcurrency } from './onnx-concurrency.js';
 import { queueThroughput } from './queue-throughput.js';
+import { scaleOut } from './scale-out.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -28,6 +29,7 @@ const sections = {
   crowd,
   'browser-overhead': browserOverhead,
   abuse,
+  'scale-out': scaleOut,
 };
 
 const results = /** @type {Record<string, unknown>} */ ({});

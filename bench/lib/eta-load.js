@@ -1,7 +1,8 @@
 // @ts-check
 // Poisson arrivals of Gradio-3 clients against a real server, each recording every `estimation` it
 // is told and when its result came: the trace the ETA bench scores. On `sse_v3` each arrival is its own
-// session (one user, one stream), as a page of Gradio's frontend is.
+// session (one user, one stream), as a page of Gradio's frontend is. Given several URLs (processes sharing
+// one queue), arrivals go to them round-robin.
 import { WebSocket } from 'ws';
 import { random } from './eta-sim.js';
 import { sseSession } from './sse-session.js';
@@ -12,7 +13,7 @@ const DATA = JSON.stringify({ data: ['x'], event_data: null, fn_index: 0, sessio
 export const epochMs = () => performance.timeOrigin + performance.now();
 
 /**
- * @param {{ url: string, jobs: number, arrivalsPerSecond: number, seed?: number, dialect?: 'ws' | 'sse_v3' }} o
+ * @param {{ url: string | string[], jobs: number, arrivalsPerSecond: number, seed?: number, dialect?: 'ws' | 'sse_v3' }} o
  * @returns {Promise<{ estimates: import('./eta-trace.js').EstimateRecord[], completions: Map<string, number>, jobIds: string[], failures: number }>}
  */
 export async function poissonLoad({ url, jobs, arrivalsPerSecond, seed = 7, dialect = 'ws' }) {
@@ -25,7 +26,7 @@ export async function poissonLoad({ url, jobs, arrivalsPerSecond, seed = 7, dial
   let failures = 0;
   /** @type {Promise<void>[]} */
   const running = [];
-  const wsUrl = `${url.replace(/^http/, 'ws')}/queue/join`;
+  const urls = Array.isArray(url) ? url : [url];
   const started = epochMs();
   let due = started;
   for (let i = 0; i < jobs; i++) {
@@ -34,10 +35,11 @@ export async function poissonLoad({ url, jobs, arrivalsPerSecond, seed = 7, dial
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const jobId = String(i);
     jobIds.push(jobId);
+    const server = /** @type {string} */ (urls[i % urls.length]);
     if (dialect === 'sse_v3') {
       running.push(
         new Promise((resolve) => {
-          const session = sseSession(url, { now: epochMs });
+          const session = sseSession(server, { now: epochMs });
           const end = () => {
             session.close();
             resolve();
@@ -75,7 +77,7 @@ export async function poissonLoad({ url, jobs, arrivalsPerSecond, seed = 7, dial
     }
     running.push(
       new Promise((resolve) => {
-        const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+        const ws = new WebSocket(`${server.replace(/^http/, 'ws')}/queue/join`, { perMessageDeflate: false });
         ws.on('message', (raw) => {
           const at = epochMs();
           const m = JSON.parse(raw.toString());
