@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@crowdserve/client';
 import { doubleModel } from '../../onnx/test-fixtures/tiny-models.js';
 import { HELP } from './help.js';
-import { BIN, killLeftovers, serverUrl, spawnCli } from './cli-test-utils.js';
+import { BIN, killLeftovers, serverUrl, spawnCli } from '../test/cli-test-utils.js';
 
 let dir: string;
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connect } from './connect.js';
 import { BadRequestError, ConnectionLostError, QueueFullError, TimeoutError } from './errors.js';
 import type { JobStatus } from './status.js';
-import { fakeTarget, type FakeDuplex } from './test-utils.js';
+import { fakeTarget, type FakeDuplex } from '../test/test-utils.js';
 
 /** Lets queued microtasks and due fake timers run. */
 const flush = (ms = 0): Promise<void> => vi.advanceTimersByTimeAsync(ms).then(() => {});

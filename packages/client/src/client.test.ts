@@ -2,7 +2,7 @@
 import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connect, type ConnectOptions, type JobStatus } from './index.js';
-import { say, scriptedServer, type ScriptedServer, type Step } from './test-utils.js';
+import { say, scriptedServer, type ScriptedServer, type Step } from '../test/test-utils.js';
 
 let server: ScriptedServer | undefined;
 const unhandled = vi.fn();

@@ -1,7 +1,7 @@
 import type { AppConfig } from '@crowdserve/protocol';
 import { describe, expect, it } from 'vitest';
 import { findEndpoint, readEndpoints } from './endpoints.js';
-import { TEST_CONFIG, TEST_INFO } from './test-utils.js';
+import { TEST_CONFIG, TEST_INFO } from '../test/test-utils.js';
 
 describe('readEndpoints', () => {
   it('accepts api names with or without the slash, and reads the crowdserve section', () => {

@@ -10,7 +10,7 @@ import { DEFAULT_CONNECT_TIMEOUT_MS } from './connect.js';
 import { DEFAULT_SILENCE_TIMEOUT_MS } from './job-socket.js';
 import { MAX_RETRY_AFTER_MS } from './retry-policy.js';
 import type { JobStatus } from './status.js';
-import { say, scriptedServer, TEST_CONFIG, type ScriptedServer } from './test-utils.js';
+import { say, scriptedServer, TEST_CONFIG, type ScriptedServer } from '../test/test-utils.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

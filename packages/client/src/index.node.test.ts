@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from './index.node.js';
-import { say, scriptedServer, type ScriptedServer } from './test-utils.js';
+import { say, scriptedServer, type ScriptedServer } from '../test/test-utils.js';
 
 let server: ScriptedServer | undefined;
 afterEach(async () => {

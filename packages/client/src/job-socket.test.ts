@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runAttempt, type AttemptPlan } from './job-socket.js';
 import type { JobStatus } from './status.js';
-import { FakeDuplex } from './test-utils.js';
+import { FakeDuplex } from '../test/test-utils.js';
 
 const NOW = 1_700_000_000_000;
 

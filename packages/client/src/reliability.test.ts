@@ -20,6 +20,7 @@ beforeEach(() => {
   process.on('unhandledRejection', unhandled);
 });
 afterEach(async () => {
+  vi.useRealTimers();
   for (const app of apps.splice(0)) app.close();
   child?.kill('SIGKILL');
   child = undefined;
@@ -48,11 +49,15 @@ async function client(
 /** A handler that never answers: keeps its job running until the server goes. */
 const forever: Handler = () => new Promise<unknown[]>(() => {});
 
-/** A server in its own process, so it can die the hard way (no close frame, no terminal message). */
-async function startChild(port: number): Promise<string> {
+/**
+ * A server in its own process, so it can die the hard way (no close frame, no terminal message), and
+ * so a test can fake this process's timers without stopping the server's. `options` are spread into
+ * `serve()` (JSON, so `null` survives).
+ */
+async function startChild(port: number, options: Partial<Omit<ServeOptions, 'endpoints'>> = {}): Promise<string> {
   const script = `
     import { serve } from '@crowdserve/server/node';
-    const s = await serve({ port: ${port}, host: '127.0.0.1', endpoints: {
+    const s = await serve({ port: ${port}, host: '127.0.0.1', ...${JSON.stringify(options)}, endpoints: {
       '/predict': { fn: ([x]) => x === 'hang' ? new Promise(() => {}) : [String(x).toUpperCase()] },
     } });
     console.log(s.url);
@@ -62,6 +67,14 @@ async function startChild(port: number): Promise<string> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise<string>((resolve) => createInterface({ input: child!.stdout! }).once('line', resolve));
+}
+
+/**
+ * Fakes the client's clock: the waits between attempts and `Date.now()`. Sockets and the server (in a
+ * child process) stay real, so nothing moves on the fake clock while an attempt talks to the server.
+ */
+function fakeClientClock(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], shouldClearNativeTimers: true });
 }
 
 describe.each(TRANSPORTS)('server restarts over %s', (transport) => {
@@ -95,15 +108,27 @@ describe.each(TRANSPORTS)('server restarts over %s', (transport) => {
 
   it('a job submitted while the server is down retries the connection and gets in once it is back', async () => {
     const first = await start({ endpoints: { '/predict': { fn: async ([x]) => [x] } } });
-    const app = await client(first.url, transport, { retry: { maxAttempts: 50, baseDelayMs: 20, maxDelayMs: 100 } });
-    const port = first.port;
+    const app = await client(first.url, transport);
     await first.close();
     servers.splice(0);
-    const statuses: JobStatus[] = [];
-    const job = app.submit('/predict', ['late'], { onStatus: (s) => statuses.push(s) });
-    await vi.waitFor(() => expect(statuses.some((s) => s.type === 'retrying' && s.reason === 'connection')).toBe(true));
-    await start({ port, endpoints: { '/predict': { fn: async ([x]) => [`served ${String(x)}`] } } });
-    expect(await job.result).toEqual(['served late']);
+    fakeClientClock();
+    const retries: RetryingStatus[] = [];
+    let retried!: () => void;
+    const firstRetry = new Promise<void>((resolve) => (retried = resolve));
+    const job = app.submit('/predict', ['late'], {
+      onStatus: (s) => {
+        if (s.type !== 'retrying') return;
+        retries.push(s);
+        retried();
+      },
+    });
+    await firstRetry;
+    expect(retries).toMatchObject([{ reason: 'connection', attempt: 2 }]);
+    // The client's clock stands still until the server is back, so the wait that ends now ends in a join.
+    await startChild(first.port);
+    await vi.advanceTimersByTimeAsync(retries[0]!.delayMs);
+    expect(await job.result).toEqual(['LATE']);
+    expect(retries).toHaveLength(1);
   });
 });
 
@@ -119,54 +144,89 @@ function busiestWindow(times: number[], widthMs: number): number {
 }
 
 describe.each(TRANSPORTS)('a crowd turned away together over %s', (transport) => {
-  it('50 clients rejected by a full queue at once do not come back in lockstep', async () => {
+  it('50 clients rejected by a full queue at once come back each when it planned, not in lockstep', async () => {
     // One slot, held for the whole test, and no waiting places: every join is refused.
     // 51 clients from one address, each with its keep-alive HTTP connection and its queue socket: past the
     // per-address connection cap, which this test is not about (every TCP connection counts against it).
-    const server = await start({
-      concurrencyCount: 1,
-      maxSize: 0,
-      maxConnectionsPerIp: null,
-      endpoints: { '/predict': { fn: forever } },
-    });
-    const holder = await client(server.url, transport);
-    const held = holder.submit('/predict', ['hold']);
+    const url = await startChild(0, { concurrencyCount: 1, maxSize: 0, maxConnectionsPerIp: null });
+    const holder = await client(url, transport);
+    const held = holder.submit('/predict', ['hang']);
     await vi.waitFor(() => expect(held.status?.type).toBe('running'));
 
-    // Three attempts each: the second `retrying` status arrives when the first retry was refused,
-    // i.e. when that client actually came back.
-    // The second wait is the server's retry_after plus full jitter over baseDelayMs: 1 s, as the bounds below assume
-    // (at 500 ms, a window of 50 ms expected 5 of 50 returns, and CI once saw 18 against the bound of 15).
+    // Three attempts each: the first retry's wait is the server's retry_after plus full jitter over 1 s.
     const retry = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 2000 };
-    const crowd = await Promise.all(Array.from({ length: 50 }, () => client(server.url, transport, { retry })));
-    const cameBack: number[] = [];
-    const plannedDelays: number[] = [];
+    const crowd = await Promise.all(Array.from({ length: 50 }, () => client(url, transport, { retry })));
+    fakeClientClock();
     const t0 = Date.now();
-    const jobs = crowd.map((app) =>
-      app.submit('/predict', ['me too'], {
-        onStatus: (s) => {
-          if (s.type !== 'retrying') return;
-          if ((s as RetryingStatus).attempt === 2) plannedDelays.push(s.delayMs);
-          else cameBack.push(Date.now() - t0);
-        },
-      }),
-    );
-    const errors = await Promise.all(jobs.map((j) => j.result.catch((e: unknown) => e)));
-    for (const error of errors) expect(error).toMatchObject({ code: 'QUEUE_FULL', attempts: 3 });
-    expect(cameBack).toHaveLength(50);
+    const clock = new CrowdClock();
+    const members = crowd.map((app) => {
+      const member = new CrowdMember(() => clock.wake());
+      const job = app.submit('/predict', ['me too'], { onStatus: (s) => s.type === 'retrying' && member.retrying(s) });
+      member.ending = job.result.catch((e: unknown) => e).finally(() => member.end());
+      return member;
+    });
+    await clock.drive(members);
 
+    for (const member of members) {
+      expect(await member.ending).toMatchObject({ code: 'QUEUE_FULL', attempts: 3 });
+      // Refused at t0 (the clock stood still), then back exactly when its own wait said.
+      expect(member.retries.map((r) => r.attempt)).toEqual([2, 3]);
+      expect(member.retries[1]!.at - member.retries[0]!.at).toBe(member.retries[0]!.delayMs);
+      expect(member.retries[0]!.at).toBe(t0);
+    }
+    const plannedDelays = members.map((m) => m.retries[0]!.delayMs);
+    const cameBack = members.map((m) => m.retries[1]!.at - t0);
     // Full jitter: the waits are spread over the backoff window, not one value for everyone.
     expect(new Set(plannedDelays).size).toBeGreaterThan(40);
-    const spread = Math.max(...cameBack) - Math.min(...cameBack);
-    expect(spread).toBeGreaterThan(retry.baseDelayMs / 2);
-    // No moment sees the crowd return. The planned waits (the client's own choice) put at most
-    // 15 of 50 in any 50 ms; uniform over 1 s that has odds far below one in a million to fail.
-    // The measured returns also pass through a possibly loaded event loop, which bunches them,
-    // so for those the bound is half the crowd (lockstep would be all 50 at once).
-    expect(busiestWindow(plannedDelays, 50)).toBeLessThanOrEqual(15);
-    expect(busiestWindow(cameBack, 50)).toBeLessThanOrEqual(25);
+    expect(Math.max(...cameBack) - Math.min(...cameBack)).toBeGreaterThan(retry.baseDelayMs / 2);
+    // No moment sees the crowd return: at most 15 of 50 in any 50 ms; uniform over 1 s that has odds
+    // far below one in a million to fail (lockstep would be all 50 at once).
+    expect(busiestWindow(cameBack, 50)).toBeLessThanOrEqual(15);
   });
 });
+
+/** One client of the crowd: its `retrying` statuses, stamped on the fake clock, and whether it waits on the clock or the server. */
+class CrowdMember {
+  readonly retries: { attempt: number; delayMs: number; at: number }[] = [];
+  state: 'server' | 'clock' | 'done' = 'server';
+  dueAt = Infinity;
+  ending: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly changed: () => void) {}
+
+  retrying(s: RetryingStatus): void {
+    this.retries.push({ attempt: s.attempt, delayMs: s.delayMs, at: Date.now() });
+    this.state = 'clock';
+    this.dueAt = Date.now() + s.delayMs;
+    this.changed();
+  }
+
+  end(): void {
+    this.state = 'done';
+    this.changed();
+  }
+}
+
+/**
+ * Moves the fake clock from one member's wake-up to the next, each time only once every member that
+ * was talking to the server has heard back, so each answer is stamped with the moment its attempt began.
+ */
+class CrowdClock {
+  wake: () => void = () => {};
+
+  async drive(members: readonly CrowdMember[]): Promise<void> {
+    for (;;) {
+      while (members.some((m) => m.state === 'server')) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+      const waiting = members.filter((m) => m.state === 'clock');
+      if (waiting.length === 0) return;
+      const next = Math.min(...waiting.map((m) => m.dueAt));
+      for (const m of waiting) if (m.dueAt <= next) m.state = 'server';
+      await vi.advanceTimersByTimeAsync(next - Date.now());
+    }
+  }
+}
 
 describe.each(TRANSPORTS)('cancels that race over %s', (transport) => {
   it('cancel twice, and cancel after the end: one ending, no crash', async () => {

@@ -1,8 +1,8 @@
 // One job submitted over either Gradio dialect, for tests that must hold on both (issue 23): the 3.x
 // WebSocket (RawJob) or an `sse_v3` session of its own (RawSession), seen through one interface.
 import { vi } from 'vitest';
-import { RawJob } from '../src/node/test-utils.js';
-import { RawSession, type SseMessage } from '../src/node/sse-test-utils.js';
+import { RawJob } from './test-utils.js';
+import { RawSession, type SseMessage } from './sse-test-utils.js';
 
 export type Dialect = 'ws' | 'sse_v3';
 

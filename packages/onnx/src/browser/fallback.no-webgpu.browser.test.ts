@@ -7,7 +7,7 @@ import { vadEndpoint } from '../models/browser.js';
 import { requestWebGpuAdapter } from '../onnx/webgpu.js';
 import { createLocalServer } from '@crowdserve/server/browser';
 import type { LocalServer } from '@crowdserve/server/browser';
-import { speechSamples, vadModelUrl } from './browser-test-models.js';
+import { speechSamples, vadModelUrl } from '../../test/browser-test-models.js';
 
 type Segment = { start: number; end: number };
 

@@ -7,7 +7,7 @@ import type { App } from '@crowdserve/client';
 import { ocrEndpoint, vadEndpoint } from '../models/browser.js';
 import { createLocalServer } from '@crowdserve/server/browser';
 import type { LocalServer } from '@crowdserve/server/browser';
-import { ocrKeysUrl, ocrModelUrl, renderLine, speechSamples, vadModelUrl } from './browser-test-models.js';
+import { ocrKeysUrl, ocrModelUrl, renderLine, speechSamples, vadModelUrl } from '../../test/browser-test-models.js';
 
 type Segment = { start: number; end: number };
 

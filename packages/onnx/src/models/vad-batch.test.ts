@@ -3,7 +3,7 @@ import { decodeBatch } from '../onnx/packed.js';
 import { vadFeeds } from './vad.js';
 import { vadBatch } from './vad-batch.js';
 import { vadFrames } from './vad-frames.js';
-import { withoutState } from './vad-test-utils.js';
+import { withoutState } from '../../test/vad-test-utils.js';
 
 describe('vadBatch', () => {
   it('encodes clips as vadFeeds would give them, less the zero state, with one sample rate buffer for all', () => {

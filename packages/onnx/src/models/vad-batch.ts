@@ -1,6 +1,6 @@
 import { encodeBatch } from '../onnx/packed.js';
 import type { EncodedBatch } from '../onnx/packed.js';
-import { newArray } from '../onnx/tensors.js';
+import { newArray } from '../onnx/tensor-arrays.js';
 import { VAD_CONTEXT_SAMPLES, VAD_FRAME_SAMPLES, VAD_SAMPLE_RATE } from './vad-frames.js';
 
 /**

@@ -4,10 +4,10 @@ import { encodeBase64 } from './base64.js';
 import { encodeVadSamples, parseVadSamples, vadFeeds, vadModel } from './vad.js';
 import { decodeBatch, encodeBatch } from '../onnx/packed.js';
 import type { WireBatch } from '../onnx/packed.js';
-import type { StepPlan } from '../onnx/steps.js';
+import type { StepPlan } from '../onnx/step-plan.js';
 import { tensor } from '../onnx/tensors.js';
 import { vadFrames } from './vad-frames.js';
-import { withoutState } from './vad-test-utils.js';
+import { withoutState } from '../../test/vad-test-utils.js';
 
 describe('parseVadSamples', () => {
   const clip = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i / 10) * 0.5);

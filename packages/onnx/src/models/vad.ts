@@ -1,7 +1,7 @@
 import { InputError, OnnxOptionsError, describeValue } from '../onnx/errors.js';
 import type { OnnxEndpointOptions } from '../onnx/onnx-options.js';
 import { columnNumbers } from '../onnx/packed.js';
-import type { StepPlan } from '../onnx/steps.js';
+import type { StepPlan } from '../onnx/step-plan.js';
 import { tensor } from '../onnx/tensors.js';
 import type { Feeds } from '../onnx/tensors.js';
 import {

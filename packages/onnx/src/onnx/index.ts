@@ -25,7 +25,8 @@ export {
   type RunnerLoadOptions,
   type SessionOptions,
 } from './runner.js';
-export { runSteps, type StepAxes, type StepPlan } from './steps.js';
+export { type StepAxes, type StepPlan } from './step-plan.js';
+export { runSteps } from './steps.js';
 export { LayoutScratch } from './step-layout.js';
 export {
   SEND_WHOLE_BYTES,
@@ -37,19 +38,9 @@ export {
   type WireColumn,
   type WireRunner,
 } from './packed.js';
-export {
-  groupByShape,
-  splitOutputs,
-  stackFeeds,
-  tensor,
-  transferablesOf,
-  type BatchAxes,
-  type Feeds,
-  type Stacked,
-  type TensorArray,
-  type TensorData,
-  type TensorType,
-} from './tensors.js';
+export { groupByShape, splitOutputs, stackFeeds, type Stacked } from './stack-feeds.js';
+export { transferablesOf } from './tensor-arrays.js';
+export { tensor, type BatchAxes, type Feeds, type TensorArray, type TensorData, type TensorType } from './tensors.js';
 export {
   DEFAULT_CLOSE_TIMEOUT_MS,
   WorkerPool,

@@ -2,7 +2,7 @@ import type { IoSpec } from '@crowdserve/protocol';
 import { OnnxOptionsError, describeValue } from './errors.js';
 import type { WireBatch } from './packed.js';
 import type { SessionOptions } from './runner.js';
-import type { StepPlan } from './steps.js';
+import type { StepPlan } from './step-plan.js';
 import { isTensorType } from './tensors.js';
 import type { BatchAxes, Feeds } from './tensors.js';
 import type { OnLoadProgress } from './load-progress.js';

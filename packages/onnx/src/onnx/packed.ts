@@ -1,8 +1,9 @@
 import { transfer } from 'comlink';
 import { TensorError } from './errors.js';
-import { newArray, sizeOf } from './tensors.js';
+import { newArray } from './tensor-arrays.js';
+import { sizeOf } from './tensors.js';
 import type { Feeds, TensorArray, TensorType } from './tensors.js';
-import type { StepPlan } from './steps.js';
+import type { StepPlan } from './step-plan.js';
 
 /**
  * A batch (or its results) as it crosses between threads: a few columns instead of one object

@@ -3,10 +3,11 @@ import { causeMessage } from './errors.js';
 import { LayoutScratch } from './step-layout.js';
 import { runSteps } from './steps.js';
 import { runUniformSteps } from './uniform-steps.js';
-import type { StepPlan } from './steps.js';
+import type { StepPlan } from './step-plan.js';
 import { decodeBatch, transferBatch } from './packed.js';
 import type { WireBatch } from './packed.js';
-import { checkOnCpu, groupByShape, splitOutputs, stackFeeds } from './tensors.js';
+import { groupByShape, splitOutputs, stackFeeds } from './stack-feeds.js';
+import { checkOnCpu } from './tensors.js';
 import type { BatchAxes, Feeds, TensorArray, TensorData, TensorType } from './tensors.js';
 
 /** The parts of an ONNX Runtime module (`onnxruntime-node` or `onnxruntime-web`) the runner uses. */

@@ -1,5 +1,6 @@
 import { TensorError } from './errors.js';
-import { arrayOf, around, bytesPerElement, copyElements, stackTensors, stacksWith, viewOf } from './tensors.js';
+import { around, stackTensors, stacksWith } from './stack-feeds.js';
+import { arrayOf, bytesPerElement, copyElements, viewOf } from './tensor-arrays.js';
 import type { TensorArray, TensorData, TensorType } from './tensors.js';
 
 /** Layouts up to this size are written into memory kept from batch to batch; larger ones get their own. */

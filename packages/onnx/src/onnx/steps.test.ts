@@ -7,8 +7,9 @@ import { LayoutScratch } from './step-layout.js';
 import { createRunner } from './runner.js';
 import type { OrtModule } from './runner.js';
 import { runSteps } from './steps.js';
-import type { StepAxes, StepPlan } from './steps.js';
-import { groupByShape, splitOutputs, stackFeeds, tensor } from './tensors.js';
+import type { StepAxes, StepPlan } from './step-plan.js';
+import { groupByShape, splitOutputs, stackFeeds } from './stack-feeds.js';
+import { tensor } from './tensors.js';
 import type { Feeds, TensorData } from './tensors.js';
 
 const f32 = (values: number[], dims: number[]) => tensor('float32', Float32Array.from(values), dims);

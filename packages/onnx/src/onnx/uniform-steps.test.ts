@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodeBatch, encodeBatch } from './packed.js';
 import { runSteps } from './steps.js';
-import type { StepAxes, StepPlan } from './steps.js';
+import type { StepAxes, StepPlan } from './step-plan.js';
 import { LayoutScratch } from './step-layout.js';
 import { tensor } from './tensors.js';
 import type { Feeds, TensorData } from './tensors.js';

@@ -1,10 +1,12 @@
 import { requestArray, walkColumn } from './packed.js';
 import type { EncodedBatch, WireBatch, WireColumn } from './packed.js';
 import type { LayoutScratch } from './step-layout.js';
-import { zeros } from './steps.js';
-import type { StepAxes, StepPlan } from './steps.js';
+import { zeros } from './step-plan.js';
+import type { StepAxes, StepPlan } from './step-plan.js';
 import { TensorError } from './errors.js';
-import { arrayOf, axisOf, checkOnCpu, checkOutputBatch, copyElements, sizeOf, stacksWith } from './tensors.js';
+import { checkOutputBatch, stacksWith } from './stack-feeds.js';
+import { arrayOf, copyElements } from './tensor-arrays.js';
+import { axisOf, checkOnCpu, sizeOf } from './tensors.js';
 import type { Feeds, TensorArray, TensorData, TensorType } from './tensors.js';
 
 /**

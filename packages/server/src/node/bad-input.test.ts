@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServerMessage } from '@crowdserve/protocol';
 import type { EndpointDefinition } from '../endpoint.js';
 import { serve, type Server } from './serve.js';
-import { RawJob } from './test-utils.js';
+import { RawJob } from '../../test/test-utils.js';
 
 const calls: unknown[][] = [];
 const endpoints: Record<string, EndpointDefinition> = {

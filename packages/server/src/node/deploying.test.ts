@@ -8,9 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { EndpointDefinition } from '../endpoint.js';
 import type { ServeOptions } from './options.js';
-import { startReverseProxy, type ReverseProxy } from './reverse-proxy-test-utils.js';
+import { startReverseProxy, type ReverseProxy } from '../../test/reverse-proxy-test-utils.js';
 import { serve, type Server } from './serve.js';
-import { deferred, RawJob } from './test-utils.js';
+import { deferred, RawJob } from '../../test/test-utils.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

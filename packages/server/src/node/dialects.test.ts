@@ -5,7 +5,7 @@ import { Client as Client2 } from 'gradio-client-2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serve, type Server } from './serve.js';
 import type { Dialects } from './options.js';
-import { RawJob } from './test-utils.js';
+import { RawJob } from '../../test/test-utils.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

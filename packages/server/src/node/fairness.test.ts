@@ -5,8 +5,8 @@ import type { ServerMessage } from '@crowdserve/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { serve, type Server } from './serve.js';
-import { post } from './sse-test-utils.js';
-import { deferred } from './test-utils.js';
+import { post } from '../../test/sse-test-utils.js';
+import { deferred } from '../../test/test-utils.js';
 
 const servers: Server[] = [];
 const sockets: WebSocket[] = [];

@@ -4,7 +4,7 @@
 import { Client } from 'gradio-client-2';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serve, type Server } from './serve.js';
-import { deferred, RawJob } from './test-utils.js';
+import { deferred, RawJob } from '../../test/test-utils.js';
 
 const servers: Server[] = [];
 const clients: Client[] = [];

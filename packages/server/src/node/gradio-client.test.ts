@@ -4,7 +4,7 @@ import { client as client06 } from 'gradio-client-0.6';
 import { Client as Client119 } from 'gradio-client-1.19';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serve, type Server } from './serve.js';
-import { deferred, RawJob } from './test-utils.js';
+import { deferred, RawJob } from '../../test/test-utils.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

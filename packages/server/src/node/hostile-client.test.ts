@@ -2,7 +2,7 @@
 // others, and what the attack held (jobs, batches, slots) goes back to its baseline once it stops.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serve, type Server } from './serve.js';
-import { deferred, RawJob } from './test-utils.js';
+import { deferred, RawJob } from '../../test/test-utils.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServeOptions } from './options.js';
 import { serve, type Server } from './serve.js';
-import { RawJob } from './test-utils.js';
+import { RawJob } from '../../test/test-utils.js';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EndpointDefinition } from '../endpoint.js';
 import { serve, type Server } from './serve.js';
-import { RawJob } from './test-utils.js';
+import { RawJob } from '../../test/test-utils.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

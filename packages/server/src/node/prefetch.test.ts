@@ -3,7 +3,7 @@
 import type { ServerMessage } from '@crowdserve/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { serve, type Server } from './serve.js';
-import { deferred, RawJob } from './test-utils.js';
+import { deferred, RawJob } from '../../test/test-utils.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HandlerContext } from '../endpoint.js';
 import { serve, type Server } from './serve.js';
-import { deferred, RawJob } from './test-utils.js';
+import { deferred, RawJob } from '../../test/test-utils.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

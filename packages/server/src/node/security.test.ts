@@ -13,7 +13,7 @@ import { WebSocket } from 'ws';
 import type { EndpointDefinition } from '../endpoint.js';
 import type { ServeOptions } from './options.js';
 import { serve, type Server } from './serve.js';
-import { deferred, RawJob } from './test-utils.js';
+import { deferred, RawJob } from '../../test/test-utils.js';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];

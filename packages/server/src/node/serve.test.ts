@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import type { EndpointDefinition } from '../endpoint.js';
 import { serve, type Server } from './serve.js';
 import type { ServeOptions } from './options.js';
-import { deferred, RawJob } from './test-utils.js';
+import { deferred, RawJob } from '../../test/test-utils.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

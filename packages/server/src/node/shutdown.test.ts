@@ -9,7 +9,7 @@ import type { ServerMessage } from '@crowdserve/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ServeOptions } from './options.js';
 import { serve, type Server } from './serve.js';
-import { deferred, RawJob } from './test-utils.js';
+import { deferred, RawJob } from '../../test/test-utils.js';
 
 const servers: Server[] = [];
 let child: ChildProcess | undefined;

@@ -4,8 +4,8 @@ import { connect as netConnect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EndpointDefinition } from '../endpoint.js';
 import { serve, type Server, type ServeOptions } from './index.js';
-import { post, RawSession } from './sse-test-utils.js';
-import { deferred } from './test-utils.js';
+import { post, RawSession } from '../../test/sse-test-utils.js';
+import { deferred } from '../../test/test-utils.js';
 
 const servers: Server[] = [];
 const sessions: RawSession[] = [];

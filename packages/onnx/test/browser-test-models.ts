@@ -4,8 +4,8 @@
 import vadModelUrl from '@ricky0123/vad-web/dist/silero_vad_v6.onnx?url';
 import ocrModelUrl from '@crowdserve/onnx/assets/ch_PP-OCRv4_rec_infer.onnx?url';
 import ocrKeysUrl from '@crowdserve/onnx/assets/ppocr_keys_v1.txt?url';
-import speechWavUrl from '../../test-fixtures/speech-16k.wav?url';
-import { encodeBase64 } from '../models/base64.js';
+import speechWavUrl from '../test-fixtures/speech-16k.wav?url';
+import { encodeBase64 } from '../src/models/base64.js';
 
 export { ocrKeysUrl, ocrModelUrl, vadModelUrl };
 

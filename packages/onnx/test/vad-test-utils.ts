@@ -1,4 +1,4 @@
-import type { Feeds } from '../onnx/tensors.js';
+import type { Feeds } from '../src/onnx/tensors.js';
 
 /**
  * A clip's feeds (see `vadFeeds`) as a batch sends them: without the state, which the step plan

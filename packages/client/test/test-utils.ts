@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApiInfo, AppConfig, ConfigDependency } from '@crowdserve/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Duplex, DuplexCloseEvent, QueueTarget } from './transport.js';
+import type { Duplex, DuplexCloseEvent, QueueTarget } from '../src/transport.js';
 
 function dependency(apiName: string | null, generator = false, batch = false): ConfigDependency {
   return {
