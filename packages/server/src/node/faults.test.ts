@@ -19,9 +19,9 @@ async function start(options: Partial<ServeOptions> & Pick<ServeOptions, 'endpoi
   return server;
 }
 
-async function expectIdle(server: Server): Promise<void> {
+async function expectIdle(server: Server, timeout = 5000): Promise<void> {
   await vi.waitFor(() => expect(Object.entries(server.internalSizes()).filter(([, n]) => n !== 0)).toEqual([]), {
-    timeout: 5000,
+    timeout,
   });
 }
 
@@ -69,6 +69,8 @@ describe('handlers that throw', () => {
   it('fails each of 1,000 jobs cleanly and never blocks the queue', async () => {
     const server = await start({
       concurrencyCount: 2,
+      // 50 sockets in flight: on a loaded machine a prefetched job can take longer than 0.5 s to answer.
+      dataTimeoutMs: 10_000,
       endpoints: { '/throw': { fn: ([i]) => throwers[Number(i) % throwers.length]!(Number(i)) as Promise<unknown[]> } },
     });
     const endings = await inWaves(1000, 50, async (i) => {
@@ -82,7 +84,7 @@ describe('handlers that throw', () => {
       expect(last).toEqual({ msg: 'process_completed', output: { error: expected(i) }, success: false });
     });
     expect(server.stats()).toMatchObject({ failed: 1000, completed: 0, busySlots: 0, waiting: 0, running: 0 });
-    await expectIdle(server);
+    await expectIdle(server, 20_000);
   });
 
   it('fails every member of a batch whose handler throws, then runs the next batch', async () => {
