@@ -4,7 +4,8 @@ import { BadRequestError, describeValue } from './errors.js';
 import { checkTransport, chooseDialect, DEFAULT_TRANSPORT, type TransportOption } from './dialect.js';
 import { readEndpoints } from './endpoints.js';
 import { httpTarget } from './http-target.js';
-import { webSocketTransport, type JobTransport } from './job-transport.js';
+import type { JobTransport } from './job-transport.js';
+import { remoteWebSocketTransport, webSocketTransport } from './ws-transport.js';
 import { resolveRetryOptions, type RetryOptions } from './retry-policy.js';
 import type { QueueTarget, WebSocketConstructor } from './transport.js';
 import type { AppFor, EndpointsLike } from './typed-app.js';
@@ -76,10 +77,7 @@ export async function connectWith(
 
   if (typeof target === 'string' || target instanceof URL) {
     const fetchFn = options.fetch ?? globalThis.fetch;
-    // The WebSocket class is looked for only once /config says the jobs need one.
-    let WebSocket: WebSocketConstructor | undefined;
     const http = httpTarget(target, {
-      WebSocket: () => WebSocket!,
       fetch: fetchFn,
       signal: options.signal,
       timeoutMs: connectTimeoutMs,
@@ -101,13 +99,14 @@ export async function connectWith(
         connectTimeoutMs,
       });
     } else {
-      WebSocket = options.WebSocket ?? (await defaultWebSocket());
+      // The WebSocket class is looked for only once /config says the jobs need one.
+      const WebSocket = options.WebSocket ?? (await defaultWebSocket());
       if (typeof WebSocket !== 'function') {
         throw new BadRequestError(
           `WebSocket: expected a WebSocket class (no global one here), got ${describeValue(WebSocket)}`,
         );
       }
-      transport = webSocketTransport(http, connectTimeoutMs);
+      transport = remoteWebSocketTransport(http.root, WebSocket, connectTimeoutMs);
     }
     return createApp(transport, config, info, readEndpoints(config, info), settings);
   }
@@ -123,7 +122,8 @@ export async function connectWith(
     optionalInfo(queue.info ? () => queue.info!() : null, options.signal),
   ]);
   chooseDialect(config, 'ws');
-  return createApp(webSocketTransport(queue, connectTimeoutMs), config, info, readEndpoints(config, info), settings);
+  const transport = webSocketTransport(() => queue.open(), connectTimeoutMs);
+  return createApp(transport, config, info, readEndpoints(config, info), settings);
 }
 
 async function optionalInfo(

@@ -7,11 +7,9 @@ import {
   ServerError,
   TimeoutError,
 } from './errors.js';
-import { webSocketDuplex, type QueueTarget, type WebSocketConstructor } from './transport.js';
+import type { AppConfig } from '@crowdserve/protocol/base';
 
 export interface HttpTargetOptions {
-  /** The WebSocket class, asked for when the first job's conversation opens. */
-  WebSocket: () => WebSocketConstructor;
   fetch: typeof fetch;
   /** Aborts the `/config` and `/info` requests. */
   signal?: AbortSignal | undefined;
@@ -19,25 +17,22 @@ export interface HttpTargetOptions {
   timeoutMs: number;
 }
 
-/** A remote server: a {@link QueueTarget}, and where its `sse_v3` routes hang. */
-export interface HttpTarget extends QueueTarget {
+/** A remote server's HTTP side: its config and API description, and where its queue routes hang. */
+export interface HttpTarget {
   /** `http(s)://host/path`, without a trailing slash. */
   readonly root: string;
-  info(): Promise<ApiInfo>;
+  config(): Promise<AppConfig>;
   /** `GET {root}{apiPrefix}/info`: Gradio ≥ 5 serves it under its `api_prefix`. */
   infoAt(apiPrefix: string): Promise<ApiInfo>;
 }
 
-/** A remote server as a {@link QueueTarget}: `/config` and `/info` over HTTP, each job over a WebSocket. */
+/** A remote server's `/config` and `/info`, over HTTP; its jobs go through a dialect's transport. */
 export function httpTarget(url: string | URL, options: HttpTargetOptions): HttpTarget {
   const root = rootOf(url);
-  const joinUrl = `${root.replace(/^http/, 'ws')}/queue/join`;
   return {
     root,
     config: () => getJson(`${root}/config`, parseAppConfig, options),
-    info: () => getJson(`${root}/info`, parseApiInfo, options),
     infoAt: (apiPrefix) => getJson(`${root}${apiPrefix}/info`, parseApiInfo, options),
-    open: () => webSocketDuplex(new (options.WebSocket())(joinUrl)),
   };
 }
 

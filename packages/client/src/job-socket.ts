@@ -1,5 +1,7 @@
-import { parseServerMessage, type JoinMessage, type QueueFullMessage } from '@crowdserve/protocol/base';
-import { toStatus, type JobStatus, type TerminalStatus } from './status.js';
+import type { JoinMessage, QueueFullMessage } from '@crowdserve/protocol/base';
+import { parseServerMessage } from '@crowdserve/protocol/ws';
+import type { JobStatus, TerminalStatus } from './status.js';
+import { toStatus } from './to-status.js';
 import type { Duplex } from './transport.js';
 import { watchdog } from './watchdog.js';
 

@@ -1,8 +1,7 @@
 import type { DataMessage } from '@crowdserve/protocol/base';
 import { BadRequestError } from './errors.js';
-import { runAttempt, type AttemptOutcome } from './job-socket.js';
+import type { AttemptOutcome } from './job-socket.js';
 import type { JobStatus } from './status.js';
-import type { QueueTarget } from './transport.js';
 
 /** One job's inputs, as `submit()` settled them. */
 export interface JobRequest {
@@ -25,19 +24,6 @@ export interface JobTransport {
   readonly hashPerRunningJob: boolean;
   /** The app closed: let go of whatever is shared between jobs. */
   close(): void;
-}
-
-/** Gradio 3.x's WebSocket queue: one conversation per attempt, opened by the target. */
-export function webSocketTransport(target: QueueTarget, connectTimeoutMs: number): JobTransport {
-  return {
-    hashPerRunningJob: true,
-    prepare({ fnIndex, sessionHash, data }) {
-      const dataFrame = serialise({ data, event_data: null, fn_index: fnIndex, session_hash: sessionHash });
-      const plan = { open: () => target.open(), fnIndex, sessionHash, dataFrame, connectTimeoutMs, now: Date.now };
-      return (emit, signal) => runAttempt(plan, emit, signal);
-    },
-    close() {},
-  };
 }
 
 /** JSON text of a request, or a `BadRequestError` naming why not. */

@@ -5,7 +5,8 @@ import { applyDiff } from './apply-diff.js';
 import type { RequestSlots } from './request-slots.js';
 import type { SseHttp, PostAnswer } from './sse-http.js';
 import type { SessionStream, StreamEnd } from './sse-stream.js';
-import { toStatus, type JobStatus } from './status.js';
+import type { JobStatus } from './status.js';
+import { toStatus } from './to-status.js';
 
 /** What one `sse_v3` attempt needs to know. */
 export interface SseAttemptPlan {

@@ -1,7 +1,8 @@
 import type { ServerMessage } from '@crowdserve/protocol';
 import { describe, expect, it } from 'vitest';
 import { ServerError } from './errors.js';
-import { isTerminal, toStatus } from './status.js';
+import { isTerminal } from './status.js';
+import { toStatus } from './to-status.js';
 
 const NOW = 1_700_000_000_000;
 

@@ -32,5 +32,5 @@ export type {
 } from './http.js';
 export { ProtocolError, type ParseResult, type ProtocolErrorCode } from './errors.js';
 export { parseApiInfo, parseAppConfig } from './parse-http.js';
-export { MAX_TEXT_LENGTH, parseDataMessage, parseJoinMessage, parseJson, parseServerMessage } from './parse.js';
+export { MAX_TEXT_LENGTH, parseJson } from './fields.js';
 export { assertNever, describeValue, dropUndefined, UnexpectedValueError } from './describe-value.js';

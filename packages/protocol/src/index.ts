@@ -1,2 +1,3 @@
 export * from './base.js';
+export * from './ws.js';
 export * from './sse.js';

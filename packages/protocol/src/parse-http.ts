@@ -1,6 +1,6 @@
 import { describe, type ParseResult } from './errors.js';
 import type { ApiInfo, AppConfig } from './http.js';
-import { fail, guard, object } from './parse.js';
+import { fail, guard, object } from './fields.js';
 
 /**
  * Checks a `GET /config` answer: an object whose `dependencies` is an array of objects, each

@@ -1,5 +1,6 @@
 import { describe, type ParseResult } from './errors.js';
-import { checkServerMessage, fail, guard, int, MAX_TEXT_LENGTH, num, object, str } from './parse.js';
+import { fail, guard, int, MAX_TEXT_LENGTH, num, object, str } from './fields.js';
+import { checkServerMessage } from './parse.js';
 import type { SseJoinRefusal, SseJoinResponse, SseServerMessage } from './sse-messages.js';
 
 /** Longest `event_id` accepted (Gradio's are 32 hex characters). */

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from './errors.js';
-import { parseDataMessage, parseJoinMessage, parseJson, parseServerMessage } from './parse.js';
+import { parseJson } from './fields.js';
+import { parseDataMessage, parseJoinMessage, parseServerMessage } from './parse.js';
 
 describe('parseJoinMessage', () => {
   it('accepts a valid join', () => {
