@@ -26,6 +26,7 @@ export default defineConfig({
             'playground/src/**/*.test.ts',
           ],
           exclude: ['**/node_modules/**', '**/*.browser.test.ts'],
+          setupFiles: ['tools/vitest/patient-wait-for.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
@@ -55,6 +56,7 @@ export default defineConfig({
           globalSetup: ['packages/server/test/browser-setup.ts'],
           provide: { chromiumPath },
           include: ['packages/*/src/**/*.browser.test.ts'],
+          setupFiles: ['tools/vitest/patient-wait-for.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
           browser: {
