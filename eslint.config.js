@@ -53,6 +53,37 @@ export default tseslint.config(
     },
   },
   {
+    // STYLE.md §3: a file past ~300 lines or a function past ~60 is asking to be split. Shipped source
+    // only: tests, harness files and bench/ (not shipped, one scenario a file) are left to judgement.
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test-d.ts', '**/*test-utils.ts'],
+    rules: {
+      'max-lines': ['error', { max: 300, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
+    // Temporary (issue 25): each holds one or two functions over 60 lines, not split yet; drop a file
+    // from this list once its functions are cut by job. serve.ts / http-api.ts / options.ts are shared
+    // files other branches edit now: split them after the merge.
+    files: [
+      'packages/client/src/connect.ts',
+      'packages/client/src/job-socket.ts',
+      'packages/client/src/sse-http-node.ts',
+      'packages/onnx/src/onnx/onnx-endpoint.ts',
+      'packages/onnx/src/onnx/onnx-options.ts',
+      'packages/onnx/src/onnx/runner.ts',
+      'packages/protocol/src/parse.ts',
+      'packages/server/src/core/app-config.ts',
+      'packages/server/src/core/join-conversation.ts',
+      'packages/server/src/node/http-api.ts',
+      'packages/server/src/node/metrics.ts',
+      'packages/server/src/node/options.ts',
+      'packages/server/src/node/serve.ts',
+    ],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
     files: ['**/*.config.*', 'playwright.config.ts', 'vitest.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },

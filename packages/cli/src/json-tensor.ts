@@ -1,33 +1,9 @@
-import type { TensorArray, TensorData, TensorType } from '@crowdserve/onnx/node';
+import { ARRAY_TYPES, type TensorData, type TensorType } from '@crowdserve/onnx/node';
 
-/** Element types a JSON request can fill: numbers (and booleans for `bool`). */
-export const JSON_TENSOR_TYPES: ReadonlySet<string> = new Set([
-  'float32',
-  'float64',
-  'int8',
-  'uint8',
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'int64',
-  'uint64',
-  'bool',
-]);
-
-const ARRAYS: Record<string, new (length: number) => TensorArray> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-  bool: Uint8Array,
-};
+/** Element types a JSON request can fill: numbers (and booleans for `bool`); float16 has no JS number array. */
+export const JSON_TENSOR_TYPES: ReadonlySet<string> = new Set(
+  Object.keys(ARRAY_TYPES).filter((type) => type !== 'float16'),
+);
 
 /** A request value that is not a tensor of the model's input: the job fails with this message (HTTP 422). */
 export class TensorInputError extends Error {
@@ -40,6 +16,7 @@ export class TensorInputError extends Error {
  * a level must have the same length, and each leaf must be a finite number (or a boolean for `bool`).
  */
 export function tensorFromJson(value: unknown, type: TensorType, label: string): TensorData {
+  if (!JSON_TENSOR_TYPES.has(type)) throw new TensorInputError(`${label}: a JSON request cannot fill a ${type} tensor`);
   const dims: number[] = [];
   for (let level: unknown = value; Array.isArray(level); level = level[0]) dims.push(level.length);
   const flat: unknown[] = [];
@@ -54,7 +31,7 @@ export function tensorFromJson(value: unknown, type: TensorType, label: string):
     for (const item of node) walk(item, depth + 1);
   };
   walk(value, 0);
-  const Array_ = ARRAYS[type] as new (length: number) => TensorArray;
+  const Array_ = ARRAY_TYPES[type];
   const data = new Array_(flat.length);
   const big = type === 'int64' || type === 'uint64';
   flat.forEach((leaf, i) => {

@@ -2,17 +2,11 @@
 // the server's answers, and data that lies about its types is still refused by the server.
 import { defineEndpoints, serve, type Server } from '@crowdserve/server/node';
 import { afterEach, expect, it } from 'vitest';
+import { typedEndpoints } from '../../server/test/typed-endpoints.js';
 import { connect, ServerError, type TypedApp } from './index.node.js';
 
 const endpoints = defineEndpoints({
-  '/add': {
-    inputs: [
-      { label: 'a', type: 'number' },
-      { label: 'b', type: 'number' },
-    ],
-    outputs: [{ label: 'sum', type: 'number' }],
-    fn: ([a, b]) => [Number(a) + Number(b)],
-  },
+  '/add': typedEndpoints['/add'],
   '/shout': {
     batch: true,
     inputs: [{ label: 'text', type: 'string' }],

@@ -10,6 +10,7 @@ import {
 } from '@crowdserve/server/browser';
 import { serve, type Server, type ServeOptions } from '@crowdserve/server/node';
 import { expectTypeOf } from 'vitest';
+import { typedEndpoints } from '../test/typed-endpoints.js';
 
 const endpoints: Record<string, EndpointDefinition> = { '/predict': { fn: ([x]) => [x] } };
 
@@ -50,14 +51,7 @@ const typed = defineEndpoints({
       return requests.map(([text]) => [String(text)]);
     },
   },
-  '/add': {
-    inputs: [
-      { label: 'a', type: 'number' },
-      { label: 'b', type: 'number' },
-    ],
-    outputs: [{ label: 'sum', type: 'number' }],
-    fn: ([a, b]) => [Number(a) + Number(b)],
-  },
+  '/add': typedEndpoints['/add'],
 });
 expectTypeOf(serve({ endpoints: typed })).resolves.toEqualTypeOf<Server>();
 expectTypeOf<EndpointTypes<typeof typed>>().toEqualTypeOf<{

@@ -40,7 +40,15 @@ export {
 } from './packed.js';
 export { groupByShape, splitOutputs, stackFeeds, type Stacked } from './stack-feeds.js';
 export { transferablesOf } from './tensor-arrays.js';
-export { tensor, type BatchAxes, type Feeds, type TensorArray, type TensorData, type TensorType } from './tensors.js';
+export {
+  ARRAY_TYPES,
+  tensor,
+  type BatchAxes,
+  type Feeds,
+  type TensorArray,
+  type TensorData,
+  type TensorType,
+} from './tensors.js';
 export {
   DEFAULT_CLOSE_TIMEOUT_MS,
   WorkerPool,

@@ -2,99 +2,64 @@ import { assertNever } from '@crowdserve/protocol';
 import { UnknownEndpointError } from '../errors.js';
 import type { EstimationMessage } from '@crowdserve/protocol';
 import { QueueEngine, type BatchId, type Effect, type JobId, type QueueStats } from '@crowdserve/queue';
-import { CallAbortedError } from '../endpoint.js';
-import { ClientShare, tooManyWaitingReason } from './client-share.js';
-import { takeData } from './data-intake.js';
+import { tooManyWaitingReason } from './client-share.js';
+import { DataIntake } from './data-intake.js';
 import { EffectDrain } from './effect-drain.js';
 import { DEFAULT_ENDPOINT_TIMEOUT_MS, type ResolvedEndpoint } from './endpoints.js';
-import { estimationMessage, failedMessage, outcomeMessage, queueFullMessage, rejectMessage } from './gradio3.js';
+import { estimationMessage } from './gradio3.js';
 import type { HostJob, JobSink } from './host-job.js';
+import { HostJobs } from './host-jobs.js';
+import { IdleWaiters } from './idle-waiters.js';
 import type { JobHost } from './job-host.js';
-import { runBatch } from './run-batch.js';
+import { queueFullFields, sendEnd, sendEstimate, sendQueueFull, sendReject } from './job-messages.js';
+import { engineOptions, type QueueHostOptions } from './queue-host-options.js';
 import { RunningBatches } from './running-batches.js';
 import { TickTimer } from './tick-timer.js';
 
 export type { JobSink } from './host-job.js';
 export type { JobHost } from './job-host.js';
-
-/**
- * How long a job that has been given its slot may take to send its data (`send_data` → data); a
- * silent one loses the slot. A client that has its data answers in one round trip; without this, 22
- * sockets that never answer held both slots for the whole `dataTimeoutMs` (60 s) and joined again.
- * The engine's `pickedDataTimeoutMs`. @default 10000
- */
-export const DEFAULT_PICKED_DATA_TIMEOUT_MS = 10_000;
-
-export interface QueueHostOptions {
-  endpoints: ResolvedEndpoint[];
-  concurrencyCount: number;
-  maxSize: number | null;
-  statusUpdateRate: 'auto' | number;
-  dataTimeoutMs: number;
-  /**
-   * Ask the jobs that would form the next batches for their data (`send_data`) while they still wait,
-   * so a freed slot starts at once (see `@crowdserve/queue`'s `prefetchData`). @default true
-   */
-  prefetchData?: boolean;
-  /**
-   * Most jobs not started yet (waiting, or picked and waiting for data) per client key given to `join`;
-   * a join past it is refused as `queue_full` with a reason. `null`: no cap. @default null
-   */
-  maxWaitingPerClient?: number | null;
-  /** How long a picked job may take to send its data (the engine's option); `undefined`: `dataTimeoutMs`. @default undefined */
-  pickedDataTimeoutMs?: number;
-  /** Milliseconds, monotonic. */
-  clock?: () => number;
-  /** Called when a batch starts (a shared queue tells the other processes, for their ETAs). */
-  onBatchStart?: (event: { batchId: BatchId; fnIndex: number; size: number }) => void;
-  /** Called after every batch ends (metrics). */
-  onBatchEnd?: (event: { batchId: BatchId; fnIndex: number; size: number; seconds: number; ok: boolean }) => void;
-  /** Put before every job id: ids are then unique across the processes of a shared queue. @default '' */
-  idPrefix?: string;
-  /**
-   * A shared queue (issue 23): a job this engine picks is first claimed in the shared line, and is asked
-   * for its data only if this process won it; a lost one is released (another process took it).
-   * Absent: this engine alone decides.
-   */
-  claim?: (id: JobId) => Promise<boolean>;
-}
-
-const CLOSE_NORMAL = 1000;
-const CLOSE_GOING_AWAY = 1001;
+export { DEFAULT_PICKED_DATA_TIMEOUT_MS, type QueueHostOptions } from './queue-host-options.js';
 
 /**
  * The queue engine wired to the outside world, for any host (Node, browser): it keeps each job's
- * sink and data, runs handlers for `startBatch`, keeps one timer for `scheduleTick`, and turns the
- * engine's effects into wire messages. Transports (WebSocket, HTTP, MessagePort, SSE) only feed it.
+ * sink and data (`host-jobs.ts`), runs handlers for `startBatch`, keeps one timer for `scheduleTick`,
+ * and turns the engine's effects into wire messages (`job-messages.ts`). Transports (WebSocket, HTTP,
+ * MessagePort, SSE) only feed it; a shared queue (`node/shared/`) also drives `hold` … `peerBatchFinished`.
  */
 export class QueueHost implements JobHost {
   readonly endpoints: ResolvedEndpoint[];
   private readonly engine: QueueEngine;
-  private readonly jobs = new Map<JobId, HostJob>();
-  private readonly batches = new RunningBatches();
+  private readonly jobs: HostJobs;
+  private readonly batches: RunningBatches;
+  private readonly intake: DataIntake;
   private readonly drain = new EffectDrain<Effect>((effect) => this.execute(effect));
   private readonly tick: TickTimer;
   private nextId = 1;
   private readonly clock: () => number;
   private closing = false;
-  private idleWaiters: (() => void)[] = [];
-  private readonly share: ClientShare;
+  private readonly idle = new IdleWaiters();
 
   constructor(private readonly options: QueueHostOptions) {
     this.endpoints = options.endpoints;
     this.clock = options.clock ?? (() => performance.now());
     this.tick = new TickTimer(this.clock, () => this.dispatch(this.engine.tick()));
-    this.engine = new QueueEngine({
-      concurrencyCount: options.concurrencyCount,
-      maxSize: options.maxSize,
-      statusUpdateRate: options.statusUpdateRate,
-      dataTimeoutMs: options.dataTimeoutMs,
-      ...(options.prefetchData === undefined ? {} : { prefetchData: options.prefetchData }),
-      ...(options.pickedDataTimeoutMs === undefined ? {} : { pickedDataTimeoutMs: options.pickedDataTimeoutMs }),
-      endpoints: options.endpoints.map((e) => e.queue),
-      clock: this.clock,
+    this.engine = new QueueEngine(engineOptions(options, this.clock));
+    this.jobs = new HostJobs(options.maxWaitingPerClient ?? null);
+    this.intake = new DataIntake({
+      endpoints: this.endpoints,
+      jobs: this.jobs,
+      claim: options.claim,
+      ready: (id) => this.dispatch(this.engine.dataReceived(id)),
+      lost: (id) => this.dispatch(this.engine.release(id)),
+      fail: (id, message, refused) => this.fail(id, message, refused),
     });
-    this.share = new ClientShare(options.maxWaitingPerClient ?? null);
+    this.batches = new RunningBatches({
+      clock: this.clock,
+      onBatchStart: options.onBatchStart,
+      onBatchEnd: options.onBatchEnd,
+      send: (id, message) => this.jobs.get(id)?.sink.send(message),
+      finished: (batchId, outcome) => this.dispatch(this.engine.batchFinished(batchId, outcome)),
+    });
   }
 
   /**
@@ -125,12 +90,11 @@ export class QueueHost implements JobHost {
     clients: readonly string[],
   ): { id: JobId; held: boolean } {
     const id = `${this.options.idPrefix ?? ''}${this.nextId++}`;
-    if (!this.closing && !this.share.admits(clients)) {
-      this.refuseFull(sink, tooManyWaitingReason(this.share.limit ?? 0));
+    if (!this.closing && !this.jobs.admits(clients)) {
+      this.refuseFull(sink, tooManyWaitingReason(this.jobs.limit ?? 0));
       return { id, held: false };
     }
-    this.jobs.set(id, { id, fnIndex, sink, data: { state: 'waiting', preset: data } });
-    this.share.add(id, clients);
+    this.jobs.add(id, fnIndex, sink, data, clients);
     return { id, held: true };
   }
 
@@ -143,7 +107,7 @@ export class QueueHost implements JobHost {
   /** A job of another process enters this process's copy of the shared line; its messages go to `sink`. */
   enterRemote(id: JobId, fnIndex: number, sink: JobSink): void {
     if (this.jobs.has(id)) return;
-    this.jobs.set(id, { id, fnIndex, sink, data: { state: 'waiting', preset: undefined } });
+    this.jobs.add(id, fnIndex, sink, undefined, []);
     this.dispatch(this.engine.join(id, fnIndex));
   }
 
@@ -152,20 +116,15 @@ export class QueueHost implements JobHost {
    * numbers (its size, its maxSize), where this engine's are not the queue's.
    */
   refuseHeld(id: JobId, line: { queueSize: number; maxSize: number | null }, reason?: string): void {
-    const job = this.forget(id);
+    const job = this.jobs.forget(id);
     if (job !== undefined) this.refuseFull(job.sink, reason, line);
   }
 
-  /** Like `queue_full`, so clients retry; told to wait until one of its jobs is likely to have started. */
+  /** Like `queue_full`, so clients retry; `line`: the shared line's numbers, else this engine's. */
   private refuseFull(sink: JobSink, reason?: string, line?: { queueSize: number; maxSize: number | null }): void {
     const estimation = this.engine.queueEstimation();
-    const fields = {
-      queueSize: line?.queueSize ?? estimation.queueSize,
-      maxSize: line === undefined ? this.options.maxSize : line.maxSize,
-      retryAfter: Math.max(1, estimation.avgEventConcurrentProcessTime ?? 1),
-    };
-    sink.send(queueFullMessage(fields, reason));
-    sink.close(CLOSE_NORMAL, 'queue_full');
+    const numbers = line ?? { queueSize: estimation.queueSize, maxSize: this.options.maxSize };
+    sendQueueFull(sink, queueFullFields(estimation, numbers), reason);
   }
 
   /**
@@ -174,10 +133,8 @@ export class QueueHost implements JobHost {
    * when it is unknown or was picked here (asked for its data: it belongs to this process and ends here).
    */
   release(id: JobId): HostJob | undefined {
-    const job = this.jobs.get(id);
-    if (job === undefined || (job.data.state !== 'waiting' && job.data.state !== 'claiming')) return undefined;
-    this.forget(id);
-    this.dispatch(this.engine.release(id));
+    const job = this.jobs.forgetUnpicked(id);
+    if (job !== undefined) this.dispatch(this.engine.release(id));
     return job;
   }
 
@@ -203,7 +160,7 @@ export class QueueHost implements JobHost {
 
   /** Whether the job was asked for its data and has not sent it yet. */
   isAwaitingData(id: JobId): boolean {
-    return this.jobs.get(id)?.data.state === 'awaiting';
+    return this.intake.isAwaiting(id);
   }
 
   /**
@@ -212,26 +169,7 @@ export class QueueHost implements JobHost {
    * clear error.
    */
   receiveData(id: JobId, data: unknown[]): void {
-    const job = this.jobs.get(id);
-    if (job?.data.state !== 'awaiting') return;
-    const endpoint = this.endpoints[job.fnIndex];
-    // The job may have ended meanwhile (its client left, its data timed out, shutdown): then nothing is done.
-    const current = () => this.jobs.get(id) === job;
-    takeData(endpoint, data, {
-      accepted: (checked) => (job.data = { state: 'preparing', data: checked }),
-      ready: (prepared) => {
-        if (!current() || job.data.state !== 'preparing') return;
-        // What fn gets in the raw data's place once `prepare` has made what it needs of it (`releaseData`).
-        const definition = endpoint?.definition;
-        const release = definition?.prepare !== undefined && definition.releaseData === true;
-        const kept = release ? [] : job.data.data;
-        job.data = { state: 'ready', data: kept, prepared };
-        this.dispatch(this.engine.dataReceived(id));
-      },
-      refused: (message) => {
-        if (current()) this.fail(id, message, true);
-      },
-    });
+    this.intake.receive(id, data);
   }
 
   /** Ends a job with an error message of the host's own; `refused`: because its data is bad. */
@@ -269,11 +207,10 @@ export class QueueHost implements JobHost {
   internalSizes(): Record<string, number> {
     return {
       ...this.engine.internalSizes(),
-      hostJobs: this.jobs.size,
       hostBatches: this.batches.size,
       hostPendingEffects: this.drain.backlog,
       hostTickTimer: this.tick.pending ? 1 : 0,
-      ...this.share.sizes(),
+      ...this.jobs.sizes(),
     };
   }
 
@@ -284,20 +221,10 @@ export class QueueHost implements JobHost {
   async shutdown(graceMs: number): Promise<void> {
     this.closing = true;
     this.dispatch(this.engine.shutdown());
-    if (!this.isIdle()) {
-      let grace: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
-        new Promise<void>((resolve) => {
-          grace = setTimeout(resolve, graceMs);
-        }),
-      ]);
-      clearTimeout(grace);
-    }
+    if (!this.isIdle()) await this.idle.wait(graceMs);
     // Whatever is still there did not finish in time: fail it, so every job gets its terminal message.
-    for (const batch of this.batches.runs())
-      batch.controller.abort(new CallAbortedError('SHUTDOWN', 'the server is shutting down'));
-    for (const id of [...this.jobs.keys()]) this.fail(id, 'the server is shutting down');
+    this.batches.abortAll();
+    for (const id of this.jobs.ids()) this.fail(id, 'the server is shutting down');
     this.tick.clear();
   }
 
@@ -308,38 +235,29 @@ export class QueueHost implements JobHost {
   /** Executes effects in order; effects produced while executing queue behind (no re-entrant engine calls). */
   private dispatch(effects: Effect[]): void {
     this.drain.run(effects);
-    if (this.idleWaiters.length > 0 && this.isIdle()) {
-      for (const resolve of this.idleWaiters.splice(0)) resolve();
-    }
+    this.idle.notify(() => this.isIdle());
   }
 
   private execute(effect: Effect): void {
     switch (effect.type) {
       case 'reject': {
-        const job = this.forget(effect.jobId);
-        if (job === undefined) return;
-        job.sink.send(rejectMessage(effect.reason, { ...effect, fnIndex: job.fnIndex }));
-        job.sink.close(CLOSE_NORMAL, effect.reason);
+        const job = this.jobs.forget(effect.jobId);
+        if (job !== undefined) sendReject(job, effect);
         return;
       }
       case 'estimate': {
-        const sink = this.jobs.get(effect.jobId)?.sink;
-        if (sink?.estimate !== undefined) sink.estimate(effect.estimation);
-        else sink?.send(estimationMessage(effect.estimation));
+        const job = this.jobs.get(effect.jobId);
+        if (job !== undefined) sendEstimate(job.sink, effect.estimation);
         return;
       }
       case 'requestData':
-        return this.requestData(effect.jobId);
+        return this.intake.request(effect.jobId);
       case 'startBatch':
         return this.start(effect.batchId, effect.fnIndex, effect.jobIds, effect.expectedDuration);
       case 'abort':
-        return this.abort(effect.batchId, effect.reason);
-      case 'end': {
-        const job = this.forget(effect.jobId);
-        if (job === undefined) return;
-        this.end(job, effect.outcome);
-        return;
-      }
+        return this.batches.abort(effect.batchId, effect.reason);
+      case 'end':
+        return this.end(effect.jobId, effect.outcome);
       case 'scheduleTick':
         return this.tick.schedule(effect.at);
       case 'cancelTick':
@@ -349,97 +267,16 @@ export class QueueHost implements JobHost {
     }
   }
 
-  private forget(id: JobId): HostJob | undefined {
-    const job = this.jobs.get(id);
-    this.jobs.delete(id);
-    this.share.release(id);
-    return job;
-  }
-
-  private requestData(id: JobId): void {
-    const job = this.jobs.get(id);
-    if (job?.data.state !== 'waiting') return;
-    const claim = this.options.claim;
-    if (claim !== undefined) {
-      job.data = { state: 'claiming', preset: job.data.preset };
-      claim(id).then(
-        (won) => {
-          if (this.jobs.get(id) !== job || job.data.state !== 'claiming') return;
-          if (won) {
-            job.data = { state: 'waiting', preset: job.data.preset };
-            this.askData(job);
-          } else this.dispatch(this.engine.release(id)); // kept until the line says who took it (`release`)
-        },
-        (error: unknown) => {
-          if (this.jobs.get(id) !== job) return;
-          this.fail(
-            id,
-            `the shared queue could not be reached: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        },
-      );
-      return;
-    }
-    this.askData(job);
-  }
-
-  private askData(job: HostJob): void {
-    if (job.data.state !== 'waiting') return;
-    const { id } = job;
-    const preset = job.data.preset;
-    job.data = { state: 'awaiting' };
-    if (preset !== undefined) this.receiveData(id, preset);
-    else job.sink.send({ msg: 'send_data' });
-  }
-
-  private abort(batchId: BatchId, reason: Extract<Effect, { type: 'abort' }>['reason']): void {
-    if (reason === 'timeout') {
-      // The engine has ended its members and freed its slot, and ignores its late finish.
-      this.batches.abandon(batchId)?.controller.abort(new CallAbortedError('TIMEOUT', 'the call timed out'));
-    } else {
-      this.batches.get(batchId)?.controller.abort(new CallAbortedError('CANCELLED', 'every client of this call left'));
-    }
-  }
-
-  private end(job: HostJob, outcome: Extract<Effect, { type: 'end' }>['outcome']): void {
-    const { sink, data } = job;
-    if (data.state === 'failed' && data.refused && sink.refused !== undefined) sink.refused(data.message);
-    else {
-      const endpoint = this.endpoints[job.fnIndex];
-      // A data timeout says which deadline passed: dataTimeoutMs, or pickedDataTimeoutMs once picked.
-      const dataMs =
-        outcome.status === 'timeout' && outcome.phase === 'data' ? outcome.limitMs : this.options.dataTimeoutMs;
-      const message =
-        data.state === 'failed'
-          ? failedMessage(data.message)
-          : outcomeMessage(outcome, { dataMs, runMs: endpoint?.queue.timeoutMs ?? null });
-      if (message !== null) sink.send(message);
-    }
-    sink.close(outcome.status === 'shutdown' || this.closing ? CLOSE_GOING_AWAY : CLOSE_NORMAL, outcome.status);
+  private end(id: JobId, outcome: Extract<Effect, { type: 'end' }>['outcome']): void {
+    const job = this.jobs.forget(id);
+    if (job === undefined) return;
+    const runMs = this.endpoints[job.fnIndex]?.queue.timeoutMs ?? null;
+    sendEnd(job, outcome, { dataTimeoutMs: this.options.dataTimeoutMs, runMs, closing: this.closing });
   }
 
   private start(batchId: BatchId, fnIndex: number, jobIds: JobId[], expectedDuration: number | null): void {
     const endpoint = this.endpoints[fnIndex];
     if (endpoint === undefined) throw new UnknownEndpointError(`engine started unknown fn_index ${fnIndex}`);
-    const members = jobIds.map((id) => this.jobs.get(id)?.data);
-    for (const id of jobIds) this.share.release(id);
-    const startedAt = this.clock();
-    this.options.onBatchStart?.({ batchId, fnIndex, size: jobIds.length });
-    const run = runBatch({
-      endpoint,
-      requests: members.map((data) => (data?.state === 'ready' ? data.data : [])),
-      ...(endpoint.definition.prepare === undefined
-        ? {}
-        : { prepared: members.map((data) => (data?.state === 'ready' ? data.prepared : undefined)) }),
-      expectedDuration,
-      send: (index, message) => this.jobs.get(jobIds[index] ?? '')?.sink.send(message),
-      done: (outcome) => {
-        this.batches.finish(batchId);
-        const seconds = (this.clock() - startedAt) / 1000;
-        this.options.onBatchEnd?.({ batchId, fnIndex, size: jobIds.length, seconds, ok: outcome.ok });
-        this.dispatch(this.engine.batchFinished(batchId, outcome));
-      },
-    });
-    this.batches.add(batchId, run, startedAt);
+    this.batches.start({ batchId, fnIndex, endpoint, jobIds, expectedDuration, ...this.jobs.start(jobIds) });
   }
 }
