@@ -1,15 +1,16 @@
 import { inLine } from './batch.js';
-import type { Batch, PeerBatch } from './batch.js';
 import type { Decision } from './decision.js';
+import { publishEstimates, queueFullRetryAfter } from './estimate-round.js';
 import { EstimatePublisher } from './estimates.js';
-import type { EstimateSource } from './estimates.js';
 import { Forecast } from './forecast.js';
 import type { QueueView } from './forecast.js';
 import { resolvePeerSlots, resolveQueueOptions, resolveWaitingLine } from './options.js';
 import type { ResolvedEndpoint, ResolvedQueueOptions } from './options.js';
-import { nextPrefetchDeadline, nextPrefetchDue, planPrefetch, prefetchBound } from './prefetch.js';
+import { nextPrefetchDue, planPrefetch, prefetchBound } from './prefetch.js';
 import { QueueState } from './queue-state.js';
-import { canTakeSlot, nextDue, nextFill, nextSlotDeadline, overrun, settle } from './slots.js';
+import { QueueViews } from './queue-view.js';
+import { canTakeSlot, nextDue, nextFill, overrun, settle } from './slots.js';
+import { OVERRUN_LOOK_MS, nextTickAt } from './tick-plan.js';
 import { Timings } from './timings.js';
 import type { WaitingEntry } from './waiting-line.js';
 import type {
@@ -23,12 +24,8 @@ import type {
   RejectReason,
 } from './types.js';
 
-/** The least `retryAfter` (seconds) a `queue_full` carries, so clients never retry in a hot loop. */
-export const MIN_RETRY_AFTER_SECONDS = 0.1;
-/** `retryAfter` (seconds) when nothing is known about run times yet. */
-export const FALLBACK_RETRY_AFTER_SECONDS = 1;
-/** While a batch runs past its expected time, the ETAs behind it are looked at again this often (ms). */
-export const OVERRUN_LOOK_MS = 1_000;
+export { FALLBACK_RETRY_AFTER_SECONDS, MIN_RETRY_AFTER_SECONDS } from './estimate-round.js';
+export { OVERRUN_LOOK_MS } from './tick-plan.js';
 
 /**
  * The scheduler: Gradio's queue (FIFO, shared slots, batching, max size) as a pure state machine.
@@ -49,24 +46,16 @@ export class QueueEngine {
   /** Jobs that joined during this event and are owed their first estimate. */
   private readonly fresh = new Map<JobId, { entry: WaitingEntry; rank: number }>();
   private closing = false;
-  /** Bumped by every change of the line or the slots; keys the ETA pass cache. */
-  private version = 0;
-  /** Bumped by every change but a join at the back (see QueueView.moves). */
-  private moves = 0;
+  private readonly views: QueueViews;
   /** The earliest tick asked for and not yet served. */
   private scheduledAt: number | null = null;
-
-  /** Every batch in a slot, iterable again and again: a pass may be made more than once from one view. */
-  private readonly batchesIterable: Iterable<Batch> = { [Symbol.iterator]: () => this.state.batches.values() };
-  private readonly peerBatchesIterable: Iterable<PeerBatch> = {
-    [Symbol.iterator]: () => this.state.peers.values(),
-  };
 
   constructor(options: QueueOptions) {
     this.options = resolveQueueOptions(options);
     this.endpoints = this.options.endpoints;
     this.timings = new Timings(this.endpoints, this.options.concurrencyCount);
     this.state = new QueueState(this.options, resolveWaitingLine(options.waitingLine), this.timings);
+    this.views = new QueueViews(this.state);
     this.forecast = new Forecast(this.endpoints, this.options.concurrencyCount, this.timings);
     this.publisher = new EstimatePublisher(this.options.statusUpdateRate);
     this.prefetchBound = prefetchBound(this.options);
@@ -89,7 +78,7 @@ export class QueueEngine {
       this.timings.recordArrival(fnIndex, now);
       this.fresh.set(jobId, { entry, rank: line.size - 1 });
       // Nobody else's rank moved: not news for the others.
-      this.version++;
+      this.views.joined();
       // Its estimate must come before its `requestData`.
       if (takesSlotNow) this.publishEstimates();
     });
@@ -272,23 +261,13 @@ export class QueueEngine {
   }
 
   private touch(): void {
-    this.version++;
-    this.moves++;
+    this.views.moved();
     this.publisher.moved();
   }
 
   private reject(jobId: JobId, reason: RejectReason): void {
     this.state.counts.rejected++;
-    let retryAfter = 0;
-    if (reason === 'queue_full') {
-      // When the first waiting job is expected to leave the line, i.e. when a place frees.
-      const firstStart = this.forecast.pass(this.view(), true).firstStart;
-      retryAfter =
-        firstStart === Infinity
-          ? (this.timings.avgEventConcurrentProcessTime() ?? FALLBACK_RETRY_AFTER_SECONDS)
-          : (firstStart - this.state.now) / 1000;
-      retryAfter = Math.max(MIN_RETRY_AFTER_SECONDS, retryAfter);
-    }
+    const retryAfter = reason === 'queue_full' ? queueFullRetryAfter(this.forecast, this.view(), this.timings) : 0;
     const { maxSize } = this.options;
     this.state.out.push({ type: 'reject', jobId, reason, queueSize: this.state.line.size, maxSize, retryAfter });
   }
@@ -296,50 +275,18 @@ export class QueueEngine {
   // ── estimates and ticks ───────────────────────────────────────────────────
 
   private publishEstimates(): void {
-    const view = this.view();
-    const { line, now, out } = this.state;
-    if (line.size === 0) {
-      this.publisher.idle();
-    } else if (this.publisher.due(now)) {
-      const pass = this.forecast.pass(view, true);
-      const source: EstimateSource = {
-        completion: (rank) => pass.completions[rank] ?? Infinity,
-        estimation: (rank) => this.forecast.estimation(view, rank, pass.completions[rank] ?? Infinity, pass),
-      };
-      this.publisher.publish(now, line, source, new Set(this.fresh.keys()), out);
-    } else {
-      for (const [jobId, { entry, rank }] of this.fresh) {
-        const { completion, pass } = this.forecast.newcomer(view, entry, rank);
-        const estimation = this.forecast.estimation(view, rank, completion, pass);
-        out.push(this.publisher.tell(now, jobId, estimation, completion));
-      }
-    }
+    const { state, forecast, publisher, fresh } = this;
+    publishEstimates({ state, forecast, publisher, fresh, view: this.view() });
     this.fresh.clear();
   }
 
   private view(): QueueView {
-    const { now, line } = this.state;
-    const peerSlots = this.state.peers.slots;
-    const peerBatches = this.peerBatchesIterable;
-    return {
-      now,
-      version: this.version,
-      moves: this.moves,
-      line,
-      batches: this.batchesIterable,
-      peerSlots,
-      peerBatches,
-    };
+    return this.views.view();
   }
 
-  /** The earliest deadline of any batch or member (data, batch delay, run), prefetched job, estimate push or overrun look. */
+  /** Asks for a tick at the earliest deadline (tick-plan.ts), or cancels the one asked for when nothing is left to time. */
   private scheduleTick(): void {
-    const { now, line } = this.state;
-    const prefetchAt = this.prefetchStalled ? now : nextPrefetchDeadline(this.state);
-    let next = Math.min(this.publisher.nextDue() ?? Infinity, nextSlotDeadline(this.state), prefetchAt);
-    if (this.options.statusUpdateRate === 'auto' && line.size > 0) {
-      next = Math.min(next, overrun(this.state, this.timings, OVERRUN_LOOK_MS).lookAt);
-    }
+    const next = nextTickAt(this.state, this.options, this.timings, this.publisher, this.prefetchStalled);
     if (next === Infinity) {
       // Nothing left to time: the tick asked for (a run deadline of a batch that ended …) is not needed.
       if (this.scheduledAt !== null) this.state.out.push({ type: 'cancelTick' });

@@ -1,81 +1,18 @@
 import { assertNever } from './assert-never.js';
-import { inLine, isStarted } from './batch.js';
+import { inLine } from './batch.js';
 import type { Batch, Job, LineJob, SlotJob, StartedBatch } from './batch.js';
-import type { Decision, StateView } from './decision.js';
-import type { ResolvedEndpoint, ResolvedQueueOptions } from './options.js';
-import { PeerBatches } from './peer-batches.js';
+import type { Decision } from './decision.js';
 import { readyJobs } from './pick-order.js';
-import type { Timings } from './timings.js';
-import type { BatchId, BatchOutcome, Effect, JobId, JobOutcome, QueueStats } from './types.js';
-import type { WaitingEntry, WaitingLine } from './waiting-line.js';
+import { QueueRecords } from './queue-records.js';
+import type { BatchId, BatchOutcome, JobId, JobOutcome } from './types.js';
+import type { WaitingEntry } from './waiting-line.js';
 
 /**
- * The engine's state and the only code that changes it: the waiting line, the jobs, the batches in
- * slots, the prefetched jobs and the counts. It applies the events the engine receives and the
- * decisions its planners return, and records the effects they cause. Each change that needs a
- * follow-up on a batch returns that batch, for the engine to settle.
+ * The engine's state and the only code that changes it (its records are queue-records.ts). It applies
+ * the events the engine receives and the decisions its planners return, and records the effects they
+ * cause. Each change that needs a follow-up on a batch returns that batch, for the engine to settle.
  */
-export class QueueState implements StateView {
-  readonly jobs = new Map<JobId, Job>();
-  readonly batches = new Map<BatchId, Batch>();
-  readonly gathering = new Map<number, BatchId>();
-  readonly held: number[];
-  readonly prefetched = new Set<JobId>();
-  readonly sizes: Record<number, number> = {};
-  readonly counts = { completed: 0, failed: 0, cancelled: 0, rejected: 0, released: 0 };
-  /** The other processes that share the line: their slots and running batches (forecast only). */
-  readonly peers = new PeerBatches();
-  now = -Infinity;
-  /** Effects of the event being handled, in order. */
-  out: Effect[] = [];
-  /** Jobs that left the line or ended since the engine last looked; it empties the list. */
-  readonly left: JobId[] = [];
-  /** Whether something that can move an ETA changed since the engine last looked. */
-  private moved = false;
-  private nextBatchId = 1;
-  private nextTicket = 0;
-
-  constructor(
-    readonly options: ResolvedQueueOptions,
-    readonly line: WaitingLine,
-    private readonly timings: Timings,
-  ) {
-    this.held = options.endpoints.map(() => 0);
-  }
-
-  /** Whether something that can move an ETA changed since the last call. */
-  takeMoved(): boolean {
-    const moved = this.moved;
-    this.moved = false;
-    return moved;
-  }
-
-  stats(): QueueStats {
-    let running = 0;
-    for (const batch of this.batches.values()) running += batch.members.size;
-    const waiting = this.line.size;
-    return { waiting, running, busySlots: this.batches.size, batchSizes: { ...this.sizes }, ...this.counts };
-  }
-
-  /** Sizes of its per-job and per-batch structures, for leak tests. */
-  internalSizes(): Record<string, number> {
-    return {
-      jobs: this.jobs.size,
-      prefetched: this.prefetched.size,
-      batches: this.batches.size,
-      openBatches: this.gathering.size,
-      slotsHeld: this.held.reduce((sum, n) => sum + n, 0),
-      peerBatches: this.peers.size,
-      ...this.line.internalSizes(),
-    };
-  }
-
-  /** A started batch (running or aborted) that still holds its slot. */
-  started(batchId: BatchId): StartedBatch | undefined {
-    const batch = this.batches.get(batchId);
-    return batch && isStarted(batch) ? batch : undefined;
-  }
-
+export class QueueState extends QueueRecords {
   join(entry: WaitingEntry): void {
     const { jobId: id, fnIndex, joinedAt } = entry;
     this.jobs.set(id, { state: 'waiting', id, fnIndex, joinedAt, ticket: this.nextTicket++ });
@@ -119,14 +56,6 @@ export class QueueState implements StateView {
     this.left.push(job.id);
     this.moved = true;
     return batchId;
-  }
-
-  private unbatch(job: SlotJob): BatchId {
-    const batch = this.batches.get(job.batchId) as Batch;
-    const members = new Set(batch.members);
-    members.delete(job.id);
-    this.batches.set(batch.id, { ...batch, members });
-    return batch.id;
   }
 
   /** The other processes have `slots` slots in all. */
@@ -208,14 +137,6 @@ export class QueueState implements StateView {
     }
   }
 
-  private lineJob(jobId: JobId): LineJob {
-    return this.jobs.get(jobId) as LineJob;
-  }
-
-  private endpoint(fnIndex: number): ResolvedEndpoint {
-    return this.options.endpoints[fnIndex] as ResolvedEndpoint;
-  }
-
   /**
    * The data deadline of a job picked now: `pickedDataTimeoutMs` from now, or `dataTimeoutMs` from when
    * it was asked (earlier, if prefetched; else now), whichever comes first.
@@ -225,17 +146,6 @@ export class QueueState implements StateView {
     const asked = job.state === 'prefetching' ? job.dataDeadline : this.now + dataTimeoutMs;
     if (asked <= this.now + pickedDataTimeoutMs) return { dataDeadline: asked, dataLimitMs: dataTimeoutMs };
     return { dataDeadline: this.now + pickedDataTimeoutMs, dataLimitMs: pickedDataTimeoutMs };
-  }
-
-  private end(job: Job, outcome: JobOutcome): void {
-    this.jobs.delete(job.id);
-    this.prefetched.delete(job.id);
-    if (outcome.status === 'success') this.counts.completed++;
-    else if (outcome.status === 'cancelled') this.counts.cancelled++;
-    else this.counts.failed++;
-    this.left.push(job.id);
-    this.moved = true;
-    this.out.push({ type: 'end', jobId: job.id, outcome });
   }
 
   private pick(fnIndex: number, closeAt: number | null): BatchId {
@@ -304,13 +214,6 @@ export class QueueState implements StateView {
     const expectedDuration = expected === null ? null : expected / 1000;
     this.out.push({ type: 'startBatch', batchId: id, fnIndex, jobIds: [...jobIds], expectedDuration });
     return undefined;
-  }
-
-  private free(batch: Batch): void {
-    if (!this.batches.delete(batch.id)) return;
-    this.held[batch.fnIndex] = (this.held[batch.fnIndex] as number) - 1;
-    if (this.gathering.get(batch.fnIndex) === batch.id) this.gathering.delete(batch.fnIndex);
-    this.moved = true;
   }
 
   private abort(batch: Batch): undefined {

@@ -34,60 +34,53 @@ export function jsonDepth(text: string | Uint8Array, maxDepth: number): number {
   return typeof text === 'string' ? textDepth(text, maxDepth) : bytesDepth(text, maxDepth);
 }
 
-// Two copies of one loop, so each stays monomorphic (a string's charCodeAt, a byte array's index).
-function textDepth(text: string, maxDepth: number): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
+/**
+ * The scan between characters, one `step` per character code (a UTF-16 unit or a byte): the two loops
+ * below differ only in how they read one, so each stays monomorphic and the rule is written once.
+ */
+class DepthScan {
+  deepest = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+
+  /** Takes one character; true once the nesting went past `maxDepth`. */
+  step(c: number, maxDepth: number): boolean {
+    if (this.inString) {
+      if (this.escaped) this.escaped = false;
+      else if (c === BACKSLASH) this.escaped = true;
+      else if (c === QUOTE) this.inString = false;
     } else if (c === QUOTE) {
-      inString = true;
+      this.inString = true;
     } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
-      depth++;
-      if (depth > deepest) {
-        deepest = depth;
-        if (deepest > maxDepth) return deepest;
-      }
+      if (++this.depth > this.deepest) this.deepest = this.depth;
+      return this.deepest > maxDepth;
     } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
-      depth--;
+      this.depth--;
     }
+    return false;
   }
-  return deepest;
+}
+
+function textDepth(text: string, maxDepth: number): number {
+  const scan = new DepthScan();
+  for (let i = 0; i < text.length; i++) if (scan.step(text.charCodeAt(i), maxDepth)) break;
+  return scan.deepest;
 }
 
 function bytesDepth(bytes: Uint8Array, maxDepth: number): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i] as number;
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) {
-      inString = true;
-    } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
-      depth++;
-      if (depth > deepest) {
-        deepest = depth;
-        if (deepest > maxDepth) return deepest;
-      }
-    } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
-      depth--;
-    }
-  }
-  return deepest;
+  const scan = new DepthScan();
+  for (let i = 0; i < bytes.length; i++) if (scan.step(bytes[i] as number, maxDepth)) break;
+  return scan.deepest;
 }
 
 /** Throws `JsonTooDeepError` when `text` nests deeper than `maxDepth`; else does nothing. */
 export function checkJsonDepth(text: string | Uint8Array, maxDepth = DEFAULT_MAX_JSON_DEPTH): void {
-  if (jsonDepth(text, maxDepth) > maxDepth) {
-    throw new JsonTooDeepError(`expected JSON nested at most ${maxDepth} levels deep, got deeper`);
-  }
+  if (jsonDepth(text, maxDepth) > maxDepth) throw tooDeep(maxDepth);
+}
+
+function tooDeep(maxDepth: number): JsonTooDeepError {
+  return new JsonTooDeepError(`expected JSON nested at most ${maxDepth} levels deep, got deeper`);
 }
 
 const utf8 = new TextDecoder();
@@ -105,11 +98,6 @@ export function parseJsonWithin(
   text: string | Uint8Array,
   maxDepth = DEFAULT_MAX_JSON_DEPTH,
 ): { ok: true; value: unknown } | { ok: false; error: JsonTooDeepError | ProtocolError } {
-  if (jsonDepth(text, maxDepth) > maxDepth) {
-    return {
-      ok: false,
-      error: new JsonTooDeepError(`expected JSON nested at most ${maxDepth} levels deep, got deeper`),
-    };
-  }
+  if (jsonDepth(text, maxDepth) > maxDepth) return { ok: false, error: tooDeep(maxDepth) };
   return parseJson(decodeUtf8(text));
 }

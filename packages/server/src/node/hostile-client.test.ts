@@ -51,13 +51,29 @@ describe('hostile clients and handlers', () => {
     servers.push(server);
     const job = new RawJob(server.url);
     await job.waitFor('send_hash');
-    job.send('['.repeat(1_000_000));
+    job.send('['.repeat(5_000));
     expect(await job.waitClosed()).toBe(1000);
     expect(job.last()).toMatchObject({
       success: false,
       output: { error: expect.stringContaining('expected at most 4096 characters') },
     });
     expect(server.internalSizes()).toMatchObject({ hostJobs: 0 });
+  });
+
+  it('a first frame far past any join frame is cut unread, by the bytes before it ends (issue 24.2)', async () => {
+    const server = await serve({ port: 0, host: '127.0.0.1', endpoints: { '/echo': { fn: async (d) => d } } });
+    servers.push(server);
+    const job = new RawJob(server.url);
+    await job.waitFor('send_hash');
+    // Under maxPayloadBytes (4 MiB): ws alone would read it to its end.
+    job.send('['.repeat(1_000_000));
+    // Cut (no close frame), not refused after a read: nothing was answered.
+    expect(await job.waitClosed()).toBe(1006);
+    expect(job.last()).toMatchObject({ msg: 'send_hash' });
+    expect(server.internalSizes()).toMatchObject({ hostJobs: 0 });
+    const next = RawJob.auto(server.url, 0, ['next']);
+    await next.waitClosed();
+    expect(next.last()).toMatchObject({ success: true, output: { data: ['next'] } });
   });
 
   it('a deeply nested data frame fails its job by the depth budget, before JSON.parse (issue 24.2)', async () => {

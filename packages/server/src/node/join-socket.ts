@@ -1,10 +1,20 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
-import { startConversation, type ConversationOptions } from '../core/join-conversation.js';
+import { MAX_JOIN_FRAME_CHARS, startConversation, type ConversationOptions } from '../core/join-conversation.js';
 import type { JobHost } from '../core/job-host.js';
 import type { StatusWriter, WritableSocket } from './status-writer.js';
 import { corkForTick } from './cork.js';
 import { encodeTextFrame } from './text-frame.js';
+
+/**
+ * Most bytes a queue socket may send before its first message (the join frame) is whole: the longest
+ * join frame in UTF-8 (3 bytes per UTF-16 unit), its frame header, and room for control frames. Past it
+ * the connection is cut at once, unanswered: `ws`'s `maxPayload` is one per server (the data frame's
+ * `maxPayloadBytes`), and a frame read to its end costs its receive, unmask and UTF-8 check before the
+ * join frame's own length check could refuse it (issue 24.2). Nothing a client means to send is cut.
+ * @default 16 KiB
+ */
+export const MAX_PRE_JOIN_BYTES = Math.max(16 * 1024, 3 * MAX_JOIN_FRAME_CHARS + 1024);
 
 export interface JoinSocketOptions extends ConversationOptions {
   /** The writer shared by every socket of a server, so an estimation round to all of them is spread out as one. */
@@ -35,6 +45,7 @@ export function handleJoinSocket(socket: WebSocket, raw: Duplex, host: JobHost, 
     host,
     options,
   );
+  limitPreJoinBytes(socket, raw, MAX_PRE_JOIN_BYTES);
   socket.on('message', (raw: RawData, isBinary: boolean) => {
     if (isBinary) conversation.receiveBinary();
     // A text frame's bytes: the conversation decodes them only if it needs them (see Conversation.receive).
@@ -46,6 +57,24 @@ export function handleJoinSocket(socket: WebSocket, raw: Duplex, host: JobHost, 
   });
   // Errors (e.g. a frame over maxPayload: ws closes with 1009 by itself) are followed by 'close'.
   socket.on('error', () => {});
+}
+
+/**
+ * Cuts the connection when more than `max` bytes arrive before the first whole message. It counts the
+ * connection's chunks as they come (after `ws`'s own listener, which delivers a message completed by a
+ * chunk before this one sees that chunk), so a long first frame costs O(max), not O(its length).
+ */
+function limitPreJoinBytes(socket: WebSocket, raw: Duplex, max: number): void {
+  let received = 0;
+  const count = (chunk: Buffer): void => {
+    received += chunk.length;
+    if (received > max) {
+      raw.off('data', count);
+      socket.terminate();
+    }
+  };
+  raw.on('data', count);
+  socket.once('message', () => raw.off('data', count));
 }
 
 /**
