@@ -26,7 +26,9 @@ export class JobStages {
     return this.stages.get(id);
   }
 
+  /** A job that becomes `waiting` goes to the back: the map's order is the line's. */
   set(id: JobId, stage: Stage): void {
+    this.stages.delete(id);
     this.stages.set(id, stage);
   }
 
@@ -57,6 +59,16 @@ export class JobStages {
     const owner = this.ownerOf(id);
     if (owner !== undefined) this.stages.delete(id);
     return owner;
+  }
+
+  /** `owner`'s jobs among the first `count` of this process's copy of the line. */
+  *front(count: number, owner: string): Generator<JobId> {
+    let seen = 0;
+    for (const [id, stage] of this.stages) {
+      if (stage.at !== 'waiting') continue;
+      if (seen++ >= count) return;
+      if (stage.owner === owner) yield id;
+    }
   }
 
   /** The jobs in this process's copy of the line, with their owners. */

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../test/redis-server.js';
 import { SharedQueueUnavailableError } from './errors.js';
 import { LineFixture, until } from './line-test-utils.js';
+import type { Claimed } from './line-types.js';
 
 let redis: RedisServer;
 let keyCount = 0;
@@ -89,7 +90,10 @@ describe('RedisLine claims', () => {
     for (let round = 0; round < 25; round += 1) {
       const ids = Array.from({ length: 20 }, (_, i) => `r${round}-${i}`);
       await Promise.all(ids.map((id, i) => (i % 2 === 0 ? a : b).line.join(id, 0, null)));
-      const [wonA, wonB] = await Promise.all([a.line.claim(ids.slice(0, 15)), b.line.claim(ids.slice(5).reverse())]);
+      const idsOf = (claimed: Claimed[]): string[] => claimed.map((job) => job.id);
+      const [wonA, wonB] = (
+        await Promise.all([a.line.claim(ids.slice(0, 15)), b.line.claim(ids.slice(5).reverse())])
+      ).map(idsOf) as [string[], string[]];
       for (const id of wonA) wonBy.set(id, wonBy.has(id) ? 'twice' : 'a');
       for (const id of wonB) wonBy.set(id, wonBy.has(id) ? 'twice' : 'b');
       expect([...wonA, ...wonB].sort()).toEqual([...ids].sort());

@@ -29,7 +29,13 @@ export class RemoteJobs {
   /** A job of another process's client enters this process's copy of the line; `false` if known already. */
   enter(job: LineJob): boolean {
     if (this.sinks.has(job.id)) return false;
-    const sink = new RelaySink(job.owner, job.id, this.relay, () => this.sinks.delete(job.id));
+    const sink = new RelaySink(
+      job.owner,
+      job.id,
+      this.relay,
+      () => this.sinks.delete(job.id),
+      (data) => this.data(job.id, data),
+    );
     this.sinks.set(job.id, sink);
     this.host.enterRemote(job.id, job.fnIndex, sink);
     return true;
@@ -40,7 +46,13 @@ export class RemoteJobs {
     if (this.sinks.has(id) && this.host.release(id) !== undefined) this.silence(id);
   }
 
-  /** Its data, relayed by its owner: the job runs here. */
+  /** Won by this process's claim, with the data its owner stashed: its `send_data` is answered here. */
+  claimed(id: JobId, data: unknown[] | undefined): void {
+    const sink = this.sinks.get(id);
+    if (sink !== undefined && data !== undefined) sink.stashed = data;
+  }
+
+  /** Its data, relayed by its owner (or stashed with the claim): the job runs here. */
   data(id: JobId, data: unknown[]): void {
     if (this.sinks.has(id)) this.host.receiveData(id, data);
   }

@@ -5,20 +5,16 @@ import type { JobSink } from '../../core/host-job.js';
 import type { JobHost } from '../../core/job-host.js';
 import type { QueueHost } from '../../core/queue-host.js';
 import { ClaimBatches } from './claim-batches.js';
+import { DATA_AHEAD_WAVES, DataAhead } from './data-ahead.js';
 import { JobStages } from './job-stages.js';
 import type { LineEvent, LineJob, LineListener } from './line-types.js';
 import { LiveProcesses } from './live-processes.js';
+import { OwnJoins } from './own-joins.js';
 import { parseRelayBody, type RelayBody } from './relay.js';
 import { RemoteJobs } from './remote-jobs.js';
 import { RelayOutbox } from './relay-outbox.js';
 import { RunsElsewhere } from './runs-elsewhere.js';
-import {
-  PLACE_LOST_ERROR,
-  RUNNER_GONE_ERROR,
-  SHARED_QUEUE_UNAVAILABLE_REASON,
-  type SharedHostHooks,
-  type SharedLine,
-} from './shared-line.js';
+import { PLACE_LOST_ERROR, RUNNER_GONE_ERROR, type SharedHostHooks, type SharedLine } from './shared-line.js';
 
 export type { LineEvent, LineJob, LineListener } from './line-types.js';
 export * from './shared-line.js';
@@ -28,6 +24,8 @@ export interface SharedHostOptions {
   /** This process's host, made with the hooks a shared queue needs (`claim`, batch hooks, `idPrefix`). */
   makeHost: (hooks: SharedHostHooks) => QueueHost;
   maxSize: number | null;
+  /** This process's slots (its `concurrencyCount`). */
+  slots: number;
   /** The line's lease: after a resync, a process missing from the live set is gone only if still missing this much later. */
   leaseMs: number;
   /** Where failures that reach no client are told (a relay that could not be sent). */
@@ -55,6 +53,11 @@ export class SharedHost implements JobHost {
   private readonly live: LiveProcesses;
   private readonly claims: ClaimBatches;
   private readonly outbox: RelayOutbox;
+  /** Own jobs' data, made ready near the front of the line for whoever claims them. */
+  private readonly ahead: DataAhead;
+  private readonly joins: OwnJoins;
+  private readonly maxBatch: number;
+  private peerSlots = 0;
   private closing = false;
 
   constructor(private readonly options: SharedHostOptions) {
@@ -63,7 +66,14 @@ export class SharedHost implements JobHost {
     this.live = new LiveProcesses(this.me, options.leaseMs, (peerSlots, gone) =>
       this.processesChanged(peerSlots, gone),
     );
-    this.claims = new ClaimBatches(this.line, (id) => this.stages.delete(id));
+    this.claims = new ClaimBatches(this.line, (id, data) => {
+      this.stages.delete(id);
+      this.remote.claimed(id, data);
+    });
+    this.ahead = new DataAhead(
+      (id, data) => void (this.stages.ownerOf(id) === this.me && this.line.stash(id, data).catch(() => {})),
+      (id, data) => this.receiveData(id, data),
+    );
     this.outbox = new RelayOutbox(this.line, (to) => this.live.has(to));
     this.host = options.makeHost({
       // Unique across processes: a job's id is its name in Redis and in every process's copy of the line.
@@ -78,6 +88,10 @@ export class SharedHost implements JobHost {
     });
     this.endpoints = this.host.endpoints;
     this.remote = new RemoteJobs((to, body) => this.relay(to, body), this.host);
+    const { line, stages, ahead } = this;
+    const leaveLine = (id: JobId): void => void this.leaveLine(id);
+    this.joins = new OwnJoins({ host: this.host, line, maxSize: options.maxSize, stages, ahead, leaveLine });
+    this.maxBatch = Math.max(1, ...this.endpoints.map((endpoint) => endpoint.queue.maxBatchSize ?? 1));
   }
 
   /** What the line calls: its events in the line's order, and other processes' messages to this one. */
@@ -91,14 +105,7 @@ export class SharedHost implements JobHost {
   join(sink: JobSink, fnIndex: number, data?: unknown[], clients: readonly string[] = []): JobId {
     // Closing: the engine refuses it (`shutting_down`).
     if (this.closing) return this.host.join(sink, fnIndex, data, clients);
-    const { id, held } = this.host.hold(sink, fnIndex, data, clients);
-    if (!held) return id;
-    const verdict = this.line.join(id, fnIndex, this.options.maxSize).then(
-      (answer) => this.decided(id, answer.accepted ? null : answer.queueSize),
-      () => this.decided(id, this.host.stats().waiting, SHARED_QUEUE_UNAVAILABLE_REASON),
-    );
-    this.stages.set(id, { at: 'deciding', verdict });
-    return id;
+    return this.joins.join(sink, fnIndex, data, clients);
   }
 
   admitted(id: JobId): Promise<void> | null {
@@ -106,10 +113,11 @@ export class SharedHost implements JobHost {
   }
 
   isAwaitingData(id: JobId): boolean {
-    return this.proxies.awaiting(id) ?? this.host.isAwaitingData(id);
+    return this.ahead.expecting(id) || (this.proxies.awaiting(id) ?? this.host.isAwaitingData(id));
   }
 
   receiveData(id: JobId, data: unknown[]): void {
+    this.ahead.received(id, data);
     if (!this.proxies.receiveData(id, data)) this.host.receiveData(id, data);
   }
 
@@ -118,16 +126,11 @@ export class SharedHost implements JobHost {
   }
 
   leave(id: JobId): void {
-    if (this.proxies.cancel(id) || !this.host.has(id)) return;
-    const stage = this.stages.get(id);
-    if (stage?.at === 'deciding' || stage?.at === 'accepted') {
-      // Not in the engine yet: forget it here; out of the line now, or when `join`'s verdict sees it gone.
-      this.host.release(id)?.sink.close(1000, 'cancelled');
-      if (stage.at === 'accepted') void this.leaveLine(id);
-      return;
-    }
+    this.ahead.forget(id);
+    if (this.proxies.cancel(id) || !this.host.has(id) || this.joins.leave(id)) return;
+    const waiting = this.stages.ownerOf(id) !== undefined;
     this.host.leave(id);
-    if (stage !== undefined) void this.leaveLine(id);
+    if (waiting) void this.leaveLine(id);
   }
 
   queueStatus(): EstimationMessage {
@@ -146,6 +149,7 @@ export class SharedHost implements JobHost {
     return {
       ...this.host.internalSizes(),
       sharedStages: this.stages.size,
+      sharedAhead: this.ahead.size,
       sharedRemote: this.remote.size,
       sharedProxies: this.proxies.size,
       sharedPendingClaims: this.claims.size,
@@ -176,6 +180,13 @@ export class SharedHost implements JobHost {
   // ---- what the line says (the listener) ----
 
   private event(event: LineEvent): void {
+    this.apply(event);
+    // Own jobs near the front get their data ready for whoever claims them.
+    const wave = (this.options.slots + this.peerSlots) * this.maxBatch;
+    this.ahead.due(this.stages.front(DATA_AHEAD_WAVES * wave, this.me));
+  }
+
+  private apply(event: LineEvent): void {
     switch (event.type) {
       case 'join':
         return this.joined(event.job);
@@ -199,16 +210,6 @@ export class SharedHost implements JobHost {
 
   private relay(to: string, body: RelayBody): void {
     this.outbox.send(to, body);
-  }
-
-  /** The line's answer to an own join: `refusedAt` is the line's size when refused, `null` when accepted. */
-  private decided(id: JobId, refusedAt: number | null, reason?: string): void {
-    if (refusedAt !== null) {
-      if (this.stages.pending(id)) this.stages.delete(id);
-      this.host.refuseHeld(id, { queueSize: refusedAt, maxSize: this.options.maxSize }, reason);
-    } else if (!this.host.has(id))
-      void this.leaveLine(id); // its client left while Redis decided
-    else if (this.stages.get(id)?.at === 'deciding') this.stages.set(id, { at: 'accepted' });
   }
 
   private joined(job: LineJob): void {
@@ -246,6 +247,7 @@ export class SharedHost implements JobHost {
   /** The live set changed: ETAs count the others' slots; the jobs tied to a gone process end. */
   private processesChanged(peerSlots: number, gone: string[]): void {
     this.host.peers(peerSlots);
+    this.peerSlots = peerSlots;
     if (gone.length === 0) return;
     const isGone = new Set(gone);
     for (const id of gone) this.outbox.drop(id);
