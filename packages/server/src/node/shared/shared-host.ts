@@ -56,8 +56,8 @@ export class SharedHost implements JobHost {
   /** Own jobs' data, made ready near the front of the line for whoever claims them. */
   private readonly ahead: DataAhead;
   private readonly joins: OwnJoins;
-  private readonly maxBatch: number;
-  private peerSlots = 0;
+  /** How many jobs at the front of the line have their data made ready (DATA_AHEAD_WAVES of the pool). */
+  private aheadWindow = 0;
   private closing = false;
 
   constructor(private readonly options: SharedHostOptions) {
@@ -88,10 +88,8 @@ export class SharedHost implements JobHost {
     });
     this.endpoints = this.host.endpoints;
     this.remote = new RemoteJobs((to, body) => this.relay(to, body), this.host);
-    const { line, stages, ahead } = this;
-    const leaveLine = (id: JobId): void => void this.leaveLine(id);
+    const { line, stages, ahead, leaveLine } = this;
     this.joins = new OwnJoins({ host: this.host, line, maxSize: options.maxSize, stages, ahead, leaveLine });
-    this.maxBatch = Math.max(1, ...this.endpoints.map((endpoint) => endpoint.queue.maxBatchSize ?? 1));
   }
 
   /** What the line calls: its events in the line's order, and other processes' messages to this one. */
@@ -182,8 +180,7 @@ export class SharedHost implements JobHost {
   private event(event: LineEvent): void {
     this.apply(event);
     // Own jobs near the front get their data ready for whoever claims them.
-    const wave = (this.options.slots + this.peerSlots) * this.maxBatch;
-    this.ahead.due(this.stages.front(DATA_AHEAD_WAVES * wave, this.me));
+    this.ahead.due(this.stages.front(this.aheadWindow, this.me));
   }
 
   private apply(event: LineEvent): void {
@@ -247,7 +244,8 @@ export class SharedHost implements JobHost {
   /** The live set changed: ETAs count the others' slots; the jobs tied to a gone process end. */
   private processesChanged(peerSlots: number, gone: string[]): void {
     this.host.peers(peerSlots);
-    this.peerSlots = peerSlots;
+    const maxBatch = Math.max(1, ...this.endpoints.map((endpoint) => endpoint.queue.maxBatchSize ?? 1));
+    this.aheadWindow = DATA_AHEAD_WAVES * (this.options.slots + peerSlots) * maxBatch;
     if (gone.length === 0) return;
     const isGone = new Set(gone);
     for (const id of gone) this.outbox.drop(id);
@@ -295,8 +293,8 @@ export class SharedHost implements JobHost {
     this.proxies.deliver(from, body, (reply) => this.relay(from, reply));
   }
 
-  private leaveLine(id: JobId): Promise<void> {
+  private readonly leaveLine = (id: JobId): Promise<void> => {
     this.stages.delete(id);
     return this.line.leave(id).catch(() => {});
-  }
+  };
 }
