@@ -88,6 +88,11 @@ describe.each<Dialect>(['ws', 'sse_v3'])('a shared queue hands a job over with i
     expect(await stashed()).toBe(0); // the claim took it out of Redis
     servers[2]!.release('d0');
     expect(await call.completed()).toMatchObject({ success: true, output: { data: ['d0@s2'] } });
+    // s0's `/metrics` has the shared line's figures: d0 (at least) left its engine for another process.
+    const metrics = await (await fetch(`${servers[0]!.url}/metrics`)).text();
+    expect(metrics).toContain('crowdserve_shared_processes 3');
+    expect(metrics).toContain('crowdserve_shared_relay_outbox 0');
+    expect(Number(/^crowdserve_shared_released_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
   });
 
   it('drops the job and its data when the process holding its client is killed after stashing it', async () => {

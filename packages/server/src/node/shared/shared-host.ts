@@ -2,7 +2,7 @@ import type { EstimationMessage } from '@crowdserve/protocol';
 import type { JobId, QueueStats } from '@crowdserve/queue';
 import type { ResolvedEndpoint } from '../../core/endpoints.js';
 import type { JobSink } from '../../core/host-job.js';
-import type { JobHost } from '../../core/job-host.js';
+import type { JobHost, SharedFigures } from '../../core/job-host.js';
 import type { QueueHost } from '../../core/queue-host.js';
 import { ClaimBatches } from './claim-batches.js';
 import { DATA_AHEAD_WAVES, DataAhead } from './data-ahead.js';
@@ -98,8 +98,6 @@ export class SharedHost implements JobHost {
     relay: (from, body) => this.received(from, body),
   };
 
-  // ---- what the transports call ----
-
   join(sink: JobSink, fnIndex: number, data?: unknown[], clients: readonly string[] = []): JobId {
     // Closing: the engine refuses it (`shutting_down`).
     if (this.closing) return this.host.join(sink, fnIndex, data, clients);
@@ -143,6 +141,10 @@ export class SharedHost implements JobHost {
     return this.host.stats();
   }
 
+  sharedFigures(): SharedFigures {
+    return { released: this.host.stats().released, relayOutbox: this.outbox.size, liveProcesses: this.live.size };
+  }
+
   internalSizes(): Record<string, number> {
     return {
       ...this.host.internalSizes(),
@@ -174,8 +176,6 @@ export class SharedHost implements JobHost {
     this.live.close();
     await this.line.close();
   }
-
-  // ---- what the line says (the listener) ----
 
   private event(event: LineEvent): void {
     this.apply(event);
