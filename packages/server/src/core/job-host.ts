@@ -3,6 +3,13 @@ import type { JobId, QueueStats } from '@crowdserve/queue';
 import type { ResolvedEndpoint } from './endpoints.js';
 import type { JobSink } from './host-job.js';
 
+/** A shared queue's figures: jobs other processes took, relay messages waiting for Redis, live processes. */
+export interface SharedFigures {
+  released: number;
+  relayOutbox: number;
+  liveProcesses: number;
+}
+
 /** What the transports need of a queue host: this process's own (`QueueHost`) or a shared one. */
 export interface JobHost {
   readonly endpoints: ResolvedEndpoint[];
@@ -20,5 +27,7 @@ export interface JobHost {
   callsPastTimeout(): number;
   stats(): QueueStats;
   internalSizes(): Record<string, number>;
+  /** A shared queue's own figures, for `/metrics` (issue 23); absent for a queue of one process. */
+  sharedFigures?(): SharedFigures;
   shutdown(graceMs: number): Promise<void>;
 }

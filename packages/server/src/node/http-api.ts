@@ -130,7 +130,7 @@ function httpRoutes(context: HttpApiContext) {
           callsPastTimeout: host.callsPastTimeout(),
         });
       case '/metrics': {
-        const text = context.metrics.render(host.stats(), options, host.callsPastTimeout());
+        const text = context.metrics.render(host.stats(), options, host.callsPastTimeout(), host.sharedFigures?.());
         response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
         response.end(text);
         return;

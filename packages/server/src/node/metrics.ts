@@ -1,4 +1,5 @@
 import type { QueueStats } from '@crowdserve/queue';
+import type { SharedFigures } from '../core/job-host.js';
 import type { WriterCounts } from './status-writer.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -47,6 +48,7 @@ export class Metrics {
     stats: QueueStats,
     settings: { concurrencyCount: number; maxSize: number | null },
     callsPastTimeout = 0,
+    shared?: SharedFigures,
   ): string {
     const lines: string[] = [];
     const gauge = (name: string, help: string, value: number) =>
@@ -88,6 +90,11 @@ export class Metrics {
       'Queue sockets terminated with more than maxBufferedBytes waiting to go out.',
       this.writes.terminated,
     );
+    if (shared !== undefined) {
+      counter('crowdserve_shared_released_total', 'Jobs of the shared line another process took.', shared.released);
+      gauge('crowdserve_shared_relay_outbox', 'Relay messages waiting for Redis to be reachable.', shared.relayOutbox);
+      gauge('crowdserve_shared_processes', 'Live processes sharing the line, this one included.', shared.liveProcesses);
+    }
     lines.push(
       '# HELP crowdserve_refused_total Upgrades and predict requests refused before the queue, by reason.',
       '# TYPE crowdserve_refused_total counter',

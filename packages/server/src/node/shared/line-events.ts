@@ -1,6 +1,6 @@
 // Reads the stream's entries and the snapshot script's reply back into typed events. Only the line's own
 // scripts write these keys, so a malformed entry is a bug (or a foreign writer): it is reported, not guessed.
-import type { LineEvent, LineJob, LineProcess } from './line-types.js';
+import type { Claimed, LineEvent, LineJob, LineProcess } from './line-types.js';
 
 /** A stream entry as ioredis returns it: its id and its flat field/value list. */
 export type StreamEntry = [id: string, fields: string[]];
@@ -76,6 +76,23 @@ export function parseSnapshot(reply: string[]): LineSnapshot {
     jobs.push({ id: rest[i]!, ticket: Number(rest[i + 1]), owner, fnIndex: Number(fnIndex) });
   }
   return { lastId, processes: parseProcesses(processes), jobs };
+}
+
+/** The claim script's reply: pairs id, stashed data ('' for none; only `stash` writes it, a JSON array). */
+export function parseClaimed(flat: string[]): Claimed[] {
+  const won: Claimed[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) won.push({ id: flat[i]!, data: parseStashed(flat[i + 1]!) });
+  return won;
+}
+
+function parseStashed(json: string): unknown[] | undefined {
+  if (json === '') return undefined;
+  try {
+    const data: unknown = JSON.parse(json);
+    return Array.isArray(data) ? data : undefined;
+  } catch {
+    return undefined; // never written so: asked through the owner instead
+  }
 }
 
 /** The seq of an event id `0-<seq>`. */

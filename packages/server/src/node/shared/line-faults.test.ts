@@ -116,6 +116,9 @@ describe('RedisLine when Redis goes away', () => {
     // come after every old one.
     await until(async () => expect(await a.line.join('a-3', 0, null)).toEqual({ accepted: true, ticket: 5 }));
     await until(() => expect(b.listener.changes().at(-1)).toBe('join a-3 #5'));
-    expect(await b.line.claim(['a-1', 'b-1'])).toEqual(['a-1', 'b-1']);
+    expect(await b.line.claim(['a-1', 'b-1'])).toEqual([
+      { id: 'a-1', data: undefined },
+      { id: 'b-1', data: undefined },
+    ]);
   });
 });

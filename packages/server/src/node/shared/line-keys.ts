@@ -37,5 +37,8 @@ export function lineKeys(key: string): LineKeys {
 /** SET: ids of the waiting jobs `process` owns, so reaping it is O(its jobs). */
 export const ownedKey = (keys: LineKeys, process: string): string => `${keys.prefix}owned:${process}`;
 
+/** HASH: waiting job id → its data (JSON), stashed by its owner so that its claim brings it along. */
+export const dataKey = (keys: LineKeys): string => `${keys.prefix}data`;
+
 /** STREAM: the relay inbox of `process`, trimmed as it reads. */
 export const inboxKey = (keys: LineKeys, process: string): string => `${keys.prefix}inbox:${process}`;

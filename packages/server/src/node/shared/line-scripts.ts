@@ -36,6 +36,7 @@ local function take(id)
   if redis.call('ZREM', KEYS[3], id) == 0 then return nil end
   local meta = redis.call('HGET', KEYS[4], id)
   redis.call('HDEL', KEYS[4], id)
+  redis.call('HDEL', prefix .. 'data', id)
   if not meta then return '' end
   local owner = string.match(meta, '^(%S+)')
   redis.call('SREM', prefix .. 'owned:' .. owner, id)
@@ -50,6 +51,7 @@ local function drop(pid)
   for _, id in ipairs(redis.call('SMEMBERS', owned)) do
     if redis.call('ZREM', KEYS[3], id) == 1 then
       redis.call('HDEL', KEYS[4], id)
+      redis.call('HDEL', prefix .. 'data', id)
       emit('t', 'leave', 'i', id)
     end
   end
@@ -90,17 +92,27 @@ local bad = checkEpoch() if bad then return bad end
 if take(ARGV[4]) then emit('t', 'leave', 'i', ARGV[4]) return 1 end
 return 0`,
 
-  // ARGV 4 claimer, 5.. ids. Returns the ids won, in the order asked.
+  // ARGV 4 claimer, 5.. ids. Returns pairs id, data (its stashed JSON, '' if none) of the ids won, in
+  // the order asked: the data travels with the claim.
   lineClaim: `
 local bad = checkEpoch() if bad then return bad end
 local won = {}
 for i = 5, #ARGV do
+  local data = redis.call('HGET', prefix .. 'data', ARGV[i])
   if take(ARGV[i]) then
     emit('t', 'claim', 'i', ARGV[i], 'c', ARGV[4])
     won[#won + 1] = ARGV[i]
+    won[#won + 1] = data or ''
   end
 end
 return won`,
+
+  // ARGV 4 id, 5 data (JSON). Keeps a waiting job's data for its claimer. Returns 1 if it was waiting.
+  lineStash: `
+local bad = checkEpoch() if bad then return bad end
+if not redis.call('ZSCORE', KEYS[3], ARGV[4]) then return 0 end
+redis.call('HSET', prefix .. 'data', ARGV[4], ARGV[5])
+return 1`,
 
   // ARGV 4 pid, 5 leaseMs. Renews the lease and reaps the expired. Returns how many were reaped.
   lineHeartbeat: `
@@ -200,6 +212,10 @@ export class LineScripts {
 
   claim(claimer: string, ids: readonly string[]): Promise<string[]> {
     return this.run('lineClaim', [claimer, ...ids]) as Promise<string[]>;
+  }
+
+  stash(id: string, json: string): Promise<number> {
+    return this.run('lineStash', [id, json]) as Promise<number>;
   }
 
   heartbeat(pid: string, leaseMs: number): Promise<number> {

@@ -11,6 +11,12 @@ export interface LineJob {
   ticket: number;
 }
 
+/** A job won by a claim, and the data its owner stashed with it (`undefined`: none, ask the owner). */
+export interface Claimed {
+  id: string;
+  data: unknown[] | undefined;
+}
+
 /** A live process and its slots (its `concurrencyCount`). */
 export interface LineProcess {
   id: ProcessId;

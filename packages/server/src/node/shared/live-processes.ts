@@ -18,6 +18,11 @@ export class LiveProcesses {
     private readonly changed: (peerSlots: number, gone: string[]) => void,
   ) {}
 
+  /** How many processes count as alive, this one included. */
+  get size(): number {
+    return this.live.size;
+  }
+
   has(id: string): boolean {
     return this.live.has(id);
   }

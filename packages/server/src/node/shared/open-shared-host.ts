@@ -33,6 +33,7 @@ export async function openSharedHost(options: OpenSharedHostOptions): Promise<Sh
     line,
     makeHost: options.makeHost,
     maxSize: options.maxSize,
+    slots: options.concurrencyCount,
     leaseMs: leaseMs,
     ...(options.log ? { log: options.log } : {}),
   });

@@ -2,6 +2,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../test/redis-server.js';
 import { SharedQueueUnavailableError } from './errors.js';
 import { LineFixture, until } from './line-test-utils.js';
+import { dataKey, lineKeys } from './line-keys.js';
+import type { Claimed } from './line-types.js';
+import { STASH_MAX_BYTES } from './shared-line.js';
 
 let redis: RedisServer;
 let keyCount = 0;
@@ -89,7 +92,10 @@ describe('RedisLine claims', () => {
     for (let round = 0; round < 25; round += 1) {
       const ids = Array.from({ length: 20 }, (_, i) => `r${round}-${i}`);
       await Promise.all(ids.map((id, i) => (i % 2 === 0 ? a : b).line.join(id, 0, null)));
-      const [wonA, wonB] = await Promise.all([a.line.claim(ids.slice(0, 15)), b.line.claim(ids.slice(5).reverse())]);
+      const idsOf = (claimed: Claimed[]): string[] => claimed.map((job) => job.id);
+      const [wonA, wonB] = (
+        await Promise.all([a.line.claim(ids.slice(0, 15)), b.line.claim(ids.slice(5).reverse())])
+      ).map(idsOf) as [string[], string[]];
       for (const id of wonA) wonBy.set(id, wonBy.has(id) ? 'twice' : 'a');
       for (const id of wonB) wonBy.set(id, wonBy.has(id) ? 'twice' : 'b');
       expect([...wonA, ...wonB].sort()).toEqual([...ids].sort());
@@ -105,6 +111,34 @@ describe('RedisLine claims', () => {
       const claimer = wonBy.get(event.id) === 'a' ? a.line.processId : b.line.processId;
       expect(event.claimer).toBe(claimer);
     }
+  });
+
+  it('hands the data its owner stashed to the claimer, and keeps none of a job that left the line', async () => {
+    const shared = options();
+    const a = await fixture.open(shared);
+    const b = await fixture.open(shared);
+    const data = fixture.client(redis.url);
+    const stashed = () => data.hlen(dataKey(lineKeys(shared.key)));
+    for (const id of ['s1', 's2', 's3', 'plain']) await a.line.join(id, 0, null);
+    expect(await a.line.stash('s1', ['one', { n: 1 }])).toBe(true);
+    expect(await a.line.stash('s2', ['two'])).toBe(true);
+    expect(await a.line.stash('s3', ['three'])).toBe(true);
+    // Over the cap: not kept (its claimer asks the owner), and no round trip is spent on it.
+    expect(await a.line.stash('plain', ['x'.repeat(STASH_MAX_BYTES)])).toBe(false);
+    expect(await a.line.stash('never-joined', ['y'])).toBe(false);
+    expect(await stashed()).toBe(3);
+
+    expect(await b.line.claim(['s1', 'plain'])).toEqual([
+      { id: 's1', data: ['one', { n: 1 }] },
+      { id: 'plain', data: undefined },
+    ]);
+    expect(await b.line.stash('s1', ['late'])).toBe(false); // claimed: no longer waiting
+    await a.line.leave('s2');
+    expect(await stashed()).toBe(1);
+    // Its owner gone: its waiting jobs leave the line, their data too.
+    await a.line.close();
+    expect(await stashed()).toBe(0);
+    expect(await b.line.claim(['s3'])).toEqual([]);
   });
 
   it('publishes batches started and finished by any process', async () => {

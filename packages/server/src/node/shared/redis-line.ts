@@ -4,12 +4,20 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LineJobExistsError, SharedQueueUnavailableError } from './errors.js';
-import { batchFinishedFields, batchStartedFields, eventSeq, parseLineEvent, parseSnapshot } from './line-events.js';
+import {
+  batchFinishedFields,
+  batchStartedFields,
+  eventSeq,
+  parseClaimed,
+  parseLineEvent,
+  parseSnapshot,
+} from './line-events.js';
 import { inboxKey, lineKeys, type LineKeys } from './line-keys.js';
 import { type RedisLineOptions, resolveRedisLineOptions, type ResolvedRedisLineOptions } from './line-options.js';
 import { LineReader, type ReadBatch } from './line-reader.js';
 import { DUPLICATE_JOB, EPOCH_CHANGED, LineScripts, NOT_REGISTERED, STREAM_LENGTH } from './line-scripts.js';
-import type { LineEvent, LineJob, LineListener, ProcessId } from './line-types.js';
+import type { Claimed, LineEvent, LineJob, LineListener, ProcessId } from './line-types.js';
+import { STASH_MAX_BYTES } from './shared-line.js';
 import { connect, describe, loadRedisClient, openConnection, type RedisClass } from './redis-connections.js';
 
 export type JoinResult = { accepted: true; ticket: number } | { accepted: false; queueSize: number };
@@ -100,10 +108,20 @@ export class RedisLine {
     await this.attempt(() => this.scripts.leave(id));
   }
 
-  /** Atomically takes, for this process, those of `ids` still waiting; returns them in the order asked. */
-  claim(ids: string[]): Promise<string[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    return this.attempt(() => this.scripts.claim(this.processId, ids));
+  /**
+   * Atomically takes, for this process, those of `ids` still waiting; returns them in the order asked,
+   * each with the data its owner stashed (`undefined`: none).
+   */
+  async claim(ids: string[]): Promise<Claimed[]> {
+    if (ids.length === 0) return [];
+    return parseClaimed(await this.attempt(() => this.scripts.claim(this.processId, ids)));
+  }
+
+  /** Keeps a waiting job's data for its claimer (one round trip); `false`: not waiting, or over `STASH_MAX_BYTES`. */
+  async stash(id: string, data: unknown[]): Promise<boolean> {
+    const json = JSON.stringify(data);
+    if (Buffer.byteLength(json) > STASH_MAX_BYTES) return false;
+    return (await this.attempt(() => this.scripts.stash(id, json))) === 1;
   }
 
   async batchStarted(key: string, fnIndex: number, size: number): Promise<void> {

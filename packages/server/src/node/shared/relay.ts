@@ -41,9 +41,21 @@ export class RelaySink implements JobSink {
     private readonly relay: (to: string, body: RelayBody) => void,
     /** The conversation ended here (its terminal message went out): forget the job. */
     private readonly ended: () => void,
+    /** Hands stashed data to the job as its client's answer. */
+    private readonly answer: (data: unknown[]) => void = () => {},
   ) {}
 
+  /** The data that came with the claim: `send_data` is answered with it here, not asked of the owner. */
+  stashed: unknown[] | undefined;
+
   send(message: ServerMessage): void {
+    const data = this.stashed;
+    if (message.msg === 'send_data' && data !== undefined) {
+      this.stashed = undefined;
+      // Not within the host's own send: it hears the answer as it would a client's, a moment later.
+      queueMicrotask(() => this.answer(data));
+      return;
+    }
     if (!this.silent) this.relay(this.owner, { t: 'send', id: this.id, message });
   }
 

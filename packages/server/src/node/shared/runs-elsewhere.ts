@@ -13,10 +13,13 @@ export interface RunElsewhere {
   awaiting: boolean;
 }
 
-/** This process's jobs that other processes run, by id; `closed()` waits for them to end. */
+/** This process's jobs that other processes run, by id; `ended()` waits for them to end. */
 export class RunsElsewhere {
   private readonly runs = new Map<JobId, RunElsewhere>();
   private drained: (() => void) | undefined;
+
+  /** `relay` tells a runner (the client's data, its leaving). */
+  constructor(private readonly relay: (to: string, body: RelayBody) => void) {}
 
   get size(): number {
     return this.runs.size;
@@ -39,8 +42,38 @@ export class RunsElsewhere {
     if (this.runs.size === 0) this.drained?.();
   }
 
-  entries(): [JobId, RunElsewhere][] {
-    return [...this.runs];
+  /** Whether the run's client was asked for its data and has not answered; `undefined`: no such run. */
+  awaiting(id: JobId): boolean | undefined {
+    return this.runs.get(id)?.awaiting;
+  }
+
+  /** The client's data goes to the runner, if it asked. Returns whether the job runs elsewhere. */
+  receiveData(id: JobId, data: unknown[]): boolean {
+    const run = this.runs.get(id);
+    if (run === undefined) return false;
+    if (!run.awaiting) return true;
+    run.awaiting = false;
+    this.relay(run.runner, { t: 'data', id, data });
+    return true;
+  }
+
+  /** The client left: the runner aborts the job. Returns whether the job ran elsewhere. */
+  cancel(id: JobId): boolean {
+    const run = this.runs.get(id);
+    if (run === undefined) return false;
+    this.delete(id);
+    this.relay(run.runner, { t: 'cancel', id });
+    return true;
+  }
+
+  /** Ends the run with this process's own error (the runner aborts); `refused`: its data is bad. */
+  failOne(id: JobId, message: string, refused: boolean): boolean {
+    const run = this.runs.get(id);
+    if (!this.cancel(id) || run === undefined) return false;
+    if (refused && run.sink.refused !== undefined) run.sink.refused(message);
+    else run.sink.send(failedMessage(message));
+    run.sink.close(1000, 'error');
+    return true;
   }
 
   /**
@@ -73,17 +106,12 @@ export class RunsElsewhere {
     }
   }
 
-  /** Ends the runs `which` picks, telling each client `error`; `cancel`, if given, tells each runner. */
-  fail(
-    which: (run: RunElsewhere) => boolean,
-    error: string,
-    code: number,
-    cancel?: (run: RunElsewhere, id: JobId) => void,
-  ): void {
-    for (const [id, run] of this.entries()) {
+  /** Ends the runs `which` picks, telling each client `error`; `tellRunner`: and each runner (`cancel`). */
+  fail(which: (run: RunElsewhere) => boolean, error: string, code: number, tellRunner = false): void {
+    for (const [id, run] of [...this.runs]) {
       if (!which(run)) continue;
       this.delete(id);
-      cancel?.(run, id);
+      if (tellRunner) this.relay(run.runner, { t: 'cancel', id });
       run.sink.send(failedMessage(error));
       run.sink.close(code, code === 1001 ? 'shutdown' : 'error');
     }

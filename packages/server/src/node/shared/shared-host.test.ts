@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { resolveEndpoints } from '../../core/endpoints.js';
 import type { JobSink } from '../../core/host-job.js';
 import { QueueHost } from '../../core/queue-host.js';
+import type { Claimed } from './line-types.js';
 import { RUNNER_GONE_ERROR, SHARED_QUEUE_UNAVAILABLE_REASON, SharedHost, type SharedLine } from './shared-host.js';
 
 const ME = 'me';
@@ -32,9 +33,12 @@ class ScriptedLine implements SharedLine {
     this.leaves.push(id);
     return Promise.resolve();
   }
-  claim(ids: string[]): Promise<string[]> {
+  claim(ids: string[]): Promise<Claimed[]> {
     this.claims.push(ids);
-    return Promise.resolve(ids.filter((id) => !this.lose.has(id)));
+    return Promise.resolve(ids.filter((id) => !this.lose.has(id)).map((id) => ({ id, data: undefined })));
+  }
+  stash(): Promise<boolean> {
+    return Promise.resolve(true);
   }
   batchStarted(): Promise<void> {
     return Promise.resolve();
@@ -77,6 +81,7 @@ function setUp(handler: (text: string) => Promise<string> | string = (text) => t
   const shared = new SharedHost({
     line,
     maxSize: 3,
+    slots: 1,
     leaseMs: 1000,
     makeHost: (hooks) =>
       new QueueHost({

@@ -1,4 +1,12 @@
 import type { JobId } from '@crowdserve/queue';
+import type { Claimed } from './line-types.js';
+
+/**
+ * Largest data (bytes of JSON) a job's owner stashes in the line for its claimer; larger data is asked
+ * through the owner when the job is picked (the relay), so Redis holds at most this per stashed job.
+ * @default 65536
+ */
+export const STASH_MAX_BYTES = 64 * 1024;
 
 /** What the shared host needs of the shared line (`RedisLine` is one). */
 export interface SharedLine {
@@ -9,7 +17,10 @@ export interface SharedLine {
     maxSize: number | null,
   ): Promise<{ accepted: true; ticket: number } | { accepted: false; queueSize: number }>;
   leave(id: string): Promise<void>;
-  claim(ids: string[]): Promise<string[]>;
+  /** Takes those of `ids` still waiting; each won job comes with its stashed data, if any. */
+  claim(ids: string[]): Promise<Claimed[]>;
+  /** Keeps a waiting job's data in the line for its claimer; `false`: not waiting, or over the size cap. */
+  stash(id: string, data: unknown[]): Promise<boolean>;
   batchStarted(key: string, fnIndex: number, size: number): Promise<void>;
   batchFinished(key: string, seconds: number, ok: boolean): Promise<void>;
   /** `false`: dropped, `to` is not in the live set (gone, or not registered again yet after a Redis restart). */
