@@ -151,7 +151,12 @@ describe('crowdserve serve: the page at /', () => {
     const html = await page.text();
     expect(html).toContain('<script type="importmap">');
     expect(page.headers.get('content-security-policy')).toBe(pageContentSecurityPolicy(html));
-    for (const path of ['ui.js', '_crowdserve/client/index.js', '_crowdserve/protocol/base.js', '_crowdserve/eventsource-parser/index.js']) {
+    for (const path of [
+      'ui.js',
+      '_crowdserve/client/index.js',
+      '_crowdserve/protocol/base.js',
+      '_crowdserve/eventsource-parser/index.js',
+    ]) {
       const file = await fetch(`${url}/${path}`);
       expect(file.status, path).toBe(200);
       expect(file.headers.get('content-type'), path).toBe('text/javascript; charset=utf-8');

@@ -13,7 +13,7 @@ import {
 } from './page.js';
 
 describe('builtInPage', () => {
-  it("gathers the page and every module its import map names, and every bare import they make is mapped", async () => {
+  it('gathers the page and every module its import map names, and every bare import they make is mapped', async () => {
     const page = await builtInPage();
     try {
       const html = await readFile(join(page.staticDir, 'index.html'), 'utf8');

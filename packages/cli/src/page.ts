@@ -50,7 +50,10 @@ export async function builtInPage(): Promise<ServedPage> {
 export async function ownPage(dir: string): Promise<ServedPage> {
   const info = await stat(dir).catch(() => undefined);
   if (info === undefined || !info.isDirectory()) {
-    throw new CliError('USAGE', `--static-dir: expected a folder, got ${describeValue(dir)} (${info ? 'not a folder' : 'no such folder'})`);
+    throw new CliError(
+      'USAGE',
+      `--static-dir: expected a folder, got ${describeValue(dir)} (${info ? 'not a folder' : 'no such folder'})`,
+    );
   }
   return { staticDir: resolve(dir), dispose: async () => {} };
 }

@@ -121,7 +121,8 @@ function field(section, parameter, tensor, index) {
     const input = element('input', { type: 'number', id, step: 'any' });
     section.append(input);
     return () => {
-      if (input.value === '' || !Number.isFinite(input.valueAsNumber)) throw new Error(`${label.firstChild?.textContent}: expected a number`);
+      if (input.value === '' || !Number.isFinite(input.valueAsNumber))
+        throw new Error(`${label.firstChild?.textContent}: expected a number`);
       return input.valueAsNumber;
     };
   }
@@ -152,8 +153,7 @@ function render(s, status, bar, output) {
       return show(status, 'running', `running${s.eta === null ? '' : `, about ${s.eta.toFixed(1)} s`}`);
     case 'progress': {
       const unit = s.progress[s.progress.length - 1];
-      const fraction =
-        unit?.progress ?? (unit?.index != null && unit.length ? unit.index / unit.length : null);
+      const fraction = unit?.progress ?? (unit?.index != null && unit.length ? unit.index / unit.length : null);
       bar.hidden = fraction === null;
       if (fraction !== null) bar.value = fraction;
       const of = unit?.index != null ? `${unit.index}${unit.length ? `/${unit.length}` : ''} ${unit.unit ?? ''}` : '';
