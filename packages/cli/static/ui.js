@@ -14,7 +14,7 @@ const summary = /** @type {HTMLElement} */ (document.getElementById('summary'));
 
 try {
   // The server's own URL, also behind a proxy that mounts it under a path.
-  const app = await connect(new URL('./', location.href).href.replace(/\/$/, ''));
+  const app = await connect(new URL('./', document.baseURI).href.replace(/\/$/, ''));
   const title = String(app.config.title ?? 'crowdserve');
   document.title = title;
   /** @type {HTMLElement} */ (document.getElementById('title')).textContent = title;
