@@ -31,6 +31,8 @@ describe('parseCommand', () => {
         '16',
         '--redis',
         'redis://127.0.0.1:6379',
+        '--static-dir',
+        'site/dist',
       ]),
     ).toEqual({
       kind: 'serve',
@@ -44,6 +46,7 @@ describe('parseCommand', () => {
         batch: true,
         maxBatchSize: 16,
         redis: 'redis://127.0.0.1:6379',
+        staticDir: 'site/dist',
       },
     });
     expect(parseCommand(['serve', 'app.js'])).toEqual({
@@ -59,6 +62,7 @@ describe('parseCommand', () => {
   it.each([
     [['serve', 'a.js', '--concurrency', '0'], "--concurrency: expected an integer from 1 to 1024, got '0'"],
     [['serve', 'a.js', '--max-size=-1'], "--max-size: expected an integer from 0 to 9007199254740991, got '-1'"],
+    [['serve', 'a.js', '--static-dir', ''], "--static-dir: expected a folder, got ''"],
     [['serve', 'a.js', '--redis', 'localhost'], "--redis: expected a redis:// or rediss:// URL, got 'localhost'"],
     [['serve', 'a.js', '--port', '1.5'], "--port: expected an integer from 0 to 65535, got '1.5'"],
     [['serve', 'a.js', '--batch'], '--batch: an app'],

@@ -17,6 +17,8 @@ export const DEFAULT_SERVE_FLAGS = {
   maxBatchSize: 4,
   /** @default null (this process's queue is its own) */
   redis: null,
+  /** @default null (the built-in page: one panel per endpoint) */
+  staticDir: null,
 } as const;
 
 export interface ServeFlags {
@@ -29,6 +31,8 @@ export interface ServeFlags {
   maxBatchSize: number | null;
   /** A Redis URL: share one queue with the other processes given the same one. */
   redis: string | null;
+  /** A folder served at `/` instead of the built-in page (your own built page). */
+  staticDir: string | null;
 }
 
 export type Command =
@@ -42,6 +46,7 @@ const OPTIONS = {
   batch: { type: 'boolean' },
   'max-batch-size': { type: 'string' },
   redis: { type: 'string' },
+  'static-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -78,10 +83,12 @@ export function parseCommand(argv: readonly string[]): Command {
     batch: values.batch ?? DEFAULT_SERVE_FLAGS.batch,
     maxBatchSize: integer('--max-batch-size', values['max-batch-size'], 1, 1024),
     redis: values.redis ?? DEFAULT_SERVE_FLAGS.redis,
+    staticDir: values['static-dir'] ?? DEFAULT_SERVE_FLAGS.staticDir,
   };
   if (flags.redis !== null && !/^rediss?:\/\/./.test(flags.redis)) {
     throw new CliError('USAGE', `--redis: expected a redis:// or rediss:// URL, got ${describeValue(flags.redis)}`);
   }
+  if (flags.staticDir === '') throw new CliError('USAGE', "--static-dir: expected a folder, got ''");
   if (flags.host === '') throw new CliError('USAGE', "--host: expected a host name or address, got ''");
   if (mode === 'app' && flags.batch) {
     throw new CliError('USAGE', "--batch: an app's endpoints say `batch: true` themselves (their fn takes a list)");

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@crowdserve/client';
 import { doubleModel } from '../../onnx/test-fixtures/tiny-models.js';
 import { HELP } from './help.js';
+import { pageContentSecurityPolicy } from './page.js';
 import { BIN, killLeftovers, serverUrl, spawnCli } from '../test/cli-test-utils.js';
 
 let dir: string;
@@ -92,8 +93,13 @@ describe('crowdserve serve model.onnx', () => {
     expect(info.named_endpoints['/predict']?.returns.map((p) => p.label)).toEqual(['y']);
     const config = (await (await fetch(`${url}/config`)).json()) as {
       dependencies: { batch: boolean; max_batch_size: number }[];
+      crowdserve: { endpoints: Record<string, { signature: { inputs: unknown[] } }> };
     };
     expect(config.dependencies[0]).toMatchObject({ batch: true, max_batch_size: 8 });
+    // The model's signature, in its /config report: the page says from it what shape each input takes.
+    expect(config.crowdserve.endpoints['/predict']?.signature.inputs).toEqual([
+      { name: 'x', type: 'float32', dims: ['N', 'M'] },
+    ]);
 
     const app = await connect(url);
     try {
@@ -132,6 +138,54 @@ describe('crowdserve serve model.onnx', () => {
     });
     expect(await cli.exited).toBe(1);
     expect(cli.stderr()).toContain('serving an .onnx model needs @crowdserve/onnx: npm install @crowdserve/onnx');
+  });
+});
+
+describe('crowdserve serve: the page at /', () => {
+  it('answers the built-in page with its CSP, and the modules its import map names as JavaScript', async () => {
+    const cli = spawnCli(['serve', join(dir, 'app.mjs'), '--port', '0']);
+    const url = await serverUrl(cli);
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await page.text();
+    expect(html).toContain('<script type="importmap">');
+    expect(page.headers.get('content-security-policy')).toBe(pageContentSecurityPolicy(html));
+    for (const path of [
+      'ui.js',
+      '_crowdserve/client/index.js',
+      '_crowdserve/protocol/base.js',
+      '_crowdserve/eventsource-parser/index.js',
+    ]) {
+      const file = await fetch(`${url}/${path}`);
+      expect(file.status, path).toBe(200);
+      expect(file.headers.get('content-type'), path).toBe('text/javascript; charset=utf-8');
+      await file.arrayBuffer();
+    }
+    // Links inside _crowdserve/ reach the packages' dist/ folders, never out of them.
+    expect((await fetch(`${url}/_crowdserve/client/../../../package.json`)).status).toBe(404);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+  });
+
+  it('--static-dir serves the given folder instead', async () => {
+    const site = join(dir, 'site');
+    await mkdir(site, { recursive: true });
+    await writeFile(join(site, 'index.html'), '<!doctype html><title>mine</title>');
+    const cli = spawnCli(['serve', join(dir, 'app.mjs'), '--port', '0', '--static-dir', site]);
+    const url = await serverUrl(cli);
+    const page = await fetch(`${url}/`);
+    expect(await page.text()).toBe('<!doctype html><title>mine</title>');
+    expect(page.headers.get('content-security-policy')).not.toContain('sha256-');
+    expect((await fetch(`${url}/_crowdserve/client/index.js`)).status).toBe(404);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+  });
+
+  it('--static-dir naming no folder is refused before anything starts (exit 2)', async () => {
+    const cli = spawnCli(['serve', join(dir, 'app.mjs'), '--port', '0', '--static-dir', join(dir, 'nope')]);
+    expect(await cli.exited).toBe(2);
+    expect(cli.stderr()).toContain(`--static-dir: expected a folder, got '${join(dir, 'nope')}' (no such folder)`);
   });
 });
 

@@ -7,7 +7,8 @@ Usage:
   crowdserve --help | --version
 
 The server speaks Gradio's API (GET /config, /info; WS /queue/join; POST /run/<name>; sse_v3 under
-/gradio_api), so @crowdserve/client and @gradio/client both connect to the URL it prints.
+/gradio_api), so @crowdserve/client and @gradio/client both connect to the URL it prints. The URL
+itself shows a page to try each endpoint from a browser (or yours, with --static-dir).
 
   model.onnx  served as /predict: one data entry per model input, in the model's order, each a nested
               array of the input's shape (batch axis included), e.g. [[[1, 2, 3]]]; the outputs come back
@@ -27,6 +28,8 @@ Options:
                             app: replaces the maxBatchSize of the endpoints that batch)
       --redis <url>         share one queue with every process started with the same URL
                             (redis://host:port): one FIFO line, a global --max-size         [off]
+      --static-dir <dir>    serve your own built page at / instead of the built-in one
+                            (a panel per endpoint: inputs, Run, live queue status, Cancel)
   -h, --help                this text
   -v, --version             the version
 

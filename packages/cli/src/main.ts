@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { serve, type Server } from '@crowdserve/server/node';
+import { serve, type Server, type ServeOptions } from '@crowdserve/server/node';
 import type { EndpointDefinition } from '@crowdserve/server';
 import { DEFAULT_SERVE_FLAGS, parseCommand, type Command } from './args.js';
 import { CliError } from './errors.js';
 import { HELP } from './help.js';
 import { loadApp, withMaxBatchSize } from './load-app.js';
 import { MODEL_API_NAME, describeSignature, modelEndpoint } from './model-endpoint.js';
+import { builtInPage, ownPage, type ServedPage } from './page.js';
 
 /** How long running jobs get to finish after SIGTERM / Ctrl-C (`serve()`'s `closeGraceMs`). */
 export const CLOSE_GRACE_MS = 10_000;
@@ -26,6 +27,8 @@ export function version(): string {
 /** Starts what a `serve` command names, and says on `out` where it listens and what it serves. */
 export async function startServer(command: Extract<Command, { kind: 'serve' }>, out: Output): Promise<Server> {
   const { flags, target } = command;
+  // Checked first: a missing --static-dir is refused before a model loads.
+  const page = flags.staticDir === null ? null : await ownPage(flags.staticDir);
   let endpoints: Record<string, EndpointDefinition>;
   if (command.mode === 'model') {
     const { endpoint, signature } = await modelEndpoint(target, {
@@ -39,20 +42,38 @@ export async function startServer(command: Extract<Command, { kind: 'serve' }>, 
     const app = await loadApp(target);
     endpoints = flags.maxBatchSize === null ? app : withMaxBatchSize(app, flags.maxBatchSize);
   }
-  const server = await serve({
-    port: flags.port,
-    host: flags.host,
-    concurrencyCount: flags.concurrency,
-    maxSize: flags.maxSize,
-    redis: flags.redis === null ? null : { url: flags.redis },
-    closeGraceMs: CLOSE_GRACE_MS,
-    title: `crowdserve: ${target}`,
-    endpoints,
-  });
+  const served = page ?? (await builtInPage());
+  let server: Server;
+  try {
+    server = await serveWithPage(served, {
+      port: flags.port,
+      host: flags.host,
+      concurrencyCount: flags.concurrency,
+      maxSize: flags.maxSize,
+      redis: flags.redis === null ? null : { url: flags.redis },
+      closeGraceMs: CLOSE_GRACE_MS,
+      title: `crowdserve: ${target}`,
+      endpoints,
+    });
+  } catch (error) {
+    await served.dispose();
+    throw error;
+  }
   for (const [name, report] of Object.entries(server.reports)) out.log(`  ${name}: ${JSON.stringify(report)}`);
   // Gradio's own line, so scripts that wait for it work unchanged.
   out.log(`Running on local URL:  ${server.url}`);
   return server;
+}
+
+/** `serve()` with the page at `/`; closing the server also removes what was made for the page. */
+async function serveWithPage(page: ServedPage, options: ServeOptions): Promise<Server> {
+  const server = await serve({
+    ...options,
+    staticDir: page.staticDir,
+    ...(page.contentSecurityPolicy === undefined ? {} : { contentSecurityPolicy: page.contentSecurityPolicy }),
+  });
+  const close = server.close.bind(server);
+  return Object.assign(server, { close: () => close().finally(() => page.dispose()) });
 }
 
 /**

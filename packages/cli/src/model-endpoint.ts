@@ -57,7 +57,13 @@ export async function modelEndpoint(
     batch: options.batch,
     maxBatchSize: options.maxBatchSize,
   });
-  return { endpoint, signature };
+  // The signature goes into the endpoint's report, so /config carries each input's shape for the page.
+  const setup = endpoint.setup;
+  const withSignature: EndpointDefinition = {
+    ...endpoint,
+    setup: async (context) => ({ ...(await setup?.(context)), signature }),
+  };
+  return { endpoint: withSignature, signature };
 }
 
 /** `x: float32[N, 3]`, for the startup banner. */
