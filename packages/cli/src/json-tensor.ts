@@ -1,9 +1,35 @@
-import { ARRAY_TYPES, type TensorData, type TensorType } from '@crowdserve/onnx/node';
+import type { TensorArray, TensorData, TensorType } from '@crowdserve/onnx/node';
 
-/** Element types a JSON request can fill: numbers (and booleans for `bool`); float16 has no JS number array. */
-export const JSON_TENSOR_TYPES: ReadonlySet<string> = new Set(
-  Object.keys(ARRAY_TYPES).filter((type) => type !== 'float16'),
-);
+// The cli's own table, not onnx's ARRAY_TYPES: @crowdserve/onnx is an optional dependency, and a static
+// import of it would stop the cli from starting (even for `serve app.js`) where it is not installed.
+/** Element types a JSON request can fill: numbers (and booleans for `bool`). */
+export const JSON_TENSOR_TYPES: ReadonlySet<string> = new Set([
+  'float32',
+  'float64',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'bool',
+]);
+
+const ARRAYS: Record<string, new (length: number) => TensorArray> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+  bool: Uint8Array,
+};
 
 /** A request value that is not a tensor of the model's input: the job fails with this message (HTTP 422). */
 export class TensorInputError extends Error {
@@ -31,7 +57,7 @@ export function tensorFromJson(value: unknown, type: TensorType, label: string):
     for (const item of node) walk(item, depth + 1);
   };
   walk(value, 0);
-  const Array_ = ARRAY_TYPES[type];
+  const Array_ = ARRAYS[type] as new (length: number) => TensorArray;
   const data = new Array_(flat.length);
   const big = type === 'int64' || type === 'uint64';
   flat.forEach((leaf, i) => {

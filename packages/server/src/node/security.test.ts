@@ -283,9 +283,14 @@ describe('frame limits', () => {
     const gc = gcFunction();
     const server = await start({ maxPayloadBytes: 64 * 1024 });
     const oversize = 'x'.repeat(4 * 1024 * 1024);
+    // Sent once joined: before its first message a socket is cut at 16 KiB (MAX_PRE_JOIN_BYTES, close 1006).
+    let n = 0;
     const send = async () => {
       const job = new RawJob(server.url);
       await job.waitFor('send_hash');
+      job.send({ fn_index: 0, session_hash: `big-${n++}` });
+      // The server's first answer to the join (an estimation or send_data): the join was read on its own.
+      await vi.waitFor(() => expect(job.types().length).toBeGreaterThan(1));
       job.send(oversize);
       return job.waitClosed();
     };
@@ -302,6 +307,9 @@ describe('frame limits', () => {
   it('closes a message split into a flood of empty fragments (which maxPayloadBytes alone never stops)', async () => {
     const server = await start();
     const peer = await rawPeer(server);
+    // After a join: before its first message a socket is cut at 16 KiB (MAX_PRE_JOIN_BYTES, close 1006).
+    peer.socket.write(frame(OP.text, Buffer.from(JSON.stringify({ fn_index: 0, session_hash: 'fragments' }))));
+    await vi.waitFor(() => expect(server.internalSizes().hostJobs).toBe(1));
     const flood = Buffer.concat([
       frame(OP.text, Buffer.from('{'), false),
       ...Array.from({ length: 20_000 }, () => frame(OP.continuation, Buffer.alloc(0), false)),
