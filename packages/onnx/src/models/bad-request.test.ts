@@ -3,7 +3,7 @@
 // it would have joined runs for the others. The workers are the built files: `npx tsc -b` first.
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { serve, type Server } from '@crowdserve/server/node';
-import { deferred } from '../../test/test-utils.js';
+import { deferred } from '../../../server/test/test-utils.js';
 import { encodeVadSamples } from './vad.js';
 import { vadEndpoint } from './node.js';
 
