@@ -1,5 +1,5 @@
 import type { ApiInfo } from '@crowdserve/protocol/base';
-import { createApp, checkSessionHash, checkTimeout, randomSessionHash, type App } from './app.js';
+import { createApp, checkSessionHash, checkTimeout, randomSessionHash, type App, type AppSettings } from './app.js';
 import { BadRequestError, describeValue } from './errors.js';
 import { checkTransport, chooseDialect, DEFAULT_TRANSPORT, type TransportOption } from './dialect.js';
 import { readEndpoints } from './endpoints.js';
@@ -57,14 +57,36 @@ export function connect<E extends EndpointsLike | undefined = undefined>(
   >;
 }
 
+/** How an entry finds what the caller did not give; the browser and Node entries differ only here. */
+type DefaultWebSocket = () => WebSocketConstructor | undefined | Promise<WebSocketConstructor | undefined>;
+type DefaultSseHttp = () => Promise<(deadlines: Deadlines) => SseHttp>;
+
+/** The options every target needs, checked once before anything is opened. */
+interface ConnectSettings {
+  connectTimeoutMs: number;
+  wanted: TransportOption;
+  app: AppSettings;
+}
+
 /** The shared body of the browser and Node entries; they differ only in where a default WebSocket comes from. */
 export async function connectWith(
   target: string | URL | QueueTarget,
   options: ConnectOptions,
-  defaultWebSocket: () => WebSocketConstructor | undefined | Promise<WebSocketConstructor | undefined>,
+  defaultWebSocket: DefaultWebSocket,
   /** How `sse_v3` requests are made when no `fetch` is given (Node: `node:http`); else over the global `fetch`. */
-  defaultSseHttp?: () => Promise<(deadlines: Deadlines) => SseHttp>,
+  defaultSseHttp?: DefaultSseHttp,
 ): Promise<App> {
+  const settings = resolveConnectSettings(options);
+  if (typeof target === 'string' || target instanceof URL) {
+    return connectUrl(target, options, settings, defaultWebSocket, defaultSseHttp);
+  }
+  if (!isQueueTarget(target)) {
+    throw new BadRequestError(`target: expected a URL or a QueueTarget, got ${describeValue(target)}`);
+  }
+  return connectQueueTarget(target, options, settings);
+}
+
+function resolveConnectSettings(options: ConnectOptions): ConnectSettings {
   const retry = resolveRetryOptions(options.retry);
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   if (typeof connectTimeoutMs !== 'number' || !(connectTimeoutMs > 0)) {
@@ -73,57 +95,68 @@ export async function connectWith(
   const sessionHash = checkSessionHash(options.sessionHash ?? randomSessionHash());
   const timeoutMs = checkTimeout(options.timeoutMs);
   const wanted = checkTransport(options.transport ?? DEFAULT_TRANSPORT);
-  const settings = { retry, sessionHash, timeoutMs };
+  return { connectTimeoutMs, wanted, app: { retry, sessionHash, timeoutMs } };
+}
 
-  if (typeof target === 'string' || target instanceof URL) {
-    const fetchFn = options.fetch ?? globalThis.fetch;
-    const http = httpTarget(target, {
+/** A server's URL: `/config` picks the dialect, then `/info` (optional) and the jobs' transport. */
+async function connectUrl(
+  target: string | URL,
+  options: ConnectOptions,
+  { connectTimeoutMs, wanted, app }: ConnectSettings,
+  defaultWebSocket: DefaultWebSocket,
+  defaultSseHttp: DefaultSseHttp | undefined,
+): Promise<App> {
+  const fetchFn = options.fetch ?? globalThis.fetch;
+  const http = httpTarget(target, {
+    fetch: fetchFn,
+    signal: options.signal,
+    timeoutMs: connectTimeoutMs,
+  });
+  const config = await http.config();
+  const dialect = chooseDialect(config, wanted);
+  // Loaded only for servers that need it, so a bundler may split it off.
+  const sse = dialect === 'sse_v3' ? await import('./sse-transport.js') : null;
+  const apiPrefix = sse === null ? '' : sse.apiPrefixOf(config);
+  // /info only informs `app.endpoints`; an older server without it is still usable.
+  const info = await optionalInfo(() => http.infoAt(apiPrefix), options.signal);
+  let transport: JobTransport;
+  if (sse !== null) {
+    const sseHttp = options.fetch === undefined ? await defaultSseHttp?.() : undefined;
+    transport = sse.sseTransport({
+      apiRoot: `${http.root}${apiPrefix}`,
       fetch: fetchFn,
-      signal: options.signal,
-      timeoutMs: connectTimeoutMs,
+      http: sseHttp,
+      connectTimeoutMs,
     });
-    const config = await http.config();
-    const dialect = chooseDialect(config, wanted);
-    // Loaded only for servers that need it, so a bundler may split it off.
-    const sse = dialect === 'sse_v3' ? await import('./sse-transport.js') : null;
-    const apiPrefix = sse === null ? '' : sse.apiPrefixOf(config);
-    // /info only informs `app.endpoints`; an older server without it is still usable.
-    const info = await optionalInfo(() => http.infoAt(apiPrefix), options.signal);
-    let transport: JobTransport;
-    if (sse !== null) {
-      const sseHttp = options.fetch === undefined ? await defaultSseHttp?.() : undefined;
-      transport = sse.sseTransport({
-        apiRoot: `${http.root}${apiPrefix}`,
-        fetch: fetchFn,
-        http: sseHttp,
-        connectTimeoutMs,
-      });
-    } else {
-      // The WebSocket class is looked for only once /config says the jobs need one.
-      const WebSocket = options.WebSocket ?? (await defaultWebSocket());
-      if (typeof WebSocket !== 'function') {
-        throw new BadRequestError(
-          `WebSocket: expected a WebSocket class (no global one here), got ${describeValue(WebSocket)}`,
-        );
-      }
-      transport = remoteWebSocketTransport(http.root, WebSocket, connectTimeoutMs);
+  } else {
+    // The WebSocket class is looked for only once /config says the jobs need one.
+    const WebSocket = options.WebSocket ?? (await defaultWebSocket());
+    if (typeof WebSocket !== 'function') {
+      throw new BadRequestError(
+        `WebSocket: expected a WebSocket class (no global one here), got ${describeValue(WebSocket)}`,
+      );
     }
-    return createApp(transport, config, info, readEndpoints(config, info), settings);
+    transport = remoteWebSocketTransport(http.root, WebSocket, connectTimeoutMs);
   }
-  if (!isQueueTarget(target)) {
-    throw new BadRequestError(`target: expected a URL or a QueueTarget, got ${describeValue(target)}`);
-  }
+  return createApp(transport, config, info, readEndpoints(config, info), app);
+}
+
+/** An in-page queue: it speaks the WebSocket dialect only. */
+async function connectQueueTarget(
+  queue: QueueTarget,
+  options: ConnectOptions,
+  { connectTimeoutMs, wanted, app }: ConnectSettings,
+): Promise<App> {
   if (wanted === 'sse_v3') {
     throw new BadRequestError("transport: expected 'auto' or 'ws' for an in-page QueueTarget, got 'sse_v3'");
   }
-  const queue = target;
   const [config, info] = await Promise.all([
     queue.config(),
     optionalInfo(queue.info ? () => queue.info!() : null, options.signal),
   ]);
   chooseDialect(config, 'ws');
   const transport = webSocketTransport(() => queue.open(), connectTimeoutMs);
-  return createApp(transport, config, info, readEndpoints(config, info), settings);
+  return createApp(transport, config, info, readEndpoints(config, info), app);
 }
 
 async function optionalInfo(
