@@ -1,9 +1,9 @@
-import type { JoinMessage, QueueFullMessage } from '@crowdserve/protocol/base';
+import type { JoinMessage, QueueFullMessage, ServerMessage } from '@crowdserve/protocol/base';
 import { parseServerMessage } from '@crowdserve/protocol/ws';
 import type { JobStatus, TerminalStatus } from './status.js';
 import { toStatus } from './to-status.js';
 import type { Duplex } from './transport.js';
-import { watchdog } from './watchdog.js';
+import { watchdog, type Watchdog } from './watchdog.js';
 
 /**
  * With no frame and no ping for this long after the data was sent, the peer is taken for dead
@@ -59,99 +59,151 @@ export function runAttempt(
       cause,
     });
   }
+  return new Promise((resolve) => new SocketAttempt(plan, duplex, emit, signal, resolve).listen());
+}
 
-  return new Promise((resolve) => {
-    let dataSent = false;
-    let started = false;
-    let settled = false;
+/**
+ * One open attempt. Its phases, in order: waiting for `send_hash` (under the connect timeout), then
+ * for `send_data`, then the statuses of a job whose data the server holds (under the silence
+ * watchdog where pings are visible); each ends the attempt through `#finish`, once.
+ */
+class SocketAttempt {
+  /** From `send_data` on the server holds the data: a drop is never retried. */
+  #dataSent = false;
+  /** After `process_starts` the job is no longer queued, whatever a late estimation says. */
+  #started = false;
+  #settled = false;
+  #handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  #silence: Watchdog | undefined;
+  readonly #plan: AttemptPlan;
+  readonly #duplex: Duplex;
+  readonly #emit: (status: JobStatus) => void;
+  readonly #signal: AbortSignal;
+  readonly #resolve: (outcome: AttemptOutcome) => void;
+  readonly #onAbort = (): void => this.#finish({ type: 'cancelled' });
 
-    const finish = (outcome: AttemptOutcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      silence?.stop();
-      signal.removeEventListener('abort', onAbort);
-      duplex.onmessage = null;
-      duplex.onclose = null;
-      try {
-        duplex.close();
-      } catch {
-        // Already closed: nothing left to end.
-      }
-      resolve(outcome);
-    };
+  constructor(
+    plan: AttemptPlan,
+    duplex: Duplex,
+    emit: (status: JobStatus) => void,
+    signal: AbortSignal,
+    resolve: (outcome: AttemptOutcome) => void,
+  ) {
+    this.#plan = plan;
+    this.#duplex = duplex;
+    this.#emit = emit;
+    this.#signal = signal;
+    this.#resolve = resolve;
+  }
 
-    const send = (frame: string): void => {
-      try {
-        duplex.send(frame);
-      } catch (cause) {
-        finish({ type: 'lost', dataSent, timedOut: false, code: null, reason: String(cause), cause });
-      }
-    };
-
-    const timer = setTimeout(
-      () => finish({ type: 'lost', dataSent: false, timedOut: true, code: null, reason: 'no send_hash in time' }),
-      plan.connectTimeoutMs,
+  listen(): void {
+    const duplex = this.#duplex;
+    this.#handshakeTimer = setTimeout(
+      () => this.#finish({ type: 'lost', dataSent: false, timedOut: true, code: null, reason: 'no send_hash in time' }),
+      this.#plan.connectTimeoutMs,
     );
-    let silence: ReturnType<typeof watchdog> | undefined;
-    const onAbort = (): void => finish({ type: 'cancelled' });
-    duplex.onping = () => silence?.kick();
-    signal.addEventListener('abort', onAbort, { once: true });
-
+    duplex.onping = () => this.#silence?.kick();
+    this.#signal.addEventListener('abort', this.#onAbort, { once: true });
     duplex.onclose = (event) =>
-      finish({ type: 'lost', dataSent, timedOut: false, code: event.code, reason: event.reason, cause: event });
+      this.#finish({
+        type: 'lost',
+        dataSent: this.#dataSent,
+        timedOut: false,
+        code: event.code,
+        reason: event.reason,
+        cause: event,
+      });
+    duplex.onmessage = (text) => this.#receive(text);
+  }
 
-    duplex.onmessage = (text) => {
-      silence?.kick();
-      const parsed = parseServerMessage(text);
-      if (!parsed.ok) return;
-      const message = parsed.value;
-      switch (message.msg) {
-        case 'send_hash':
-          clearTimeout(timer);
-          send(JSON.stringify({ fn_index: plan.fnIndex, session_hash: plan.sessionHash } satisfies JoinMessage));
-          return;
-        case 'send_data':
-          if (dataSent) return;
-          // From here on the server holds the data: a drop is never retried.
-          dataSent = true;
-          if (duplex.seesPings) {
-            const silenceMs = plan.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS;
-            silence = watchdog(silenceMs, () =>
-              finish({
-                type: 'lost',
-                dataSent: true,
-                timedOut: false,
-                code: null,
-                reason: `silent for ${silenceMs} ms`,
-              }),
-            );
-          }
-          send(plan.dataFrame);
-          return;
-        case 'queue_full':
-          finish({ type: 'queue_full', message });
-          return;
-        case 'estimation':
-          // A job that is running is no longer queued, whatever a late estimation says. Between
-          // send_data and process_starts it still waits: servers that prefetch data ask early.
-          if (!started) emitStatus();
-          return;
-        case 'process_starts':
-          started = true;
-          emitStatus();
-          return;
-        default:
-          emitStatus();
-      }
+  #receive(text: string): void {
+    this.#silence?.kick();
+    const parsed = parseServerMessage(text);
+    if (!parsed.ok) return;
+    const message = parsed.value;
+    switch (message.msg) {
+      case 'send_hash':
+        return this.#join();
+      case 'send_data':
+        return this.#sendData();
+      case 'queue_full':
+        return this.#finish({ type: 'queue_full', message });
+      case 'estimation':
+        // Between send_data and process_starts the job still waits: servers that prefetch data ask early.
+        if (!this.#started) this.#report(message);
+        return;
+      case 'process_starts':
+        this.#started = true;
+        return this.#report(message);
+      default:
+        return this.#report(message);
+    }
+  }
 
-      function emitStatus(): void {
-        const status = toStatus(message, plan.now());
-        if (status === null) return;
-        if (status.type === 'failed' && !dataSent) finish({ type: 'refused', status });
-        else if (status.type === 'done' || status.type === 'failed') finish({ type: 'terminal', status });
-        else emit(status);
-      }
-    };
-  });
+  /** `send_hash`: the handshake is over; the join names the endpoint and session. */
+  #join(): void {
+    clearTimeout(this.#handshakeTimer);
+    const { fnIndex, sessionHash } = this.#plan;
+    this.#send(JSON.stringify({ fn_index: fnIndex, session_hash: sessionHash } satisfies JoinMessage));
+  }
+
+  /** `send_data`: the data goes once; from here a silent peer is watched for where pings are visible. */
+  #sendData(): void {
+    if (this.#dataSent) return;
+    this.#dataSent = true;
+    if (this.#duplex.seesPings) {
+      const silenceMs = this.#plan.silenceTimeoutMs ?? DEFAULT_SILENCE_TIMEOUT_MS;
+      this.#silence = watchdog(silenceMs, () =>
+        this.#finish({
+          type: 'lost',
+          dataSent: true,
+          timedOut: false,
+          code: null,
+          reason: `silent for ${silenceMs} ms`,
+        }),
+      );
+    }
+    this.#send(this.#plan.dataFrame);
+  }
+
+  /** A status for the caller, or the end: a failure before the data was sent is a refusal (retried). */
+  #report(message: ServerMessage): void {
+    const status = toStatus(message, this.#plan.now());
+    if (status === null) return;
+    if (status.type === 'failed' && !this.#dataSent) this.#finish({ type: 'refused', status });
+    else if (status.type === 'done' || status.type === 'failed') this.#finish({ type: 'terminal', status });
+    else this.#emit(status);
+  }
+
+  #send(frame: string): void {
+    try {
+      this.#duplex.send(frame);
+    } catch (cause) {
+      this.#finish({
+        type: 'lost',
+        dataSent: this.#dataSent,
+        timedOut: false,
+        code: null,
+        reason: String(cause),
+        cause,
+      });
+    }
+  }
+
+  #finish(outcome: AttemptOutcome): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    clearTimeout(this.#handshakeTimer);
+    this.#silence?.stop();
+    this.#signal.removeEventListener('abort', this.#onAbort);
+    const duplex = this.#duplex;
+    duplex.onmessage = null;
+    duplex.onclose = null;
+    try {
+      duplex.close();
+    } catch {
+      // Already closed: nothing left to end.
+    }
+    this.#resolve(outcome);
+  }
 }
