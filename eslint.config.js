@@ -70,7 +70,6 @@ export default tseslint.config(
       'packages/onnx/src/onnx/onnx-endpoint.ts',
       'packages/onnx/src/onnx/onnx-options.ts',
       'packages/onnx/src/onnx/runner.ts',
-      'packages/protocol/src/parse.ts',
       'packages/server/src/core/app-config.ts',
       'packages/server/src/core/join-conversation.ts',
       'packages/server/src/node/http-api.ts',

@@ -2,8 +2,11 @@ import { array, fail, guard, int, MAX_TEXT_LENGTH, num, numOrNull, object, str, 
 import {
   MAX_SESSION_HASH_LENGTH,
   type DataMessage,
+  type EstimationMessage,
   type JoinMessage,
+  type ProcessCompletedMessage,
   type ProgressUnit,
+  type QueueFullMessage,
   type ServerMessage,
 } from './messages.js';
 import { describe, type ParseResult } from './errors.js';
@@ -47,24 +50,10 @@ export function checkServerMessage(value: unknown): ServerMessage {
     case 'send_hash':
     case 'send_data':
       return { msg };
-    case 'queue_full': {
-      const out: ServerMessage = { msg };
-      if (o['queue_size'] !== undefined) out.queue_size = int(o, 'queue_size');
-      if (o['max_size'] !== undefined && o['max_size'] !== null) out.max_size = int(o, 'max_size');
-      if (o['retry_after'] !== undefined && o['retry_after'] !== null) out.retry_after = num(o, 'retry_after');
-      if (o['reason'] !== undefined) out.reason = str(o, 'reason', MAX_TEXT_LENGTH);
-      return out;
-    }
+    case 'queue_full':
+      return queueFull(o);
     case 'estimation':
-      return {
-        msg,
-        rank: o['rank'] === null || o['rank'] === undefined ? null : int(o, 'rank'),
-        queue_size: int(o, 'queue_size'),
-        avg_event_process_time: numOrNull(o, 'avg_event_process_time'),
-        avg_event_concurrent_process_time: numOrNull(o, 'avg_event_concurrent_process_time'),
-        rank_eta: numOrNull(o, 'rank_eta'),
-        queue_eta: numOrNull(o, 'queue_eta') ?? 0,
-      };
+      return estimation(o);
     case 'process_starts':
       return { msg, eta: numOrNull(o, 'eta') };
     case 'progress': {
@@ -75,34 +64,8 @@ export function checkServerMessage(value: unknown): ServerMessage {
       const output = object(o['output'], '$.output');
       return { msg, output: { data: array(output, 'data', '$.output.data'), is_generating: true }, success: true };
     }
-    case 'process_completed': {
-      const output = object(o['output'], '$.output');
-      if (o['success'] === true) {
-        return {
-          msg,
-          success: true,
-          output: {
-            data: array(output, 'data', '$.output.data'),
-            is_generating: false,
-            duration: numOrNull(output, 'duration', '$.output.duration') ?? 0,
-            average_duration: numOrNull(output, 'average_duration', '$.output.average_duration') ?? 0,
-          },
-        };
-      }
-      const error = output['error'];
-      return {
-        msg,
-        success: false,
-        output: {
-          error:
-            typeof error === 'string'
-              ? error.slice(0, MAX_TEXT_LENGTH)
-              : error === null || error === undefined
-                ? 'unknown error'
-                : JSON.stringify(error).slice(0, MAX_TEXT_LENGTH),
-        },
-      };
-    }
+    case 'process_completed':
+      return processCompleted(o);
     default:
       return fail(
         'UNKNOWN_MESSAGE',
@@ -110,6 +73,52 @@ export function checkServerMessage(value: unknown): ServerMessage {
         `expected a known message type, got ${typeof msg === 'string' ? `"${msg.slice(0, 40)}"` : describe(msg)}`,
       );
   }
+}
+
+/** Gradio sends only `msg`; crowdserve's numbers are kept where they are present. */
+function queueFull(o: Record<string, unknown>): QueueFullMessage {
+  const out: QueueFullMessage = { msg: 'queue_full' };
+  if (o['queue_size'] !== undefined) out.queue_size = int(o, 'queue_size');
+  if (o['max_size'] !== undefined && o['max_size'] !== null) out.max_size = int(o, 'max_size');
+  if (o['retry_after'] !== undefined && o['retry_after'] !== null) out.retry_after = num(o, 'retry_after');
+  if (o['reason'] !== undefined) out.reason = str(o, 'reason', MAX_TEXT_LENGTH);
+  return out;
+}
+
+function estimation(o: Record<string, unknown>): EstimationMessage {
+  return {
+    msg: 'estimation',
+    rank: o['rank'] === null || o['rank'] === undefined ? null : int(o, 'rank'),
+    queue_size: int(o, 'queue_size'),
+    avg_event_process_time: numOrNull(o, 'avg_event_process_time'),
+    avg_event_concurrent_process_time: numOrNull(o, 'avg_event_concurrent_process_time'),
+    rank_eta: numOrNull(o, 'rank_eta'),
+    queue_eta: numOrNull(o, 'queue_eta') ?? 0,
+  };
+}
+
+function processCompleted(o: Record<string, unknown>): ProcessCompletedMessage {
+  const output = object(o['output'], '$.output');
+  if (o['success'] === true) {
+    return {
+      msg: 'process_completed',
+      success: true,
+      output: {
+        data: array(output, 'data', '$.output.data'),
+        is_generating: false,
+        duration: numOrNull(output, 'duration', '$.output.duration') ?? 0,
+        average_duration: numOrNull(output, 'average_duration', '$.output.average_duration') ?? 0,
+      },
+    };
+  }
+  return { msg: 'process_completed', success: false, output: { error: errorText(output['error']) } };
+}
+
+/** A failed job's `error` as text, whatever the server put there. */
+function errorText(error: unknown): string {
+  if (typeof error === 'string') return error.slice(0, MAX_TEXT_LENGTH);
+  if (error === null || error === undefined) return 'unknown error';
+  return JSON.stringify(error).slice(0, MAX_TEXT_LENGTH);
 }
 
 /**
