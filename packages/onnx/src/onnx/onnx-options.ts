@@ -119,23 +119,8 @@ export function validateOnnxOptions<Prepared, Result>(
   defaultExecutionProviders: readonly string[],
 ): ResolvedOnnxOptions<Prepared, Result> {
   if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
-  const { model } = options;
-  const isModel =
-    (typeof model === 'string' && model.length > 0) ||
-    model instanceof URL ||
-    model instanceof Uint8Array ||
-    model instanceof ArrayBuffer;
-  if (!isModel) fail('model', 'a path, a URL, a Uint8Array or an ArrayBuffer', model);
-  if (options.modelName !== undefined && typeof options.modelName !== 'string') {
-    fail('modelName', 'a string', options.modelName);
-  }
-  for (const key of ['preprocess', 'postprocess'] as const) {
-    if (typeof options[key] !== 'function') fail(key, 'a function', options[key]);
-  }
-  if (options.infer !== undefined && typeof options.infer !== 'function') fail('infer', 'a function', options.infer);
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-    fail('onProgress', 'a function', options.onProgress);
-  }
+  checkModel(options);
+  checkFunctions(options);
   const executionProviders = options.executionProviders ?? defaultExecutionProviders;
   if (
     !Array.isArray(executionProviders) ||
@@ -147,37 +132,63 @@ export function validateOnnxOptions<Prepared, Result>(
   // An option given as `undefined` takes its default, as if it were absent.
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const resolved = { ...DEFAULT_ONNX_ENDPOINT_OPTIONS, ...(given as OnnxEndpointOptions<Prepared, Result>) };
-  if (typeof resolved.batch !== 'boolean') fail('batch', 'a boolean', resolved.batch);
-  if (typeof resolved.releaseData !== 'boolean') fail('releaseData', 'a boolean', resolved.releaseData);
-  if (!Number.isInteger(resolved.maxBatchSize) || resolved.maxBatchSize < 1) {
-    fail('maxBatchSize', 'an integer ≥ 1', resolved.maxBatchSize);
+  for (const [key, expected, isValid] of SETTING_CHECKS) {
+    if (!isValid(resolved[key])) fail(key, expected, resolved[key]);
   }
-  if (!isNonNegative(resolved.maxBatchDelayMs)) fail('maxBatchDelayMs', 'a number ≥ 0', resolved.maxBatchDelayMs);
-  if (resolved.timeoutMs !== null && !(isNonNegative(resolved.timeoutMs) && resolved.timeoutMs > 0)) {
-    fail('timeoutMs', 'a number > 0 or null', resolved.timeoutMs);
-  }
-  if (
-    resolved.concurrencyLimit !== null &&
-    !(Number.isInteger(resolved.concurrencyLimit) && resolved.concurrencyLimit >= 1)
-  ) {
-    fail('concurrencyLimit', 'an integer ≥ 1 or null', resolved.concurrencyLimit);
-  }
-  if (resolved.expectedDurationMs !== null && !isNonNegative(resolved.expectedDurationMs)) {
-    fail('expectedDurationMs', 'a number ≥ 0 or null', resolved.expectedDurationMs);
-  }
-  if (resolved.warmup !== null && !Array.isArray(resolved.warmup))
-    fail('warmup', 'a data array or null', resolved.warmup);
   if (resolved.steps !== null) checkSteps(resolved.steps);
   checkAxes('inputBatchAxes', options.inputBatchAxes);
   checkAxes('outputBatchAxes', options.outputBatchAxes);
   return {
     ...resolved,
-    modelName: options.modelName ?? modelLabel(model),
+    modelName: options.modelName ?? modelLabel(options.model),
     executionProviders: [...executionProviders],
     inputBatchAxes: options.inputBatchAxes ?? {},
     outputBatchAxes: options.outputBatchAxes ?? {},
     sessionOptions: options.sessionOptions ?? {},
   };
+}
+
+/**
+ * The options with a default (but `steps`, checked on its own), once the defaults are in: each with what
+ * it must be, checked in this order.
+ */
+const SETTING_CHECKS: readonly (readonly [
+  Exclude<keyof typeof DEFAULT_ONNX_ENDPOINT_OPTIONS, 'steps'>,
+  string,
+  (value: unknown) => boolean,
+])[] = [
+  ['batch', 'a boolean', (value) => typeof value === 'boolean'],
+  ['releaseData', 'a boolean', (value) => typeof value === 'boolean'],
+  ['maxBatchSize', 'an integer ≥ 1', (value) => Number.isInteger(value) && (value as number) >= 1],
+  ['maxBatchDelayMs', 'a number ≥ 0', isNonNegative],
+  ['timeoutMs', 'a number > 0 or null', (value) => value === null || (isNonNegative(value) && value > 0)],
+  [
+    'concurrencyLimit',
+    'an integer ≥ 1 or null',
+    (value) => value === null || (Number.isInteger(value) && (value as number) >= 1),
+  ],
+  ['expectedDurationMs', 'a number ≥ 0 or null', (value) => value === null || isNonNegative(value)],
+  ['warmup', 'a data array or null', (value) => value === null || Array.isArray(value)],
+];
+
+function checkModel({ model, modelName }: Pick<OnnxEndpointOptions, 'model' | 'modelName'>): void {
+  const isModel =
+    (typeof model === 'string' && model.length > 0) ||
+    model instanceof URL ||
+    model instanceof Uint8Array ||
+    model instanceof ArrayBuffer;
+  if (!isModel) fail('model', 'a path, a URL, a Uint8Array or an ArrayBuffer', model);
+  if (modelName !== undefined && typeof modelName !== 'string') fail('modelName', 'a string', modelName);
+}
+
+/** The caller's functions: `preprocess` and `postprocess` always, `infer` and `onProgress` where given. */
+function checkFunctions<Prepared, Result>(options: OnnxEndpointOptions<Prepared, Result>): void {
+  for (const key of ['preprocess', 'postprocess'] as const) {
+    if (typeof options[key] !== 'function') fail(key, 'a function', options[key]);
+  }
+  for (const key of ['infer', 'onProgress'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') fail(key, 'a function', options[key]);
+  }
 }
 
 /** How a model is named in messages when the user gave no name. */
