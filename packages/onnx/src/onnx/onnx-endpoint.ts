@@ -1,14 +1,14 @@
 import type { Remote } from 'comlink';
 import { CallAbortedError, type EndpointDefinition, type EndpointHost, type EndpointReport } from '@crowdserve/server';
-import { ModelLoadError, WorkerError } from './errors.js';
-import { DEFAULT_ORT_LOG_SEVERITY_LEVEL, validateOnnxOptions } from './onnx-options.js';
+import { WorkerError } from './errors.js';
+import { validateOnnxOptions, type ResolvedOnnxOptions } from './onnx-options.js';
 import type { OnLoadProgress } from './load-progress.js';
 import type { ModelInput, OnnxEndpointOptions, OnnxSession } from './onnx-options.js';
-import type { LoadReport, ModelSource, RunnerApi, SessionOptions } from './runner.js';
-import { feedsRunner } from './packed.js';
+import type { ModelSource, RunnerApi, SessionOptions } from './runner.js';
+import { startPool } from './start-pool.js';
 import type { Feeds } from './tensors.js';
-import { WorkerPool } from './worker-pool.js';
-import type { SpawnWorker } from './worker-pool.js';
+import type { SpawnWorker, WorkerPool } from './worker-pool.js';
+import { sessionOf } from './worker-session.js';
 
 /** What differs between Node and the browser: how workers start, and a few defaults. */
 export interface OnnxPlatform {
@@ -49,23 +49,6 @@ export interface OnnxEndpointReport extends EndpointReport {
  * shutdown, terminates the busy worker, which is replaced; when the clients merely left, the run
  * finishes and its result is dropped.
  */
-/**
- * The part of a call's signal that should stop its worker: a timeout or a shutdown. When every
- * client merely left, the run (milliseconds) is left to finish, because terminating the worker
- * would cost a model reload.
- */
-function terminatingSignal(signal: AbortSignal): { signal: AbortSignal; release: () => void } {
-  const controller = new AbortController();
-  const forward = () => {
-    const reason: unknown = signal.reason;
-    if (!(reason instanceof CallAbortedError && reason.code === 'CANCELLED')) controller.abort(reason);
-  };
-  if (signal.aborted) forward();
-  else signal.addEventListener('abort', forward, { once: true });
-  // Called when the run ends, so a caller that reuses one signal does not collect listeners.
-  return { signal: controller.signal, release: () => signal.removeEventListener('abort', forward) };
-}
-
 export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
   options: OnnxEndpointOptions<Prepared, Result>,
   platform: OnnxPlatform,
@@ -80,11 +63,7 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
   let pool: WorkerPool<Remote<RunnerApi>> | null = null;
   let settingUp = false;
 
-  const runBatch = async (
-    requests: unknown[][],
-    signal: AbortSignal,
-    prepared: readonly unknown[] | undefined,
-  ): Promise<unknown[][]> => {
+  const runBatch: RunBatch = async (requests, signal, prepared) => {
     if (!pool) throw new WorkerError('POOL_NOT_STARTED', `ONNX model ${modelName}: the endpoint was not set up`);
     // Under a host, each request was preprocessed when its data arrived (`prepare`); a caller that
     // runs `fn` itself gets it done here.
@@ -104,83 +83,12 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
     if (settingUp || pool) throw new Error(`ONNX endpoint ${host.apiName} was already set up`);
     settingUp = true;
     try {
-      const started = await startPool(host);
+      const started = await startPool(host, { resolved, platform, infer });
       pool = started.pool;
       return started.report;
     } finally {
       settingUp = false;
     }
-  };
-
-  const startPool = async (host: EndpointHost) => {
-    const workers = Math.min(host.concurrencyCount, resolved.concurrencyLimit ?? Infinity);
-    const onProgress: OnLoadProgress = resolved.onProgress ?? (() => undefined);
-    let fetched: { model: ModelSource; wasmBinary?: ArrayBuffer };
-    try {
-      const source = platform.resolveModel(resolved.model);
-      fetched = platform.fetchOnce ? await platform.fetchOnce(source, onProgress) : { model: source };
-    } catch (error) {
-      throw new ModelLoadError('MODEL_LOAD_FAILED', modelName, { cause: error });
-    }
-    const { model } = fetched;
-    const loadOptions = {
-      executionProviders: resolved.executionProviders,
-      inputBatchAxes: resolved.inputBatchAxes,
-      outputBatchAxes: resolved.outputBatchAxes,
-      sessionOptions: {
-        logSeverityLevel: DEFAULT_ORT_LOG_SEVERITY_LEVEL,
-        ...platform.defaultSessionOptions?.(workers),
-        ...resolved.sessionOptions,
-      },
-      ...(fetched.wasmBinary ? { wasmBinary: fetched.wasmBinary } : {}),
-    };
-    let ready = 0;
-    onProgress({ phase: 'session', loaded: ready, total: workers });
-    let loaded: LoadReport | undefined;
-    const starting = new WorkerPool<Remote<RunnerApi>>({
-      size: workers,
-      spawn: platform.spawn,
-      name: `ONNX endpoint ${host.apiName}`,
-      close: (api) => api.dispose(),
-      init: async (api) => {
-        try {
-          loaded = await api.load(model, loadOptions);
-        } catch (error) {
-          throw new ModelLoadError('MODEL_LOAD_FAILED', modelName, { cause: error });
-        }
-        if (resolved.warmup !== null) {
-          try {
-            await infer([await preprocess(resolved.warmup)], sessionOf(api));
-          } catch (error) {
-            throw new ModelLoadError('MODEL_WARMUP_FAILED', modelName, { cause: error });
-          }
-        }
-        // Only the first start counts: a replacement worker later is not part of the load.
-        if (ready < workers) onProgress({ phase: 'session', loaded: ++ready, total: workers });
-      },
-    });
-    try {
-      await starting.start();
-    } catch (error) {
-      // A worker that dies while loading (out of memory, a native crash) is a failed load too.
-      throw error instanceof ModelLoadError
-        ? error
-        : new ModelLoadError('MODEL_LOAD_FAILED', modelName, { cause: error });
-    }
-    const { executionProvider, runtime, fallbacks } = loaded as LoadReport;
-    const report: OnnxEndpointReport = {
-      executionProvider,
-      runtime,
-      executionProviderFallbacks: fallbacks,
-      workers,
-      model: modelName,
-    };
-    // Once per endpoint, so a server silently on the slower runtime shows it (issue 22.2).
-    const fellBack = fallbacks.length > 0 ? `; passed over ${fallbacks.join('; ')}` : '';
-    (platform.log ?? console.info)(
-      `crowdserve ${host.apiName}: ${modelName} on ${runtime} (${executionProvider}), ${workers} worker(s)${fellBack}`,
-    );
-    return { pool: starting, report };
   };
 
   const dispose = async (): Promise<void> => {
@@ -189,6 +97,28 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
     await current?.dispose();
   };
 
+  return toDefinition(resolved, { runBatch, setup, dispose });
+}
+
+type RunBatch = (
+  requests: unknown[][],
+  signal: AbortSignal,
+  prepared: readonly unknown[] | undefined,
+) => Promise<unknown[][]>;
+
+/** What `createOnnxEndpoint` made for the server to call. */
+interface EndpointCalls {
+  runBatch: RunBatch;
+  setup: (host: EndpointHost) => Promise<OnnxEndpointReport>;
+  dispose: () => Promise<void>;
+}
+
+/** The endpoint as the server takes it: its options, and calls of one request or of a batch. */
+function toDefinition<Prepared, Result>(
+  resolved: ResolvedOnnxOptions<Prepared, Result>,
+  { runBatch, setup, dispose }: EndpointCalls,
+): EndpointDefinition {
+  const { preprocess } = resolved;
   const common = {
     inputs: resolved.inputs,
     outputs: resolved.outputs,
@@ -215,18 +145,25 @@ export function createOnnxEndpoint<Prepared = Feeds, Result = Feeds>(
   };
 }
 
+/**
+ * The part of a call's signal that should stop its worker: a timeout or a shutdown. When every
+ * client merely left, the run (milliseconds) is left to finish, because terminating the worker
+ * would cost a model reload.
+ */
+function terminatingSignal(signal: AbortSignal): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const forward = () => {
+    const reason: unknown = signal.reason;
+    if (!(reason instanceof CallAbortedError && reason.code === 'CANCELLED')) controller.abort(reason);
+  };
+  if (signal.aborted) forward();
+  else signal.addEventListener('abort', forward, { once: true });
+  // Called when the run ends, so a caller that reuses one signal does not collect listeners.
+  return { signal: controller.signal, release: () => signal.removeEventListener('abort', forward) };
+}
+
 /** The values, through `Promise.all` only when one is a promise: synchronous pre- and postprocessing costs no promise per request. */
 export function whenAll<T>(values: (T | PromiseLike<T>)[]): T[] | Promise<T[]> {
   const pending = values.some((v) => typeof (v as { then?: unknown } | null)?.then === 'function');
   return pending ? Promise.all(values) : (values as T[]);
-}
-
-/** Each worker's runner as `infer` sees it, made once per worker (see `feedsRunner`). */
-const sessions = new WeakMap<Remote<RunnerApi>, OnnxSession>();
-
-/** A worker's runner as `infer` sees it: a batch crosses encoded (see `encodeBatch`), its buffers transferred. */
-function sessionOf(api: Remote<RunnerApi>): OnnxSession {
-  let session = sessions.get(api);
-  if (session === undefined) sessions.set(api, (session = feedsRunner(api)));
-  return session;
 }
