@@ -87,80 +87,31 @@ export interface RunnerApi {
  * `encodeBatch`) and their buffers marked for transfer, so they move to the caller's thread.
  */
 export function createRunner(deps: RunnerDependencies): RunnerApi {
-  const { ort, runtime } = deps;
+  const { ort } = deps;
   let session: OrtSession | null = null;
   let options: RunnerLoadOptions = { executionProviders: [] };
   // ORT sessions are not re-entrant: runs wait for the one before them.
-  let tail: Promise<unknown> = Promise.resolve();
-  const serially = <T>(work: () => Promise<T>): Promise<T> => {
-    const result = tail.then(work, work);
-    tail = result.catch(() => undefined);
-    return result;
-  };
-
+  const serially = serialQueue();
   const loaded = (): OrtSession => {
     if (!session) throw new Error('no model is loaded in this worker');
     return session;
   };
-
   // Runs are serial: one batch's step layout at a time, in memory kept for the next.
   const scratch = new LayoutScratch();
-  // `made`: the ORT tensors made for this batch's inputs, so that one fed at every step (VAD's
-  // sample rate) is made once. A step's outputs are ORT's own tensors, fed back as they are.
-  // Not async: a step of a sequence is one promise to wait on, not two.
-  const runOnce = (current: OrtSession, feeds: Feeds, made: Map<TensorData, OrtTensor>): Promise<Feeds> =>
-    current.run(toOrtFeeds(ort, feeds, made)).then(fromOrtFeeds);
-
-  const runBatch = async (current: OrtSession, batch: Feeds[]): Promise<Feeds[]> => {
-    const results: Feeds[] = new Array<Feeds>(batch.length);
-    for (const group of groupByShape(batch, options.inputBatchAxes)) {
-      const { feeds, counts } = stackFeeds(
-        group.map((i) => batch[i] as Feeds),
-        options.inputBatchAxes,
-      );
-      const split = splitOutputs(await runOnce(current, feeds, new Map()), counts, options.outputBatchAxes);
-      group.forEach((index, k) => (results[index] = split[k] as Feeds));
-    }
-    return results;
-  };
 
   return {
     load: (model, loadOptions) =>
       serially(async () => {
         if (session) throw new Error('this worker already holds a model');
-        if (loadOptions.wasmBinary) deps.useWasmBinary?.(loadOptions.wasmBinary);
-        const created = await createSession(deps, toOrtModel(model), loadOptions);
+        const created = await loadSession(deps, model, loadOptions);
         session = created.session;
         options = loadOptions;
-        return {
-          executionProvider: created.executionProvider,
-          fallbacks: created.fallbacks,
-          runtime,
-          inputNames: [...session.inputNames],
-          outputNames: [...session.outputNames],
-        };
+        return created.report;
       }),
 
-    run: (batch) => serially(async () => transferBatch(await runBatch(loaded(), decodeBatch(batch)))),
+    run: (batch) => serially(async () => transferBatch(await runBatch(ort, loaded(), decodeBatch(batch), options))),
 
-    runSteps: (batch, plan) =>
-      serially(async () => {
-        const current = loaded();
-        const axes = { inputs: options.inputBatchAxes, outputs: options.outputBatchAxes, scratch };
-        scratch.reset();
-        // Most batches are uniform (same shapes, same steps): run from the columns as they came,
-        // each input made an ORT tensor once and the session run on them as they are.
-        const uniform = await runUniformSteps(
-          (feeds) => current.run(feeds as unknown as Record<string, OrtTensor>) as unknown as Promise<Feeds>,
-          batch,
-          plan,
-          axes,
-          (t) => new ort.Tensor(t.type, t.data, t.dims) as unknown as TensorData,
-        );
-        if (uniform !== null) return transfer(uniform.wire, uniform.buffers);
-        const made = new Map<TensorData, OrtTensor>();
-        return transferBatch(await runSteps((feeds) => runOnce(current, feeds, made), decodeBatch(batch), plan, axes));
-      }),
+    runSteps: (batch, plan) => serially(async () => runStepBatch(ort, loaded(), batch, plan, options, scratch)),
 
     dispose: () =>
       serially(async () => {
@@ -169,6 +120,88 @@ export function createRunner(deps: RunnerDependencies): RunnerApi {
         await current?.release();
       }),
   };
+}
+
+/** Runs each piece of work after the one before it has settled, whether it failed or not. */
+function serialQueue(): <T>(work: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const result = tail.then(work, work);
+    tail = result.catch(() => undefined);
+    return result;
+  };
+}
+
+async function loadSession(
+  deps: RunnerDependencies,
+  model: ModelSource,
+  loadOptions: RunnerLoadOptions,
+): Promise<{ session: OrtSession; report: LoadReport }> {
+  if (loadOptions.wasmBinary) deps.useWasmBinary?.(loadOptions.wasmBinary);
+  const { session, executionProvider, fallbacks } = await createSession(deps, toOrtModel(model), loadOptions);
+  return {
+    session,
+    report: {
+      executionProvider,
+      fallbacks,
+      runtime: deps.runtime,
+      inputNames: [...session.inputNames],
+      outputNames: [...session.outputNames],
+    },
+  };
+}
+
+/**
+ * One `session.run`. `made`: the ORT tensors made for this batch's inputs, so that one fed at every
+ * step (VAD's sample rate) is made once. A step's outputs are ORT's own tensors, fed back as they are.
+ * Not async: a step of a sequence is one promise to wait on, not two.
+ */
+function runOnce(ort: OrtModule, current: OrtSession, feeds: Feeds, made: Map<TensorData, OrtTensor>): Promise<Feeds> {
+  return current.run(toOrtFeeds(ort, feeds, made)).then(fromOrtFeeds);
+}
+
+/** A batch stacked into one run per distinct input shape, the outputs split back per request. */
+async function runBatch(
+  ort: OrtModule,
+  current: OrtSession,
+  batch: Feeds[],
+  options: RunnerLoadOptions,
+): Promise<Feeds[]> {
+  const results: Feeds[] = new Array<Feeds>(batch.length);
+  for (const group of groupByShape(batch, options.inputBatchAxes)) {
+    const { feeds, counts } = stackFeeds(
+      group.map((i) => batch[i] as Feeds),
+      options.inputBatchAxes,
+    );
+    const split = splitOutputs(await runOnce(ort, current, feeds, new Map()), counts, options.outputBatchAxes);
+    group.forEach((index, k) => (results[index] = split[k] as Feeds));
+  }
+  return results;
+}
+
+/** A batch of sequences stepped through a recurrent model; its results encoded, buffers marked for transfer. */
+async function runStepBatch(
+  ort: OrtModule,
+  current: OrtSession,
+  batch: WireBatch,
+  plan: StepPlan,
+  options: RunnerLoadOptions,
+  scratch: LayoutScratch,
+): Promise<WireBatch> {
+  const axes = { inputs: options.inputBatchAxes, outputs: options.outputBatchAxes, scratch };
+  scratch.reset();
+  // Most batches are uniform (same shapes, same steps): run from the columns as they came,
+  // each input made an ORT tensor once and the session run on them as they are.
+  const uniform = await runUniformSteps(
+    (feeds) => current.run(feeds as unknown as Record<string, OrtTensor>) as unknown as Promise<Feeds>,
+    batch,
+    plan,
+    axes,
+    (t) => new ort.Tensor(t.type, t.data, t.dims) as unknown as TensorData,
+  );
+  if (uniform !== null) return transfer(uniform.wire, uniform.buffers);
+  const made = new Map<TensorData, OrtTensor>();
+  return transferBatch(await runSteps((feeds) => runOnce(ort, current, feeds, made), decodeBatch(batch), plan, axes));
 }
 
 async function createSession(
