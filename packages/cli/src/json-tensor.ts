@@ -1,7 +1,7 @@
 import type { TensorArray, TensorData, TensorType } from '@crowdserve/onnx/node';
 
-// The cli's own table, not onnx's ARRAY_TYPES: @crowdserve/onnx is an optional dependency, and a static
-// import of it would stop the cli from starting (even for `serve app.js`) where it is not installed.
+// The array classes come from the caller (onnx's ARRAY_TYPES, imported once onnx is known to be there):
+// @crowdserve/onnx is optional, and a static import of it would stop `serve app.js` where it is missing.
 /** Element types a JSON request can fill: numbers (and booleans for `bool`). */
 export const JSON_TENSOR_TYPES: ReadonlySet<string> = new Set([
   'float32',
@@ -17,20 +17,6 @@ export const JSON_TENSOR_TYPES: ReadonlySet<string> = new Set([
   'bool',
 ]);
 
-const ARRAYS: Record<string, new (length: number) => TensorArray> = {
-  float32: Float32Array,
-  float64: Float64Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-  bool: Uint8Array,
-};
-
 /** A request value that is not a tensor of the model's input: the job fails with this message (HTTP 422). */
 export class TensorInputError extends Error {
   override readonly name = 'TensorInputError';
@@ -41,7 +27,12 @@ export class TensorInputError extends Error {
  * A nested JSON array (`[[1, 2], [3, 4]]`) as a tensor of `type`: its dims are the nesting, every row of
  * a level must have the same length, and each leaf must be a finite number (or a boolean for `bool`).
  */
-export function tensorFromJson(value: unknown, type: TensorType, label: string): TensorData {
+export function tensorFromJson(
+  value: unknown,
+  type: TensorType,
+  label: string,
+  arrays: Readonly<Record<TensorType, new (length: number) => TensorArray>>,
+): TensorData {
   if (!JSON_TENSOR_TYPES.has(type)) throw new TensorInputError(`${label}: a JSON request cannot fill a ${type} tensor`);
   const dims: number[] = [];
   for (let level: unknown = value; Array.isArray(level); level = level[0]) dims.push(level.length);
@@ -57,8 +48,7 @@ export function tensorFromJson(value: unknown, type: TensorType, label: string):
     for (const item of node) walk(item, depth + 1);
   };
   walk(value, 0);
-  const Array_ = ARRAYS[type] as new (length: number) => TensorArray;
-  const data = new Array_(flat.length);
+  const data = new arrays[type](flat.length);
   const big = type === 'int64' || type === 'uint64';
   flat.forEach((leaf, i) => {
     const number = type === 'bool' && typeof leaf === 'boolean' ? Number(leaf) : leaf;

@@ -41,7 +41,7 @@ export async function modelEndpoint(
       );
     }
   }
-  const { onnxEndpoint } = await importOnnx();
+  const { onnxEndpoint, ARRAY_TYPES } = await importOnnx();
   const endpoint = onnxEndpoint({
     model: bytes,
     modelName,
@@ -49,7 +49,9 @@ export async function modelEndpoint(
     outputs: signature.outputs.map((v) => ({ label: v.name, type: 'array' })),
     preprocess: (data) => {
       const feeds: Record<string, Feeds[string]> = {};
-      signature.inputs.forEach((v, i) => (feeds[v.name] = tensorFromJson(data[i], v.type as TensorType, v.name)));
+      signature.inputs.forEach(
+        (v, i) => (feeds[v.name] = tensorFromJson(data[i], v.type as TensorType, v.name, ARRAY_TYPES)),
+      );
       return feeds;
     },
     postprocess: (result) => signature.outputs.map((v) => tensorToJson(result[v.name] as Feeds[string])),
