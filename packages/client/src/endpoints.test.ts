@@ -50,7 +50,10 @@ describe('readEndpoints', () => {
 
   it('calls a config without dependencies a SERVER_ERROR', () => {
     expect(() => readEndpoints({ version: '3' } as unknown as AppConfig, null)).toThrow(
-      expect.objectContaining({ code: 'SERVER_ERROR', message: 'expected a config with dependencies[], got object' }),
+      expect.objectContaining({
+        code: 'SERVER_ERROR',
+        message: 'expected a config with dependencies[], got an object',
+      }),
     );
   });
 });

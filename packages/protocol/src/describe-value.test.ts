@@ -4,14 +4,17 @@ import { assertNever, describeValue, dropUndefined, UnexpectedValueError } from 
 describe('describeValue', () => {
   it.each([
     [null, 'null'],
-    [[1, 2], 'an array'],
+    [[1, 2], 'an array of 2'],
+    [new Float32Array(3), 'a Float32Array of 12 bytes'],
     ['yes', '"yes"'],
     ['x'.repeat(41), 'a long string'],
     [1.5, '1.5'],
     [false, 'false'],
+    [Number.NaN, 'NaN'],
     [undefined, 'undefined'],
-    [{}, 'object'],
-    [() => 1, 'function'],
+    [{}, 'an object'],
+    [() => 1, 'a function'],
+    [10n, 'bigint'],
   ])('%j reads as %s', (value, expected) => {
     expect(describeValue(value)).toBe(expected);
   });

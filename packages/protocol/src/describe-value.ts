@@ -1,9 +1,16 @@
-/** Names a value for "expected X, got Y" messages: short strings quoted, numbers as they print, else a kind. */
+/**
+ * Names a value for "expected X, got Y" messages, the one such helper of every package but the
+ * dependency-free queue: short strings quoted, numbers and booleans as they print, arrays and typed
+ * arrays with their size, else a kind.
+ */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of ${value.byteLength} bytes`;
   if (typeof value === 'string') return value.length > 40 ? 'a long string' : JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object') return 'an object';
   return typeof value;
 }
 

@@ -16,12 +16,3 @@ export class ProtocolError extends Error {
 }
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: ProtocolError };
-
-/** Names a value's JSON type for "expected X, got Y" messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'string') return value.length > 20 ? 'a string' : `"${value}"`;
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'a non-finite number';
-  return typeof value;
-}

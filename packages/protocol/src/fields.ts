@@ -1,6 +1,7 @@
 // The field checks every parser here is built from; split from the messages' parsers so a bundle that reads
 // only HTTP answers (a client before it knows the dialect) does not carry the queue messages' parsers.
-import { describe, ProtocolError, type ParseResult } from './errors.js';
+import { describeValue } from './describe-value.js';
+import { ProtocolError, type ParseResult } from './errors.js';
 
 /** Keys that would let a merged object reach a prototype; refused anywhere in a frame. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -98,7 +99,7 @@ export function guard<T>(text: string | unknown, check: (value: unknown) => T): 
 
 export function object(value: unknown, path = '$'): Obj {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail('NOT_AN_OBJECT', path, `expected an object, got ${describe(value)}`);
+    fail('NOT_AN_OBJECT', path, `expected an object, got ${describeValue(value)}`);
   }
   return value as Obj;
 }
@@ -106,7 +107,7 @@ export function object(value: unknown, path = '$'): Obj {
 export function int(o: Obj, key: string, min = 0): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
-    fail('INVALID_FIELD', `$.${key}`, `expected an integer ≥ ${min}, got ${describe(v)}`);
+    fail('INVALID_FIELD', `$.${key}`, `expected an integer ≥ ${min}, got ${describeValue(v)}`);
   }
   return v;
 }
@@ -114,7 +115,7 @@ export function int(o: Obj, key: string, min = 0): number {
 export function num(o: Obj, key: string, path = `$.${key}`): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isFinite(v))
-    fail('INVALID_FIELD', path, `expected a number, got ${describe(v)}`);
+    fail('INVALID_FIELD', path, `expected a number, got ${describeValue(v)}`);
   return v;
 }
 
@@ -124,7 +125,7 @@ export function numOrNull(o: Obj, key: string, path = `$.${key}`): number | null
 
 export function str(o: Obj, key: string, max: number, path = `$.${key}`): string {
   const v = o[key];
-  if (typeof v !== 'string') fail('INVALID_FIELD', path, `expected a string, got ${describe(v)}`);
+  if (typeof v !== 'string') fail('INVALID_FIELD', path, `expected a string, got ${describeValue(v)}`);
   if (v.length > max) fail('STRING_TOO_LONG', path, `expected at most ${max} characters, got ${v.length}`);
   return v;
 }
@@ -135,6 +136,6 @@ export function strOrNull(o: Obj, key: string, max: number, path: string): strin
 
 export function array(o: Obj, key: string, path = `$.${key}`): unknown[] {
   const v = o[key];
-  if (!Array.isArray(v)) fail('INVALID_FIELD', path, `expected an array, got ${describe(v)}`);
+  if (!Array.isArray(v)) fail('INVALID_FIELD', path, `expected an array, got ${describeValue(v)}`);
   return v;
 }

@@ -1,4 +1,5 @@
-import { describe, type ParseResult } from './errors.js';
+import { describeValue } from './describe-value.js';
+import { type ParseResult } from './errors.js';
 import type { ApiInfo, AppConfig } from './http.js';
 import { fail, guard, object } from './fields.js';
 
@@ -11,13 +12,13 @@ export function parseAppConfig(input: unknown): ParseResult<AppConfig> {
   return guard(input, (value) => {
     const o = object(value);
     const deps = o['dependencies'];
-    if (!Array.isArray(deps)) fail('INVALID_FIELD', '$.dependencies', `expected an array, got ${describe(deps)}`);
+    if (!Array.isArray(deps)) fail('INVALID_FIELD', '$.dependencies', `expected an array, got ${describeValue(deps)}`);
     deps.forEach((dep: unknown, i) => {
       const path = `$.dependencies[${i}]`;
       const d = object(dep, path);
       const name = d['api_name'];
       if (name !== undefined && name !== null && typeof name !== 'string') {
-        fail('INVALID_FIELD', `${path}.api_name`, `expected a string or null, got ${describe(name)}`);
+        fail('INVALID_FIELD', `${path}.api_name`, `expected a string or null, got ${describeValue(name)}`);
       }
       if (d['types'] !== undefined) object(d['types'], `${path}.types`);
     });

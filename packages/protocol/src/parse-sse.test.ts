@@ -74,7 +74,7 @@ describe('the join answers', () => {
     });
     expect(parseSseJoinRefusal({ detail: [{ loc: ['body'], msg: 'field required' }] })).toMatchObject({
       ok: true,
-      value: { detail: 'refused: array' },
+      value: { detail: 'refused: an array of 1' },
     });
   });
 });

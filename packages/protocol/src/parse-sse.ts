@@ -1,4 +1,5 @@
-import { describe, type ParseResult } from './errors.js';
+import { describeValue } from './describe-value.js';
+import { type ParseResult } from './errors.js';
 import { fail, guard, int, MAX_TEXT_LENGTH, num, object, str } from './fields.js';
 import { checkServerMessage } from './parse.js';
 import type { SseJoinRefusal, SseJoinResponse, SseServerMessage } from './sse-messages.js';
@@ -65,7 +66,7 @@ export function parseSseJoinRefusal(input: unknown): ParseResult<SseJoinRefusal>
           ? detail.slice(0, MAX_TEXT_LENGTH)
           : detail === undefined
             ? 'refused'
-            : `refused: ${describe(detail)}`,
+            : `refused: ${describeValue(detail)}`,
     };
     if (typeof o['queue_size'] === 'number') out.queue_size = int(o, 'queue_size');
     if (typeof o['max_size'] === 'number') out.max_size = int(o, 'max_size');

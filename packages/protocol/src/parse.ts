@@ -9,7 +9,8 @@ import {
   type QueueFullMessage,
   type ServerMessage,
 } from './messages.js';
-import { describe, type ParseResult } from './errors.js';
+import { describeValue } from './describe-value.js';
+import { type ParseResult } from './errors.js';
 
 /** Checks the client's answer to `send_hash`. Accepts a string or an already-parsed value. */
 export function parseJoinMessage(input: unknown): ParseResult<JoinMessage> {
@@ -70,7 +71,7 @@ export function checkServerMessage(value: unknown): ServerMessage {
       return fail(
         'UNKNOWN_MESSAGE',
         '$.msg',
-        `expected a known message type, got ${typeof msg === 'string' ? `"${msg.slice(0, 40)}"` : describe(msg)}`,
+        `expected a known message type, got ${typeof msg === 'string' ? `"${msg.slice(0, 40)}"` : describeValue(msg)}`,
       );
   }
 }

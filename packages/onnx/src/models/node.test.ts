@@ -76,7 +76,7 @@ describe('vadEndpoint (Silero VAD v6)', () => {
       'VAD: expected [samples] as numbers or as base64 little-endian float32, got a string that is neither',
     );
     await expect(call(endpoint, [[{ samples: [] }]])).rejects.toThrow(
-      'VAD: expected [samples] (16 kHz mono numbers or base64 float32), got object',
+      'VAD: expected [samples] (16 kHz mono numbers or base64 float32), got an object',
     );
     await expect(call(endpoint, [[[0, 'x']]])).rejects.toThrow('VAD: sample 1: expected a finite number, got "x"');
   });

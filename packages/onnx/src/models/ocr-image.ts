@@ -1,4 +1,5 @@
-import { InputError, describeValue } from '../onnx/errors.js';
+import { describeValue } from '@crowdserve/protocol';
+import { InputError } from '../onnx/errors.js';
 import { decodeBase64 } from './base64.js';
 
 /** An image as RGBA bytes, row by row (what a canvas's `getImageData()` gives). */

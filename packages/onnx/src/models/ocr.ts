@@ -1,4 +1,5 @@
-import { OnnxOptionsError, describeValue } from '../onnx/errors.js';
+import { describeValue } from '@crowdserve/protocol';
+import { OnnxOptionsError } from '../onnx/errors.js';
 import type { OnnxEndpointOptions } from '../onnx/onnx-options.js';
 import type { Feeds, TensorData } from '../onnx/tensors.js';
 import { ctcGreedyDecode } from './ocr-decode.js';

@@ -36,7 +36,7 @@ describe('parseVadSamples', () => {
       'VAD: sample 1: expected a finite number, got NaN',
     );
     expect(() => parseVadSamples([Float32Array.of(0, 0, Infinity)])).toThrow(
-      'VAD: sample 2: expected a finite number, got a non-finite number',
+      'VAD: sample 2: expected a finite number, got Infinity',
     );
     expect(() => parseVadSamples([encodeVadSamples(new Float32Array(11))], 10)).toThrow('expected at most 10 samples');
     expect(() => parseVadSamples([[0, 'x']])).toThrow(InputError);

@@ -1,4 +1,5 @@
-import { InputError, OnnxOptionsError, describeValue } from '../onnx/errors.js';
+import { describeValue } from '@crowdserve/protocol';
+import { InputError, OnnxOptionsError } from '../onnx/errors.js';
 import type { OnnxEndpointOptions } from '../onnx/onnx-options.js';
 import { columnNumbers } from '../onnx/packed.js';
 import type { StepPlan } from '../onnx/step-plan.js';

@@ -6,7 +6,8 @@ import type { ModelInput, OnnxEndpointOptions } from './onnx-options.js';
 import type { ModelSource } from './runner.js';
 import { fetchWithProgress } from './load-progress.js';
 import type { OnLoadProgress } from './load-progress.js';
-import { OnnxOptionsError, describeValue } from './errors.js';
+import { describeValue } from '@crowdserve/protocol';
+import { OnnxOptionsError } from './errors.js';
 import type { Feeds } from './tensors.js';
 
 export interface BrowserOnnxEndpointOptions<Prepared = Feeds, Result = Feeds> extends OnnxEndpointOptions<

@@ -57,13 +57,3 @@ export function causeMessage(cause: unknown): string {
   if (cause instanceof Error) return cause.message || cause.name;
   return String(cause);
 }
-
-/** Names a value for "expected X, got Y" messages. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of ${value.byteLength} bytes`;
-  if (typeof value === 'string') return value.length > 30 ? 'a string' : JSON.stringify(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'a non-finite number';
-  return typeof value;
-}

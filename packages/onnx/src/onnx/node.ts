@@ -10,7 +10,8 @@ import { nodeSpawner } from './node-spawn.js';
 import type { NodeOrtRuntime } from './node-spawn.js';
 import type { ModelSource } from './runner.js';
 import type { Feeds } from './tensors.js';
-import { OnnxOptionsError, describeValue } from './errors.js';
+import { describeValue } from '@crowdserve/protocol';
+import { OnnxOptionsError } from './errors.js';
 
 export interface NodeOnnxEndpointOptions<Prepared = Feeds, Result = Feeds> extends OnnxEndpointOptions<
   Prepared,

@@ -1,5 +1,6 @@
 import type { IoSpec } from '@crowdserve/protocol';
-import { OnnxOptionsError, describeValue } from './errors.js';
+import { describeValue } from '@crowdserve/protocol';
+import { OnnxOptionsError } from './errors.js';
 import type { WireBatch } from './packed.js';
 import type { SessionOptions } from './runner.js';
 import type { StepPlan } from './step-plan.js';

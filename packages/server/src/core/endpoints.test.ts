@@ -39,7 +39,7 @@ describe('resolveEndpoints: bad definitions', () => {
     [
       'bad inputs',
       { '/p': { fn, inputs: {} } },
-      "endpoints['/p'].inputs: expected an array, got object",
+      "endpoints['/p'].inputs: expected an array, got an object",
       ServerOptionTypeError,
     ],
   ])('refuses %s with INVALID_OPTION', (_, endpoints, message, errorClass) => {
