@@ -22,8 +22,12 @@ export interface WaitingJob extends JobBase {
 /** In the line, asked for its data ahead of its turn (prefetch); it must arrive by `dataDeadline`. */
 export interface PrefetchingJob extends JobBase {
   readonly state: 'prefetching';
-  /** Clock ms, counted from its `requestData`. */
+  /** Clock ms of its `requestData`: silent past `prefetchGraceMs` from here (silence.ts). */
+  readonly askedAt: number;
+  /** Clock ms: `dataTimeoutMs` from its `requestData`, or its slot's deadline if it gave a slot back. */
   readonly dataDeadline: number;
+  /** The time (ms) it was given by the deadline above, for its outcome. */
+  readonly dataLimitMs: number;
 }
 
 /** In the line with its data in hand, until it is picked. */
@@ -35,6 +39,8 @@ export interface PrefetchedJob extends JobBase {
 export interface LoadingJob extends JobBase {
   readonly state: 'loading';
   readonly batchId: BatchId;
+  /** Clock ms of its `requestData` (its ask, if prefetched; else its pick). */
+  readonly askedAt: number;
   /** Clock ms: `pickedDataTimeoutMs` from its pick, or `dataTimeoutMs` from its ask, whichever comes first. */
   readonly dataDeadline: number;
   /** The time (ms) it was given by the deadline above, for its outcome. */

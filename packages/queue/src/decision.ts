@@ -47,4 +47,6 @@ export type Decision =
   /** A job's asked-for data did not come by its deadline (waiting or in a slot). */
   | { type: 'expire'; jobId: JobId }
   /** Ask a waiting job for its data now (prefetch). */
-  | { type: 'ask'; jobId: JobId };
+  | { type: 'ask'; jobId: JobId }
+  /** A silent job in a batch not started gives its slot back and returns to its place in line (silence.ts). */
+  | { type: 'stepBack'; jobId: JobId };

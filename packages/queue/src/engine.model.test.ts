@@ -41,6 +41,7 @@ const optionsArb: fc.Arbitrary<Options> = fc.record({
   dataTimeoutMs: fc.integer({ min: 20, max: 500 }),
   pickedDataTimeoutMs: fc.option(fc.integer({ min: 10, max: 300 }), { nil: null }),
   prefetchData: fc.boolean(),
+  prefetchGraceMs: fc.integer({ min: 10, max: 400 }),
   endpoints: fc.array(endpointArb, { minLength: 1, maxLength: 3 }),
 });
 
@@ -87,6 +88,12 @@ interface JobState {
   seq: number;
   /** Got `requestData`: when picked, or earlier while waiting (prefetch). */
   asked: boolean;
+  /** Clock ms of its `requestData`. */
+  askedAt: number;
+  /** Silent jobs that went back to their place ahead of it since it was last told its rank. */
+  steppedBackAhead: number;
+  /** Answered after it had turned silent (the jobs behind it may have been asked meanwhile). */
+  revived: boolean;
   /** Left the line for a slot (the engine no longer ranks it). */
   picked: boolean;
   /** Was asked while it still waited. */
@@ -127,6 +134,8 @@ const seen = {
   releasedPicked: 0,
   releaseIgnored: 0,
   peerBatches: 0,
+  silentPassed: 0,
+  steppedBack: 0,
 };
 
 function check(condition: unknown, message: string): asserts condition {
@@ -165,6 +174,12 @@ class ModelHost {
       .filter(([, j]) => !j.picked && !j.released && j.ends === 0)
       .sort((a, b) => a[1].seq - b[1].seq)
       .map(([id]) => id);
+  }
+
+  /** Asked, not answered, past `prefetchGraceMs` (prefetch on): it loses its turn, not its place (silence.ts). */
+  private silent(job: JobState): boolean {
+    const grace = this.options.prefetchGraceMs as number;
+    return this.options.prefetchData && job.asked && !job.dataSent && this.now >= job.askedAt + grace;
   }
 
   private maxBatch(fn: number): number {
@@ -252,6 +267,9 @@ class ModelHost {
       fn,
       seq: this.nextId,
       asked: false,
+      askedAt: Infinity,
+      revived: false,
+      steppedBackAhead: 0,
       picked: false,
       prefetched: false,
       dataSent: false,
@@ -306,7 +324,10 @@ class ModelHost {
       if (answered) check(this.engine.dataReceived(answered[0]).length === 0, 'data twice had effects');
       return;
     }
-    (this.jobs.get(id) as JobState).dataSent = true;
+    const job = this.jobs.get(id) as JobState;
+    // Asked past the bound while it was silent, it counts again once it answers.
+    if (this.silent(job)) job.revived = true;
+    job.dataSent = true;
     this.apply(this.engine.dataReceived(id));
   }
 
@@ -361,7 +382,10 @@ class ModelHost {
     // bound is reached or, with 'auto', it has not heard its current place before this event.
     const waiting = this.waitingIds();
     const head = waiting[0] === undefined ? undefined : (this.jobs.get(waiting[0]) as JobState);
-    const prefetched = waiting.filter((id) => (this.jobs.get(id) as JobState).asked).length;
+    const prefetched = waiting.filter((id) => {
+      const job = this.jobs.get(id) as JobState;
+      return job.asked && !this.silent(job);
+    }).length;
     const knowsPlace = this.options.statusUpdateRate !== 'auto' || (head?.lastRank === 0 && head.toldIn < this.applies);
     if (this.options.prefetchData && head && knowsPlace && prefetched < this.prefetchBound())
       check(head.asked, `head ${waiting[0]} not prefetched`);
@@ -408,6 +432,17 @@ class ModelHost {
 
   private syncPicks(skip: ReadonlySet<JobId>): void {
     const picked: JobState[] = [];
+    // A silent job in a batch not started gave its slot back: it waits again, at its own place.
+    for (const [id, job] of this.jobs) {
+      if (!job.picked || job.released || job.ends > 0 || this.engine.rank(id) === undefined) continue;
+      check(!job.started && this.silent(job), `${id} went back to the line, not silent or started`);
+      job.picked = false;
+      // The rank it heard last is from before its pick; the jobs behind it may move back one.
+      job.lastRank = null;
+      job.lastEstimateAt = null;
+      for (const other of this.jobs.values()) if (other.seq > job.seq && !other.picked) other.steppedBackAhead++;
+      seen.steppedBack++;
+    }
     for (const [id, job] of this.jobs) {
       if (job.picked || job.released || job.ends > 0 || skip.has(id) || this.engine.rank(id) !== undefined) continue;
       check(job.asked, `${id} left the line without being asked for its data`);
@@ -426,6 +461,11 @@ class ModelHost {
       if (other.fn !== job.fn || other.seq >= job.seq || other.picked || other.released || other.ends > 0) continue;
       // Asked or ended by the same event, before this pick or with it.
       if (inThisEvent.has(id)) continue;
+      // A silent one loses its turn to anyone (silence.ts).
+      if (this.silent(other)) {
+        seen.silentPassed++;
+        continue;
+      }
       // Rare in random runs (two waiting jobs asked, the younger answered, every slot busy): see engine.pick-order.test.
       check(job.dataSent && !other.dataSent, `job ${job.seq} picked ahead of older job ${other.seq}`);
     }
@@ -463,7 +503,9 @@ class ModelHost {
           `rank ${rank} of ${effect.jobId}, model says ${waiting.indexOf(effect.jobId)}`,
         );
         check(queueSize === waiting.length, 'queueSize differs from the waiting jobs');
-        check(job.lastRank === null || rank <= job.lastRank, `rank of ${effect.jobId} rose`);
+        // It rises only by the silent jobs that went back to their place ahead of it since it was last told.
+        check(job.lastRank === null || rank <= job.lastRank + job.steppedBackAhead, `rank of ${effect.jobId} rose`);
+        job.steppedBackAhead = 0;
         if (this.options.statusUpdateRate === 'auto' && job.lastEstimateAt !== null) {
           const interval = autoInterval(job.lastEstimateAt, job.lastCompletesAt);
           check(this.now - job.lastEstimateAt >= interval, `two estimates to ${effect.jobId} within ${interval} ms`);
@@ -482,7 +524,19 @@ class ModelHost {
           if (other.fn === job.fn && other.seq < job.seq)
             check(other.asked || other.released || other.ends > 0, 'asked out of order');
         }
+        if (this.engine.rank(effect.jobId) !== undefined) {
+          // Asked while waiting: only below the bound of waiting jobs asked that are not silent.
+          const asked = this.waitingIds().filter((id) => {
+            const other = this.jobs.get(id) as JobState;
+            return other.asked && !this.silent(other);
+          }).length;
+          check(
+            asked < this.prefetchBound(),
+            `${effect.jobId} asked with ${asked} asked, bound ${this.prefetchBound()}`,
+          );
+        }
         job.asked = true;
+        job.askedAt = this.now;
         // Asked while still in the line: prefetched. Else picked: a prefetch comes last in an event, never before a pick.
         job.prefetched = this.engine.rank(effect.jobId) !== undefined;
         check(!job.prefetched || this.options.prefetchData, `${effect.jobId} prefetched with prefetch off`);
@@ -541,7 +595,10 @@ class ModelHost {
     // Prefetch is bounded, and happens: the head of the line is asked unless the bound is reached.
     const waiting = this.waitingIds();
     const prefetched = waiting.filter((id) => (this.jobs.get(id) as JobState).asked).length;
-    check(prefetched <= this.prefetchBound(), `${prefetched} waiting jobs asked, bound ${this.prefetchBound()}`);
+    // Silent ones do not count (silence.ts): the jobs behind them are asked too.
+    const passed = waiting.filter((id) => this.silent(this.jobs.get(id) as JobState) || this.jobs.get(id)?.revived);
+    const answering = prefetched - passed.length;
+    check(answering <= this.prefetchBound(), `${answering} waiting jobs asked, bound ${this.prefetchBound()}`);
     check(this.engine.internalSizes().prefetched === prefetched, 'prefetched count differs');
     if (prefetched === this.prefetchBound() && prefetched > 0) seen.prefetchFull++;
     if (this.options.prefetchData && prefetched > 0) seen.prefetchWaiting++;

@@ -100,7 +100,8 @@ describe('QueueEngine: pickedDataTimeoutMs', () => {
   });
 
   it('keeps a prefetched job’s earlier deadline when that comes first, and bounds a later one', () => {
-    const q = fakeClockEngine({ dataTimeoutMs: 1_000, pickedDataTimeoutMs: 300 });
+    // A grace longer than the test: a stays a job that may be picked before it answers (silence.ts).
+    const q = fakeClockEngine({ dataTimeoutMs: 1_000, pickedDataTimeoutMs: 300, prefetchGraceMs: 5_000 });
     q.engine.join('run', 0);
     q.engine.dataReceived('run');
     expect(asked(q.engine.join('a', 0))).toEqual(['a']);

@@ -13,8 +13,8 @@ describe('QueueEngine: data prefetch', () => {
     q.engine.join('a', 0);
     q.engine.dataReceived('a');
     // b..e would make up the next batch: asked while they wait, each after its first estimate.
-    // a's data deadline went when its data came (cancelTick): b's is a new one to time.
-    expect(brief(q.engine.join('b', 0))).toEqual(['estimate b 0', 'requestData b', 'scheduleTick 60000']);
+    // a's data deadline went when its data came (cancelTick): b's grace (prefetchGraceMs) is the next to time.
+    expect(brief(q.engine.join('b', 0))).toEqual(['estimate b 0', 'requestData b', 'scheduleTick 500']);
     expect(['c', 'd', 'e'].flatMap((id) => asked(q.engine.join(id, 0)))).toEqual(['c', 'd', 'e']);
     // One full batch per slot is the bound: f waits unasked.
     expect(asked(q.engine.join('f', 0))).toEqual([]);
@@ -92,7 +92,8 @@ describe('QueueEngine: data prefetch', () => {
     const effects = q.engine.tick();
     expect(brief(effects)).toEqual(['end silent timeout', 'estimate next 0', 'scheduleTick 1000']);
     expect(only(effects, 'end')[0]?.outcome).toEqual({ status: 'timeout', phase: 'data', limitMs: 1_000 });
-    expect(brief(q.engine.tick())).toEqual(['requestData next', 'scheduleTick 2000']);
+    // Its grace is the next deadline (prefetchGraceMs), then its data deadline.
+    expect(brief(q.engine.tick())).toEqual(['requestData next', 'scheduleTick 1500']);
     q.engine.dataReceived('next');
     expect(brief(q.engine.batchFinished(1, { ok: true, results: [0] }))).toEqual([
       'end run success',

@@ -3,7 +3,6 @@ import type { Decision } from './decision.js';
 import { publishEstimates, queueFullRetryAfter } from './estimate-round.js';
 import { EstimatePublisher } from './estimates.js';
 import { Forecast } from './forecast.js';
-import type { QueueView } from './forecast.js';
 import { resolvePeerSlots, resolveQueueOptions, resolveWaitingLine } from './options.js';
 import type { ResolvedEndpoint, ResolvedQueueOptions } from './options.js';
 import { nextPrefetchDue, planPrefetch, prefetchBound } from './prefetch.js';
@@ -67,6 +66,8 @@ export class QueueEngine {
       const endpoint = Number.isInteger(fnIndex) ? this.endpoints[fnIndex] : undefined;
       const { maxSize } = this.options;
       const { line, now } = this.state;
+      // A slot that time alone gave back (a silent job, silence.ts) is taken before this job joins.
+      for (let fill = nextFill(this.state); fill !== null; fill = nextFill(this.state)) this.decide(fill);
       if (this.closing) return this.reject(jobId, 'shutting_down');
       if (this.state.jobs.has(jobId)) return this.reject(jobId, 'duplicate_id');
       if (!endpoint) return this.reject(jobId, 'unknown_endpoint');
@@ -189,7 +190,7 @@ export class QueueEngine {
   /** The queue as a newcomer would see it, for `GET /queue/status`. */
   queueEstimation(): Omit<Estimation, 'rank'> & { rank: null } {
     this.state.now = Math.max(this.state.now, this.options.clock());
-    const view = this.view();
+    const view = this.views.view();
     return { ...this.forecast.estimation(view, 0, Infinity, this.forecast.pass(view, false)), rank: null };
   }
 
@@ -267,21 +268,18 @@ export class QueueEngine {
 
   private reject(jobId: JobId, reason: RejectReason): void {
     this.state.counts.rejected++;
-    const retryAfter = reason === 'queue_full' ? queueFullRetryAfter(this.forecast, this.view(), this.timings) : 0;
-    const { maxSize } = this.options;
-    this.state.out.push({ type: 'reject', jobId, reason, queueSize: this.state.line.size, maxSize, retryAfter });
+    const { out, line } = this.state;
+    const retryAfter =
+      reason === 'queue_full' ? queueFullRetryAfter(this.forecast, this.views.view(), this.timings) : 0;
+    out.push({ type: 'reject', jobId, reason, queueSize: line.size, maxSize: this.options.maxSize, retryAfter });
   }
 
   // ── estimates and ticks ───────────────────────────────────────────────────
 
   private publishEstimates(): void {
     const { state, forecast, publisher, fresh } = this;
-    publishEstimates({ state, forecast, publisher, fresh, view: this.view() });
+    publishEstimates({ state, forecast, publisher, fresh, view: this.views.view() });
     this.fresh.clear();
-  }
-
-  private view(): QueueView {
-    return this.views.view();
   }
 
   /** Asks for a tick at the earliest deadline (tick-plan.ts), or cancels the one asked for when nothing is left to time. */

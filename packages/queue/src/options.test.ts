@@ -15,6 +15,7 @@ describe('resolveQueueOptions', () => {
       // null: the same as dataTimeoutMs.
       pickedDataTimeoutMs: 60_000,
       prefetchData: true,
+      prefetchGraceMs: 500,
       clock,
       endpoints: [
         {
@@ -117,6 +118,12 @@ describe('resolveQueueOptions', () => {
       { endpoints: [], pickedDataTimeoutMs: '10s' },
       QueueOptionTypeError,
       'pickedDataTimeoutMs: expected a finite number > 0 or null, got "10s"',
+    ],
+    [
+      'prefetchGraceMs',
+      { endpoints: [], prefetchGraceMs: -1 },
+      QueueOptionRangeError,
+      'prefetchGraceMs: expected a finite number > 0, got -1',
     ],
     [
       'prefetchData',

@@ -11,6 +11,7 @@ export const DEFAULT_QUEUE_OPTIONS = {
   dataTimeoutMs: 60_000,
   pickedDataTimeoutMs: null,
   prefetchData: true,
+  prefetchGraceMs: 500,
 } as const satisfies Required<Omit<QueueOptions, 'endpoints' | 'clock' | 'waitingLine'>>;
 
 /** Per-endpoint defaults. */
@@ -44,6 +45,7 @@ export interface ResolvedQueueOptions {
   /** `pickedDataTimeoutMs`, or `dataTimeoutMs` when that is null. */
   pickedDataTimeoutMs: number;
   prefetchData: boolean;
+  prefetchGraceMs: number;
   endpoints: ResolvedEndpoint[];
   clock: () => number;
 }
@@ -64,6 +66,7 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
   const pickedDataTimeoutMs = nullable(options.pickedDataTimeoutMs, DEFAULT_QUEUE_OPTIONS.pickedDataTimeoutMs, (v) =>
     positive('pickedDataTimeoutMs', v, 'a finite number > 0 or null'),
   );
+  const prefetchGraceMs = positive('prefetchGraceMs', options.prefetchGraceMs ?? DEFAULT_QUEUE_OPTIONS.prefetchGraceMs);
   return {
     concurrencyCount: integer(
       'concurrencyCount',
@@ -75,6 +78,7 @@ export function resolveQueueOptions(options: QueueOptions): ResolvedQueueOptions
     dataTimeoutMs,
     pickedDataTimeoutMs: pickedDataTimeoutMs ?? dataTimeoutMs,
     prefetchData,
+    prefetchGraceMs,
     endpoints: endpoints.map((endpoint: unknown, i) => resolveEndpoint(endpoint, `endpoints[${i}]`)),
     clock,
   };
@@ -85,7 +89,17 @@ export function resolvePeerSlots(slots: unknown): number {
   return integer('peers', slots, 0);
 }
 
-const LINE_METHODS = ['sizeOf', 'has', 'oldest', 'rank', 'internalSizes', 'enqueue', 'remove', 'take'] as const;
+const LINE_METHODS = [
+  'sizeOf',
+  'has',
+  'oldest',
+  'rank',
+  'internalSizes',
+  'enqueue',
+  'insert',
+  'remove',
+  'take',
+] as const;
 
 /**
  * `QueueOptions.waitingLine`: a fresh memory line by default; a given one must look like a WaitingLine

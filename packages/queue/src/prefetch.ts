@@ -1,5 +1,6 @@
 import type { Decision, StateView } from './decision.js';
 import type { ResolvedQueueOptions } from './options.js';
+import { isSilent, silentWaiting } from './silence.js';
 import type { JobId } from './types.js';
 import type { WaitingEntry } from './waiting-line.js';
 
@@ -12,9 +13,9 @@ import type { WaitingEntry } from './waiting-line.js';
  * A prefetched job still waits: it keeps its rank and hears estimates, may be cancelled (its data is
  * dropped with it), and ends with a data timeout if it does not answer within `dataTimeoutMs` of being
  * asked — waiting or picked. Once it has answered it is picked before the jobs that have not
- * (pick-order.ts); a silent one is picked only when no ready job can take the slot, and then holds it for
- * at most `pickedDataTimeoutMs`. It holds no slot while it waits. At most `prefetchBound` jobs wait with
- * data asked for.
+ * (pick-order.ts). One silent past `prefetchGraceMs` loses its turn, not its place (silence.ts): it is
+ * not picked and does not count against the bound, so the jobs behind it are asked. It holds no slot
+ * while it waits. At most `prefetchBound` jobs that are not silent wait with data asked for.
  */
 
 /**
@@ -44,7 +45,10 @@ export function prefetchBound(
 /** The waiting jobs that would form the next batches and are not asked yet, in line order, up to the bound. */
 export function planPrefetch(state: StateView, bound: number, place: PlaceHeard): PrefetchPlan {
   const asks: Decision[] = [];
-  if (state.prefetched.size >= bound || state.line.size === 0) return { asks, stalled: false };
+  if (bound === 0 || state.line.size === 0) return { asks, stalled: false };
+  // A silent job (silence.ts) no longer counts: the jobs behind it are asked too.
+  const asked = state.prefetched.size - silentWaiting(state);
+  if (asked >= bound) return { asks, stalled: false };
   for (const { entry, rank } of nextBatches(state, bound)) {
     const { jobId } = entry;
     if (state.jobs.get(jobId)?.state !== 'waiting') continue;
@@ -52,7 +56,7 @@ export function planPrefetch(state: StateView, bound: number, place: PlaceHeard)
     const heard = place(jobId, rank);
     if (heard !== 'heard') return { asks, stalled: heard === 'telling' };
     asks.push({ type: 'ask', jobId });
-    if (state.prefetched.size + asks.length >= bound) break;
+    if (asked + asks.length >= bound) break;
   }
   return { asks, stalled: false };
 }
@@ -94,6 +98,8 @@ function nextBatches(state: StateView, bound: number): { entry: WaitingEntry; ra
   const slots = state.options.concurrencyCount;
   for (const entry of state.line) {
     rank++;
+    // A silent job takes no place in the next batches: picks pass it (pick-order.ts).
+    if (isSilent(state, state.jobs.get(entry.jobId))) continue;
     const left = room.get(entry.fnIndex) ?? 0;
     const endpoint = state.options.endpoints[entry.fnIndex];
     const held = batches.get(entry.fnIndex) ?? 0;

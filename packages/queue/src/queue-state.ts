@@ -1,9 +1,10 @@
 import { assertNever } from './assert-never.js';
 import { inLine } from './batch.js';
-import type { Batch, Job, LineJob, SlotJob, StartedBatch } from './batch.js';
+import type { Batch, Job, LineJob, LoadingJob, SlotJob, StartedBatch } from './batch.js';
 import type { Decision } from './decision.js';
 import { readyJobs } from './pick-order.js';
 import { QueueRecords } from './queue-records.js';
+import { answering, firstYounger } from './silence.js';
 import type { BatchId, BatchOutcome, JobId, JobOutcome } from './types.js';
 import type { WaitingEntry } from './waiting-line.js';
 
@@ -132,6 +133,8 @@ export class QueueState extends QueueRecords {
         return this.expire(this.jobs.get(decision.jobId) as Job);
       case 'ask':
         return this.ask(this.jobs.get(decision.jobId) as Job);
+      case 'stepBack':
+        return this.stepBack(this.jobs.get(decision.jobId) as LoadingJob);
       default:
         return assertNever(decision);
     }
@@ -144,7 +147,8 @@ export class QueueState extends QueueRecords {
   private pickedDeadline(job: LineJob): { dataDeadline: number; dataLimitMs: number } {
     const { pickedDataTimeoutMs, dataTimeoutMs } = this.options;
     const asked = job.state === 'prefetching' ? job.dataDeadline : this.now + dataTimeoutMs;
-    if (asked <= this.now + pickedDataTimeoutMs) return { dataDeadline: asked, dataLimitMs: dataTimeoutMs };
+    const askedLimitMs = job.state === 'prefetching' ? job.dataLimitMs : dataTimeoutMs;
+    if (asked <= this.now + pickedDataTimeoutMs) return { dataDeadline: asked, dataLimitMs: askedLimitMs };
     return { dataDeadline: this.now + pickedDataTimeoutMs, dataLimitMs: pickedDataTimeoutMs };
   }
 
@@ -169,7 +173,9 @@ export class QueueState extends QueueRecords {
     const room = this.endpoint(batch.fnIndex).maxBatchSize - batch.members.size;
     const ready = readyJobs(this, batch.fnIndex, room);
     for (const job of ready) this.line.remove(job.id);
-    const rest = this.line.take(batch.fnIndex, room - ready.length).map((e) => this.lineJob(e.jobId));
+    const passing = answering(this, batch.fnIndex, room - ready.length);
+    for (const { jobId } of passing ?? []) this.line.remove(jobId);
+    const rest = (passing ?? this.line.take(batch.fnIndex, room - ready.length)).map((e) => this.lineJob(e.jobId));
     // Members in join order, as the batch's results are.
     const entries = [...ready, ...rest].sort((a, b) => a.ticket - b.ticket);
     const members = new Set(batch.members);
@@ -183,13 +189,32 @@ export class QueueState extends QueueRecords {
         this.jobs.set(id, { state: 'ready', id, fnIndex, joinedAt, ticket, batchId });
         continue;
       }
-      this.jobs.set(id, { state: 'loading', id, fnIndex, joinedAt, ticket, batchId, ...this.pickedDeadline(job) });
+      const askedAt = job.state === 'prefetching' ? job.askedAt : this.now;
+      const deadline = this.pickedDeadline(job);
+      this.jobs.set(id, { state: 'loading', id, fnIndex, joinedAt, ticket, batchId, askedAt, ...deadline });
       // A prefetched job that has not answered was asked already.
       if (job.state === 'waiting') this.out.push({ type: 'requestData', jobId: id });
     }
     if (entries.length > 0) this.moved = true;
-    this.batches.set(batch.id, { ...batch, members });
+    // In join order even when a silent job, passed before, joins later (silence.ts).
+    const ordered = [...members].sort((a, b) => (this.jobs.get(a) as Job).ticket - (this.jobs.get(b) as Job).ticket);
+    this.batches.set(batch.id, { ...batch, members: new Set(ordered) });
     return batch.id;
+  }
+
+  /**
+   * A silent job gives back the slot it holds before its batch starts, for a job whose data is in hand:
+   * it loses its turn, not its place. It returns to the line in front of the first younger waiting job,
+   * still asked, with the data deadline it had.
+   */
+  private stepBack(job: LoadingJob): BatchId {
+    const batchId = this.unbatch(job);
+    const { id, fnIndex, joinedAt, ticket, askedAt, dataDeadline, dataLimitMs } = job;
+    this.jobs.set(id, { state: 'prefetching', id, fnIndex, joinedAt, ticket, askedAt, dataDeadline, dataLimitMs });
+    this.line.insert({ jobId: id, fnIndex, joinedAt }, firstYounger(this, ticket));
+    this.prefetched.add(id);
+    this.moved = true;
+    return batchId;
   }
 
   private close(batch: Batch): BatchId {
@@ -237,15 +262,26 @@ export class QueueState extends QueueRecords {
       const limitMs = job.state === 'loading' ? job.dataLimitMs : this.options.dataTimeoutMs;
       return this.leave(job, { status: 'timeout', phase: 'data', limitMs });
     }
-    this.dropWaiting(job, { status: 'timeout', phase: 'data', limitMs: this.options.dataTimeoutMs });
+    const limitMs = job.state === 'prefetching' ? job.dataLimitMs : this.options.dataTimeoutMs;
+    this.dropWaiting(job, { status: 'timeout', phase: 'data', limitMs });
     return undefined;
   }
 
   private ask(job: Job): undefined {
     if (job.state !== 'waiting') return undefined;
-    const dataDeadline = this.now + this.options.dataTimeoutMs;
+    const dataLimitMs = this.options.dataTimeoutMs;
+    const dataDeadline = this.now + dataLimitMs;
     const { id, fnIndex, joinedAt, ticket } = job;
-    this.jobs.set(id, { state: 'prefetching', id, fnIndex, joinedAt, ticket, dataDeadline });
+    this.jobs.set(id, {
+      state: 'prefetching',
+      id,
+      fnIndex,
+      joinedAt,
+      ticket,
+      askedAt: this.now,
+      dataDeadline,
+      dataLimitMs,
+    });
     this.prefetched.add(job.id);
     this.out.push({ type: 'requestData', jobId: job.id });
     return undefined;

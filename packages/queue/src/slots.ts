@@ -1,8 +1,10 @@
 import { assertNever } from './assert-never.js';
+import { isStarted } from './batch.js';
 import type { Batch } from './batch.js';
 import type { Decision, StateView } from './decision.js';
 import type { ResolvedEndpoint } from './options.js';
-import { oldestReady } from './pick-order.js';
+import { oldestAnswering, oldestReady } from './pick-order.js';
+import { isSilent, silentWaiting } from './silence.js';
 import type { Timings } from './timings.js';
 
 /*
@@ -47,23 +49,52 @@ export function settle(state: StateView, batch: Batch): Decision | null {
 
 /**
  * The next move of waiting jobs into slots: gathering batches take their endpoint's jobs, then a free
- * slot goes to the oldest eligible job with its data in hand, else to the oldest eligible (pick-order.ts).
+ * slot goes to the oldest eligible job with its data in hand, else to the oldest eligible that is not
+ * silent (pick-order.ts); with no free slot for a job whose data is in hand, a silent batch steps back.
  */
 export function nextFill(state: StateView): Decision | null {
   const { line, options, now } = state;
   if (line.size === 0) return null;
   for (const [fnIndex, batchId] of state.gathering) {
-    if (line.sizeOf(fnIndex) > 0) return { type: 'admit', batchId };
+    // Silent jobs are not taken (silence.ts): admitting only them would take none, again and again.
+    if (line.sizeOf(fnIndex) > silentWaiting(state, fnIndex)) return { type: 'admit', batchId };
   }
-  if (state.batches.size >= options.concurrencyCount) return null;
+  if (state.batches.size >= options.concurrencyCount) return nextStepBack(state);
   const eligible = (fn: number): boolean => underLimit(state, fn) && !state.gathering.has(fn);
-  const head = oldestReady(state, eligible) ?? line.oldest(eligible);
-  if (!head) return null;
+  const head = oldestReady(state, eligible) ?? oldestAnswering(state, eligible);
+  if (!head) return nextStepBack(state);
   const { maxBatchDelayMs, maxBatchSize } = endpoint(state, head.fnIndex);
   const closeAt = head.joinedAt + maxBatchDelayMs;
   // A short batch holds its slot open until its oldest member has waited maxBatchDelayMs.
   const gathers = closeAt > now && line.sizeOf(head.fnIndex) < maxBatchSize;
   return { type: 'pick', fnIndex: head.fnIndex, closeAt: gathers ? closeAt : null };
+}
+
+/**
+ * A slot held by a batch that has not started and whose members are all silent (silence.ts), wanted by
+ * a waiting job whose data is in hand and that could take it: that batch's first member steps back (then
+ * the next, until the slot frees). Null when there is none. O(slots × batch size + prefetched).
+ */
+function nextStepBack(state: StateView): Decision | null {
+  const idle: Batch[] = [];
+  const { maxSize } = state.options;
+  for (const batch of state.batches.values()) {
+    if (isStarted(batch) || batch.members.size === 0) continue;
+    // Its members wait again while one ready job leaves the line: never past maxSize.
+    if (maxSize !== null && state.line.size + batch.members.size - 1 > maxSize) continue;
+    let silent = true;
+    for (const id of batch.members) silent &&= isSilent(state, state.jobs.get(id));
+    if (silent) idle.push(batch);
+  }
+  if (idle.length === 0) return null;
+  // Once the idle batch's slot is free, the ready job's endpoint can take it.
+  const fits = (fn: number, batch: Batch): boolean =>
+    (!state.gathering.has(fn) || state.gathering.get(fn) === batch.id) &&
+    (state.held[fn] as number) - (batch.fnIndex === fn ? 1 : 0) < endpoint(state, fn).concurrencyLimit;
+  const ready = oldestReady(state, (fn) => idle.some((batch) => fits(fn, batch)));
+  const batch = ready && idle.find((b) => fits(ready.fnIndex, b));
+  const [jobId] = batch?.members ?? [];
+  return jobId === undefined ? null : { type: 'stepBack', jobId };
 }
 
 /** The next deadline that has passed in a slot: a run timeout, a member's data timeout, a batch delay. */

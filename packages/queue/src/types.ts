@@ -49,6 +49,14 @@ export interface QueueOptions {
    * slot waits with its data asked for. `false`: a job is asked only when picked (Gradio 3). @default true
    */
   prefetchData?: boolean;
+  /**
+   * How long a job asked for its data may stay silent before it loses its turn, not its place (prefetch
+   * only; issue 21.4). Past it the job keeps its rank, but no longer counts against the prefetch bound
+   * (the jobs behind it are asked), is not picked while it stays silent, and gives a slot it holds before
+   * its batch starts to a waiting job whose data is in hand, returning to its place in line. Once its
+   * data arrives it is picked in its turn among the jobs whose data is in hand. @default 500
+   */
+  prefetchGraceMs?: number;
   /** The endpoints, in `fn_index` order. */
   endpoints: EndpointOptions[];
   /** Milliseconds, monotonic. @default performance.now */

@@ -66,6 +66,27 @@ export function describeWaitingLine(name: string, make: () => WaitingLine | Prom
       expect(ids(line)).toEqual(['b1', 'b2']);
     });
 
+    it("puts a job back in front of another, in its endpoint's order too", async () => {
+      const line = await lineOf(['a1', 0], ['b1', 1], ['a2', 0], ['b2', 1]);
+      const [a1] = line.take(0, 1);
+      line.insert(a1 as WaitingEntry, 'b1');
+      expect([ids(line), line.rank('a2'), line.sizeOf(0)]).toEqual([['a1', 'b1', 'a2', 'b2'], 2, 2]);
+      expect(line.oldest(() => true)?.jobId).toBe('a1');
+      line.remove('b2');
+      line.insert({ jobId: 'b2', fnIndex: 1, joinedAt: 3 }, 'a2');
+      expect(ids(line)).toEqual(['a1', 'b1', 'b2', 'a2']);
+      expect(line.oldest((e) => e === 1)?.jobId).toBe('b1');
+      expect(ids(line.take(1, 5))).toEqual(['b1', 'b2']);
+      line.insert({ jobId: 'z', fnIndex: 2, joinedAt: 9 }, undefined);
+      expect(() => line.insert({ jobId: 'z', fnIndex: 2, joinedAt: 9 }, 'a1')).toThrow();
+      expect([ids(line), ids(line.take(0, 5))]).toEqual([
+        ['a1', 'a2', 'z'],
+        ['a1', 'a2'],
+      ]);
+      line.insert({ jobId: 'y', fnIndex: 2, joinedAt: 8 }, 'z');
+      expect([ids(line), line.oldest(() => true)?.jobId]).toEqual([['y', 'z'], 'y']);
+    });
+
     it('finds the oldest job among eligible endpoints, and leaves it in place', async () => {
       const line = await lineOf(['a1', 0], ['b1', 1], ['c1', 2], ['a2', 0]);
       expect(line.oldest(() => true)?.jobId).toBe('a1');
@@ -101,12 +122,22 @@ const RANDOM_RUNS = 200;
 
 type Op =
   | { op: 'enqueue'; id: number; fnIndex: number }
+  | { op: 'insert'; id: number; fnIndex: number; before: number }
   | { op: 'remove'; id: number }
   | { op: 'take'; fnIndex: number; max: number }
   | { op: 'oldest'; eligible: number[] };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('enqueue' as const), id: fc.nat(15), fnIndex: fc.nat(2) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('insert' as const),
+      id: fc.nat(15),
+      fnIndex: fc.nat(2),
+      before: fc.nat(15),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('remove' as const), id: fc.nat(15) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('take' as const), fnIndex: fc.nat(2), max: fc.nat(3) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('oldest' as const), eligible: fc.subarray([0, 1, 2]) }) },
@@ -121,6 +152,14 @@ function checkAgainstArray(line: WaitingLine, ops: Op[]): void {
       else {
         line.enqueue(entry);
         model.push(entry);
+      }
+    } else if (op.op === 'insert') {
+      const entry = { jobId: `j${op.id}`, fnIndex: op.fnIndex, joinedAt: t };
+      const before = model.findIndex((e) => e.jobId === `j${op.before}`);
+      if (model.some((e) => e.jobId === entry.jobId)) expect(() => line.insert(entry, `j${op.before}`)).toThrow();
+      else {
+        line.insert(entry, before < 0 ? undefined : `j${op.before}`);
+        model.splice(before < 0 ? model.length : before, 0, entry);
       }
     } else if (op.op === 'remove') {
       const i = model.findIndex((e) => e.jobId === `j${op.id}`);
@@ -168,6 +207,12 @@ export class ArrayWaitingLine implements WaitingLine {
   enqueue(entry: WaitingEntry): void {
     if (this.has(entry.jobId)) throw new Error(`job ${entry.jobId} is already waiting`);
     this.entries.push(entry);
+  }
+
+  insert(entry: WaitingEntry, before: JobId | undefined): void {
+    if (this.has(entry.jobId)) throw new Error(`job ${entry.jobId} is already waiting`);
+    const i = before === undefined ? -1 : this.entries.findIndex((e) => e.jobId === before);
+    this.entries.splice(i < 0 ? this.entries.length : i, 0, entry);
   }
 
   remove(jobId: JobId): WaitingEntry | undefined {

@@ -37,6 +37,11 @@ export interface WaitingLineView extends Iterable<WaitingEntry> {
 export interface WaitingLine extends WaitingLineView {
   /** Appends at the back. The id must not be waiting already. */
   enqueue(entry: WaitingEntry): void;
+  /**
+   * Puts a job back in front of the waiting job `before` (at the back when undefined): a job that left
+   * for a slot and gave it back returns to its place (issue 21.4). The id must not be waiting already.
+   */
+  insert(entry: WaitingEntry, before: JobId | undefined): void;
   /** Takes a job out wherever it stands; everyone behind moves up. */
   remove(jobId: JobId): WaitingEntry | undefined;
   /** Takes up to `max` of the endpoint's oldest jobs, oldest first, from anywhere in the line. */
@@ -84,22 +89,30 @@ export class MemoryWaitingLine implements WaitingLine {
   }
 
   enqueue(entry: WaitingEntry): void {
+    this.insert(entry, undefined);
+  }
+
+  insert(entry: WaitingEntry, before: JobId | undefined): void {
     if (this.nodes.has(entry.jobId)) throw new Error(`job ${entry.jobId} is already waiting`);
+    const next = before === undefined ? null : (this.nodes.get(before) ?? null);
+    const prev = next === null ? this.tail : next.prev;
+    // Between its neighbours' tickets, so `oldest` still compares ages across endpoints.
+    const ticket =
+      next === null ? this.nextTicket++ : prev === null ? next.ticket - 1 : (prev.ticket + next.ticket) / 2;
+    let nextSame = next;
+    while (nextSame !== null && nextSame.entry.fnIndex !== entry.fnIndex) nextSame = nextSame.next;
     const line = this.lines.get(entry.fnIndex);
-    const node: Node = {
-      entry,
-      ticket: this.nextTicket++,
-      prev: this.tail,
-      next: null,
-      prevSame: line?.tail ?? null,
-      nextSame: null,
-    };
-    if (this.tail) this.tail.next = node;
+    const prevSame = nextSame === null ? (line?.tail ?? null) : nextSame.prevSame;
+    const node: Node = { entry, ticket, prev, next, prevSame, nextSame };
+    if (prev) prev.next = node;
     else this.head = node;
-    this.tail = node;
+    if (next) next.prev = node;
+    else this.tail = node;
+    if (prevSame) prevSame.nextSame = node;
+    if (nextSame) nextSame.prevSame = node;
     if (line) {
-      line.tail.nextSame = node;
-      line.tail = node;
+      if (prevSame === null) line.head = node;
+      if (nextSame === null) line.tail = node;
       line.size++;
     } else {
       this.lines.set(entry.fnIndex, { head: node, tail: node, size: 1 });

@@ -82,6 +82,27 @@ describe('per-client fairness (issue 21.4)', () => {
     app.close?.();
   });
 
+  it('with the default deadlines a real client is served while the silent jobs still hold their places and slots', async () => {
+    // The defaults: pickedDataTimeoutMs 10 s, dataTimeoutMs 60 s. A silent job loses its turn, not its
+    // place (prefetchGraceMs): the real client's jobs are asked past it and take the slots it held.
+    const server = await serve({
+      port: 0,
+      host: '127.0.0.1',
+      concurrencyCount: 2,
+      maxSize: 20,
+      endpoints: { '/echo': { fn: async (d) => d } },
+    });
+    servers.push(server);
+    const tally: Silent = { joins: 0, refusals: [], cut: 0 };
+    for (let i = 0; i < 22; i++) silentJob(server.url, tally, `silent-${i}`);
+    await vi.waitFor(() => expect(tally.refusals).toHaveLength(12), { timeout: 10_000 });
+    const app = await connect(server.url);
+    for (const n of [1, 2, 3]) expect(await app.submit('/echo', [n]).result).toEqual([n]);
+    // Served before any silent job was cut: it did not wait out their deadlines.
+    expect(tally.cut).toBe(0);
+    app.close?.();
+  });
+
   it.each([
     { share: 2, refused: 2 },
     { share: null, refused: 0 },
