@@ -76,7 +76,6 @@ export default tseslint.config(
       'packages/protocol/src/parse.ts',
       'packages/server/src/core/join-conversation.ts',
       'packages/server/src/node/http-api.ts',
-      'packages/server/src/node/options.ts',
       'packages/server/src/node/serve.ts',
     ],
     rules: { 'max-lines-per-function': 'off' },
