@@ -75,7 +75,6 @@ export default tseslint.config(
       'packages/onnx/src/onnx/runner.ts',
       'packages/protocol/src/parse.ts',
       'packages/server/src/core/join-conversation.ts',
-      'packages/server/src/node/serve.ts',
     ],
     rules: { 'max-lines-per-function': 'off' },
   },
