@@ -51,29 +51,29 @@ export class Metrics {
     callsPastTimeout = 0,
     shared?: SharedFigures,
   ): string {
-    const text = new PrometheusText();
-    queueFigures(text, stats, settings, callsPastTimeout);
-    this.socketFigures(text);
-    if (shared !== undefined) sharedFigures(text, shared);
-    this.byLabel(text, stats);
-    return text.toString();
+    const out = new PrometheusText();
+    queueFigures(out, stats, settings, callsPastTimeout);
+    this.socketFigures(out);
+    if (shared !== undefined) sharedFigures(out, shared);
+    this.byLabel(out, stats);
+    return out.toString();
   }
 
   /** The queue sockets open now and what the status writer did to them. */
-  private socketFigures(text: PrometheusText): void {
-    text.gauge('crowdserve_queue_sockets', 'Open /queue/join WebSockets.', this.openSockets());
-    text.counter('crowdserve_status_frames_written_total', 'Estimation frames written.', this.writes.statusesWritten);
-    text.counter(
+  private socketFigures(out: PrometheusText): void {
+    out.gauge('crowdserve_queue_sockets', 'Open /queue/join WebSockets.', this.openSockets());
+    out.counter('crowdserve_status_frames_written_total', 'Estimation frames written.', this.writes.statusesWritten);
+    out.counter(
       'crowdserve_status_frames_skipped_total',
       'Estimation frames skipped: the socket had more than slowClientBytes waiting.',
       this.writes.statusesSkipped,
     );
-    text.counter(
+    out.counter(
       'crowdserve_status_frames_replaced_total',
       'Estimation frames replaced by a newer one before they were written.',
       this.writes.statusesReplaced,
     );
-    text.counter(
+    out.counter(
       'crowdserve_slow_sockets_terminated_total',
       'Queue sockets terminated with more than maxBufferedBytes waiting to go out.',
       this.writes.terminated,
@@ -81,51 +81,51 @@ export class Metrics {
   }
 
   /** The labelled families: refusals by reason, batches by size, batch run time by endpoint. */
-  private byLabel(text: PrometheusText, stats: QueueStats): void {
-    text.family(
+  private byLabel(out: PrometheusText, stats: QueueStats): void {
+    out.family(
       'crowdserve_refused_total',
       'counter',
       'Upgrades and predict requests refused before the queue, by reason.',
     );
     for (const [reason, count] of Object.entries(this.refusals))
-      text.sample(`crowdserve_refused_total{reason="${reason}"}`, count);
-    text.family('crowdserve_batches_total', 'counter', 'Batches run, by size.');
+      out.sample(`crowdserve_refused_total{reason="${reason}"}`, count);
+    out.family('crowdserve_batches_total', 'counter', 'Batches run, by size.');
     for (const [size, count] of Object.entries(stats.batchSizes))
-      text.sample(`crowdserve_batches_total{size="${size}"}`, count);
-    text.family('crowdserve_batch_seconds', 'histogram', 'Run time of a batch.');
+      out.sample(`crowdserve_batches_total{size="${size}"}`, count);
+    out.family('crowdserve_batch_seconds', 'histogram', 'Run time of a batch.');
     for (const [api, h] of this.latency) {
       const label = `endpoint="${api.replace(/["\\\n]/g, '_')}"`;
       LATENCY_BUCKETS.forEach((le, i) =>
-        text.sample(`crowdserve_batch_seconds_bucket{${label},le="${le}"}`, h.buckets[i]!),
+        out.sample(`crowdserve_batch_seconds_bucket{${label},le="${le}"}`, h.buckets[i]!),
       );
-      text.sample(`crowdserve_batch_seconds_bucket{${label},le="+Inf"}`, h.count);
-      text.sample(`crowdserve_batch_seconds_sum{${label}}`, h.sum);
-      text.sample(`crowdserve_batch_seconds_count{${label}}`, h.count);
+      out.sample(`crowdserve_batch_seconds_bucket{${label},le="+Inf"}`, h.count);
+      out.sample(`crowdserve_batch_seconds_sum{${label}}`, h.sum);
+      out.sample(`crowdserve_batch_seconds_count{${label}}`, h.count);
     }
   }
 }
 
 /** The queue engine's own counters and gauges, and the settings they are read against. */
 function queueFigures(
-  text: PrometheusText,
+  out: PrometheusText,
   stats: QueueStats,
   settings: { concurrencyCount: number; maxSize: number | null },
   callsPastTimeout: number,
 ): void {
-  text.gauge('crowdserve_queue_waiting', 'Jobs waiting for a slot.', stats.waiting);
-  text.gauge('crowdserve_queue_running', 'Jobs in slots (awaiting their data or running).', stats.running);
-  text.gauge('crowdserve_slots_busy', 'Slots in use.', stats.busySlots);
-  text.gauge('crowdserve_slots_total', 'concurrencyCount.', settings.concurrencyCount);
-  text.gauge('crowdserve_queue_max_size', 'maxSize (-1 = unbounded).', settings.maxSize ?? -1);
-  text.counter('crowdserve_jobs_completed_total', 'Jobs that ended with a result.', stats.completed);
-  text.counter('crowdserve_jobs_failed_total', 'Jobs that ended with an error or timeout.', stats.failed);
-  text.counter('crowdserve_jobs_cancelled_total', 'Jobs whose client left.', stats.cancelled);
-  text.counter(
+  out.gauge('crowdserve_queue_waiting', 'Jobs waiting for a slot.', stats.waiting);
+  out.gauge('crowdserve_queue_running', 'Jobs in slots (awaiting their data or running).', stats.running);
+  out.gauge('crowdserve_slots_busy', 'Slots in use.', stats.busySlots);
+  out.gauge('crowdserve_slots_total', 'concurrencyCount.', settings.concurrencyCount);
+  out.gauge('crowdserve_queue_max_size', 'maxSize (-1 = unbounded).', settings.maxSize ?? -1);
+  out.counter('crowdserve_jobs_completed_total', 'Jobs that ended with a result.', stats.completed);
+  out.counter('crowdserve_jobs_failed_total', 'Jobs that ended with an error or timeout.', stats.failed);
+  out.counter('crowdserve_jobs_cancelled_total', 'Jobs whose client left.', stats.cancelled);
+  out.counter(
     'crowdserve_jobs_rejected_total',
     'Joins refused (queue full, shutting down, bad endpoint).',
     stats.rejected,
   );
-  text.gauge(
+  out.gauge(
     'crowdserve_calls_past_timeout',
     'Calls running past their timeout (or the default timeout, where an endpoint has none).',
     callsPastTimeout,
@@ -133,12 +133,8 @@ function queueFigures(
 }
 
 /** A shared queue's figures (Redis line): jobs handed over, the relay's backlog, live processes. */
-function sharedFigures(text: PrometheusText, shared: SharedFigures): void {
-  text.counter('crowdserve_shared_released_total', 'Jobs of the shared line another process took.', shared.released);
-  text.gauge('crowdserve_shared_relay_outbox', 'Relay messages waiting for Redis to be reachable.', shared.relayOutbox);
-  text.gauge(
-    'crowdserve_shared_processes',
-    'Live processes sharing the line, this one included.',
-    shared.liveProcesses,
-  );
+function sharedFigures(out: PrometheusText, shared: SharedFigures): void {
+  out.counter('crowdserve_shared_released_total', 'Jobs of the shared line another process took.', shared.released);
+  out.gauge('crowdserve_shared_relay_outbox', 'Relay messages waiting for Redis to be reachable.', shared.relayOutbox);
+  out.gauge('crowdserve_shared_processes', 'Live processes sharing the line, this one included.', shared.liveProcesses);
 }
