@@ -74,7 +74,6 @@ export default tseslint.config(
       'packages/onnx/src/onnx/onnx-options.ts',
       'packages/onnx/src/onnx/runner.ts',
       'packages/protocol/src/parse.ts',
-      'packages/server/src/core/join-conversation.ts',
     ],
     rules: { 'max-lines-per-function': 'off' },
   },
