@@ -54,8 +54,8 @@ function ioOf(endpoint: ResolvedEndpoint) {
   };
 }
 
-/** `GET /config`, shaped like Gradio 3.50's so its clients can use the queue. */
-export function buildConfig(endpoints: ResolvedEndpoint[], settings: ConfigSettings): AppConfig {
+/** Numbers each input and output as a component of the page, in the order they are added. */
+function componentList() {
   const components: ConfigComponent[] = [];
   const add = (spec: IoSpec): number => {
     const id = components.length + 1;
@@ -66,30 +66,66 @@ export function buildConfig(endpoints: ResolvedEndpoint[], settings: ConfigSetti
     });
     return id;
   };
-  const dependencies = endpoints.map((endpoint) => {
-    const { inputs, outputs } = ioOf(endpoint);
-    const queue = endpoint.queue;
-    return {
-      id: endpoint.fnIndex,
-      targets: [],
-      inputs: inputs.map(add),
-      outputs: outputs.map(add),
-      backend_fn: true,
-      js: null,
-      queue: null,
-      api_name: endpoint.apiName.slice(1),
-      scroll_to_output: false,
-      show_progress: 'full',
-      every: null,
-      batch: queue.batch ?? false,
-      max_batch_size: queue.batch ? (queue.maxBatchSize ?? 4) : 4,
-      cancels: [],
-      types: { continuous: false, generator: endpoint.generator },
-      collects_event_data: false,
-      trigger_after: null,
-      trigger_only_on_success: false,
-    };
-  });
+  return { components, add };
+}
+
+/** One endpoint as a Gradio 3.50 dependency: its components, `api_name`, batching and generator flag. */
+function dependencyOf(endpoint: ResolvedEndpoint, add: (spec: IoSpec) => number) {
+  const { inputs, outputs } = ioOf(endpoint);
+  const queue = endpoint.queue;
+  return {
+    id: endpoint.fnIndex,
+    targets: [],
+    inputs: inputs.map(add),
+    outputs: outputs.map(add),
+    backend_fn: true,
+    js: null,
+    queue: null,
+    api_name: endpoint.apiName.slice(1),
+    scroll_to_output: false,
+    show_progress: 'full',
+    every: null,
+    batch: queue.batch ?? false,
+    max_batch_size: queue.batch ? (queue.maxBatchSize ?? 4) : 4,
+    cancels: [],
+    types: { continuous: false, generator: endpoint.generator },
+    collects_event_data: false,
+    trigger_after: null,
+    trigger_only_on_success: false,
+  };
+}
+
+/** The `crowdserve` section: what Gradio's config has no field for (the queue's settings, per endpoint). */
+function crowdserveSection(
+  endpoints: ResolvedEndpoint[],
+  settings: ConfigSettings,
+): NonNullable<AppConfig['crowdserve']> {
+  return {
+    version: CROWDSERVE_VERSION,
+    // Our own client reads this: beside `protocol: 'sse_v3'`, the 3.x WebSocket is served too.
+    websocket_queue: settings.websocketQueue ?? true,
+    concurrency_count: settings.concurrencyCount,
+    max_size: settings.maxSize,
+    api_open: settings.apiOpen,
+    endpoints: Object.fromEntries(
+      endpoints.map((e) => [
+        e.apiName,
+        {
+          batch: e.queue.batch ?? false,
+          max_batch_size: e.queue.batch ? (e.queue.maxBatchSize ?? 4) : 1,
+          max_batch_delay_ms: e.queue.maxBatchDelayMs ?? 0,
+          concurrency_limit: e.queue.concurrencyLimit ?? null,
+          ...snakeCase(settings.reports?.[e.apiName] ?? {}),
+        },
+      ]),
+    ),
+  };
+}
+
+/** `GET /config`, shaped like Gradio 3.50's so its clients can use the queue. */
+export function buildConfig(endpoints: ResolvedEndpoint[], settings: ConfigSettings): AppConfig {
+  const { components, add } = componentList();
+  const dependencies = endpoints.map((endpoint) => dependencyOf(endpoint, add));
   return {
     version: GRADIO_VERSION,
     mode: 'blocks',
@@ -108,26 +144,7 @@ export function buildConfig(endpoints: ResolvedEndpoint[], settings: ConfigSetti
     components,
     layout: { id: 0, children: components.map((c) => ({ id: c.id })) },
     dependencies,
-    crowdserve: {
-      version: CROWDSERVE_VERSION,
-      // Our own client reads this: beside `protocol: 'sse_v3'`, the 3.x WebSocket is served too.
-      websocket_queue: settings.websocketQueue ?? true,
-      concurrency_count: settings.concurrencyCount,
-      max_size: settings.maxSize,
-      api_open: settings.apiOpen,
-      endpoints: Object.fromEntries(
-        endpoints.map((e) => [
-          e.apiName,
-          {
-            batch: e.queue.batch ?? false,
-            max_batch_size: e.queue.batch ? (e.queue.maxBatchSize ?? 4) : 1,
-            max_batch_delay_ms: e.queue.maxBatchDelayMs ?? 0,
-            concurrency_limit: e.queue.concurrencyLimit ?? null,
-            ...snakeCase(settings.reports?.[e.apiName] ?? {}),
-          },
-        ]),
-      ),
-    },
+    crowdserve: crowdserveSection(endpoints, settings),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { ServerMessage } from '@crowdserve/protocol';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig, ApiInfo } from '@crowdserve/protocol';
-import { findEndpoint } from '../core/endpoints.js';
+import { findEndpoint, type ResolvedEndpoint } from '../core/endpoints.js';
 import { parseJsonWithin } from '../core/json-guard.js';
 import type { JobHost } from '../core/job-host.js';
 import { checkData } from '../core/validate-data.js';
@@ -79,63 +79,61 @@ export function createHttpHandler(context: HttpApiContext) {
   };
 }
 
+/** A preflight: answered with the allowed methods and headers only where `cors` let the origin in. */
+function preflight(response: ServerResponse): void {
+  if (response.hasHeader('Access-Control-Allow-Origin')) {
+    response.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+    // X-Gradio-User: what `@gradio/client` 2.x sends with every queue join.
+    response.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Gradio-User');
+    response.setHeader('Access-Control-Max-Age', '600');
+  }
+  response.writeHead(204).end();
+}
+
+/** The GET (and HEAD) routes that answer from memory, by path. */
+const GET_ROUTES = new Map<string, (context: HttpApiContext, response: ServerResponse) => void>([
+  ['/config', (context, response) => json(response, 200, context.config())],
+  ['/config/', (context, response) => json(response, 200, context.config())],
+  ['/info', (context, response) => json(response, 200, context.info())],
+  ['/info/', (context, response) => json(response, 200, context.info())],
+  ['/queue/status', (context, response) => json(response, 200, context.host.queueStatus())],
+  [
+    '/healthz',
+    (context, response) =>
+      json(response, context.isClosing() ? 503 : 200, {
+        status: context.isClosing() ? 'closing' : 'ok',
+        callsPastTimeout: context.host.callsPastTimeout(),
+      }),
+  ],
+  [
+    '/metrics',
+    ({ host, metrics, options }, response) => {
+      const text = metrics.render(host.stats(), options, host.callsPastTimeout(), host.sharedFigures?.());
+      response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+      response.end(text);
+    },
+  ],
+]);
+
 function httpRoutes(context: HttpApiContext) {
-  const { options, host } = context;
+  const { options } = context;
   const sse = context.sessions === undefined ? undefined : { ...context, sessions: context.sessions };
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = requestPath(request.url);
     if (path === null) return json(response, 400, { detail: 'expected a request target like /config' });
     const method = request.method ?? 'GET';
     cors(request, response, options.allowedOrigins);
-
-    if (method === 'OPTIONS') {
-      if (response.hasHeader('Access-Control-Allow-Origin')) {
-        response.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-        // X-Gradio-User: what `@gradio/client` 2.x sends with every queue join.
-        response.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Gradio-User');
-        response.setHeader('Access-Control-Max-Age', '600');
-      }
-      response.writeHead(204).end();
-      return;
-    }
+    if (method === 'OPTIONS') return preflight(response);
 
     if (sse !== undefined && (await sseRoute(sse, path, request, response, (...a) => json(response, ...a)))) return;
 
     const predict = PREDICT_ROUTE.exec(path);
-    if (predict !== null) {
-      if (method !== 'POST') return json(response, 405, { detail: 'Method Not Allowed' }, { Allow: 'POST' });
-      if (!options.apiOpen) return notFound(response);
-      // Browsers send Origin on every POST; a browser request without one still carries Sec-Fetch-*.
-      if (!isOriginAllowed(request, options.allowedOrigins)) {
-        context.metrics.recordRefusal('origin');
-        return json(response, 403, { detail: 'origin not allowed' });
-      }
-      return predictRoute(context, predict[2] ?? '', request, response);
-    }
+    if (predict !== null) return predictRoute(context, predict[2] ?? '', request, response);
 
     if (method !== 'GET' && method !== 'HEAD')
       return json(response, 405, { detail: 'Method Not Allowed' }, { Allow: 'GET' });
-    switch (path) {
-      case '/config':
-      case '/config/':
-        return json(response, 200, context.config());
-      case '/info':
-      case '/info/':
-        return json(response, 200, context.info());
-      case '/queue/status':
-        return json(response, 200, host.queueStatus());
-      case '/healthz':
-        return json(response, context.isClosing() ? 503 : 200, {
-          status: context.isClosing() ? 'closing' : 'ok',
-          callsPastTimeout: host.callsPastTimeout(),
-        });
-      case '/metrics': {
-        const text = context.metrics.render(host.stats(), options, host.callsPastTimeout(), host.sharedFigures?.());
-        response.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-        response.end(text);
-        return;
-      }
-    }
+    const route = GET_ROUTES.get(path);
+    if (route !== undefined) return route(context, response);
     if (
       options.staticDir !== null &&
       (await serveStatic(options.staticDir, path, response, method === 'HEAD', {
@@ -156,8 +154,31 @@ async function predictRoute(
   response: ServerResponse,
 ): Promise<void> {
   const { host, options } = context;
+  if (request.method !== 'POST') return json(response, 405, { detail: 'Method Not Allowed' }, { Allow: 'POST' });
+  if (!options.apiOpen) return notFound(response);
+  // Browsers send Origin on every POST; a browser request without one still carries Sec-Fetch-*.
+  if (!isOriginAllowed(request, options.allowedOrigins)) {
+    context.metrics.recordRefusal('origin');
+    return json(response, 403, { detail: 'origin not allowed' });
+  }
   const endpoint = findEndpoint(host.endpoints, apiName);
   if (endpoint === undefined) return notFound(response);
+  const data = await predictData(context, endpoint, request, response);
+  if (data !== undefined) await answerWhenDone(context, endpoint.fnIndex, data, request, response);
+}
+
+/** The request's checked `data`, or `undefined` once a refusal has been answered. */
+async function predictData(
+  context: HttpApiContext,
+  endpoint: ResolvedEndpoint,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<unknown[] | undefined> {
+  const { options } = context;
+  const refuse = (status: number, detail: string): undefined => {
+    json(response, status, { detail });
+    return undefined;
+  };
   const read = await readBody(request, {
     maxBytes: options.maxPayloadBytes,
     budget: context.bodies,
@@ -169,38 +190,33 @@ async function predictRoute(
     // Refused unread: the rest of the body must not be read, so the connection goes with the answer.
     if (!response.destroyed) json(response, read.status, { detail: read.detail }, { Connection: 'close', ...retry });
     response.once('finish', () => request.destroy());
-    return;
+    return undefined;
   }
   const parsed = parseJsonWithin(read.bytes);
-  if (!parsed.ok) return json(response, 400, { detail: parsed.error.message });
+  if (!parsed.ok) return refuse(400, parsed.error.message);
   const body = parsed.value as { data?: unknown };
   if (typeof body !== 'object' || body === null || !Array.isArray(body.data)) {
-    return json(response, 422, { detail: 'expected a JSON body like {"data": [...]}' });
+    return refuse(422, 'expected a JSON body like {"data": [...]}');
   }
   const problem = checkData(body.data, endpoint.definition.inputs);
-  if (problem !== null) return json(response, 422, { detail: problem });
+  if (problem !== null) return refuse(422, problem);
+  return body.data as unknown[];
+}
 
-  await new Promise<void>((resolve) => {
+/** Joins the queue with `data` and answers with the job's end; resolves when the job or the caller is gone. */
+function answerWhenDone(
+  context: HttpApiContext,
+  fnIndex: number,
+  data: unknown[],
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
+  const { host } = context;
+  return new Promise<void>((resolve) => {
     let answered = false;
     const answer = (message: ServerMessage) => {
       if (answered) return;
-      if (message.msg === 'queue_full') {
-        answered = true;
-        const retryAfter = Math.max(1, Math.ceil(message.retry_after ?? 1));
-        json(
-          response,
-          503,
-          { detail: message.reason ?? 'Queue is full', ...message },
-          { 'Retry-After': String(retryAfter) },
-        );
-      } else if (message.msg === 'process_completed') {
-        answered = true;
-        if (message.success) json(response, 200, message.output);
-        else if (context.isClosing()) {
-          // Ended by the shutdown, not by the handler: worth a retry elsewhere or later.
-          json(response, 503, { error: message.output.error, detail: message.output.error }, { 'Retry-After': '1' });
-        } else json(response, 500, { error: message.output.error, detail: message.output.error });
-      }
+      answered = answerEnd(context, response, message);
     };
     const id = host.join(
       {
@@ -215,8 +231,8 @@ async function predictRoute(
           resolve();
         },
       },
-      endpoint.fnIndex,
-      body.data as unknown[],
+      fnIndex,
+      data,
       [`ip:${addressKey(request.socket.remoteAddress ?? '')}`],
     );
     // The caller hung up: leave the queue at once (or abort the running call).
@@ -225,4 +241,25 @@ async function predictRoute(
       resolve();
     });
   });
+}
+
+/** Answers a job's terminal message (a full queue, its result, its error); `false` for any other message. */
+function answerEnd(context: HttpApiContext, response: ServerResponse, message: ServerMessage): boolean {
+  if (message.msg === 'queue_full') {
+    const retryAfter = Math.max(1, Math.ceil(message.retry_after ?? 1));
+    json(
+      response,
+      503,
+      { detail: message.reason ?? 'Queue is full', ...message },
+      { 'Retry-After': String(retryAfter) },
+    );
+    return true;
+  }
+  if (message.msg !== 'process_completed') return false;
+  if (message.success) json(response, 200, message.output);
+  else if (context.isClosing()) {
+    // Ended by the shutdown, not by the handler: worth a retry elsewhere or later.
+    json(response, 503, { error: message.output.error, detail: message.output.error }, { 'Retry-After': '1' });
+  } else json(response, 500, { error: message.output.error, detail: message.output.error });
+  return true;
 }

@@ -172,26 +172,7 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
     throw new ServerOptionTypeError('prefetchData', 'a boolean', o.prefetchData);
   }
   checkQueueOptions(o);
-  if (o.allowedOrigins !== null) {
-    if (!Array.isArray(o.allowedOrigins)) {
-      throw new ServerOptionTypeError('allowedOrigins', 'an array of origins or null', o.allowedOrigins);
-    }
-    for (const origin of o.allowedOrigins) {
-      let parsed: URL | undefined;
-      try {
-        parsed = new URL(origin);
-      } catch {
-        parsed = undefined;
-      }
-      if (parsed === undefined || parsed.origin !== origin) {
-        throw new ServerOptionRangeError(
-          'allowedOrigins',
-          "origins like 'https://my.app' (scheme, host, port; no path)",
-          origin,
-        );
-      }
-    }
-  }
+  if (o.allowedOrigins !== null) checkAllowedOrigins(o.allowedOrigins);
   checkInt('maxPayloadBytes', o.maxPayloadBytes, 1024);
   if (o.maxConnectionsPerIp !== null) checkInt('maxConnectionsPerIp', o.maxConnectionsPerIp, 1);
   checkInt('headersTimeoutMs', o.headersTimeoutMs, 1, MAX_HEADERS_TIMEOUT_MS);
@@ -219,6 +200,28 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   o.dialects = resolveDialects(options.dialects);
   o.redis = resolveRedisOptions(options.redis ?? null);
   return o;
+}
+
+/** Each origin must be exactly an origin (scheme, host, port), as the `Origin` header it is compared with. */
+function checkAllowedOrigins(allowedOrigins: unknown): void {
+  if (!Array.isArray(allowedOrigins)) {
+    throw new ServerOptionTypeError('allowedOrigins', 'an array of origins or null', allowedOrigins);
+  }
+  for (const origin of allowedOrigins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || parsed.origin !== origin) {
+      throw new ServerOptionRangeError(
+        'allowedOrigins',
+        "origins like 'https://my.app' (scheme, host, port; no path)",
+        origin,
+      );
+    }
+  }
 }
 
 function resolveDialects(dialects: Dialects | undefined): Required<Dialects> {

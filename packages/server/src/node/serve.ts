@@ -1,20 +1,23 @@
-import { createServer } from 'node:http';
+import { createServer, type Server as HttpServer, type ServerOptions } from 'node:http';
 import type { QueueStats } from '@crowdserve/queue';
-import { buildConfig, buildInfo } from '../core/app-config.js';
-import { defaultMaxWaitingPerClient } from '../core/client-share.js';
+import { buildConfig, buildInfo, type ConfigSettings } from '../core/app-config.js';
 import { resolveEndpoints } from '../core/endpoints.js';
 import { SSE_API_PREFIX } from '../core/gradio-sse.js';
 import type { JobHost } from '../core/job-host.js';
-import { QueueHost, type QueueHostOptions } from '../core/queue-host.js';
 import { setUpEndpoints } from '../core/setup-endpoints.js';
 import type { EndpointReport } from '../endpoint.js';
 import { ConnectionLimiter, limitConnections } from './connection-limits.js';
 import { closeGracefully, trackConnections } from './graceful-close.js';
 import { createHttpHandler } from './http-api.js';
 import { listen } from './listen.js';
-import { openSharedHost } from './shared/open-shared-host.js';
 import { Metrics } from './metrics.js';
-import { MAX_HEADERS_TIMEOUT_MS, resolveServeOptions, type ServeOptions } from './options.js';
+import { openHost } from './open-host.js';
+import {
+  MAX_HEADERS_TIMEOUT_MS,
+  resolveServeOptions,
+  type ResolvedServeOptions,
+  type ServeOptions,
+} from './options.js';
 import { QueueSockets } from './queue-socket.js';
 import { BodyBudget } from './read-body.js';
 import { resolveSendLimits } from './send-limits.js';
@@ -54,56 +57,10 @@ export async function serve(options: ServeOptions): Promise<Server> {
 
   const writer = new StatusWriter(resolveSendLimits(o));
   const metrics: Metrics = new Metrics((): number => sockets.size, writer.counts);
-  const hostOptions: QueueHostOptions = {
-    endpoints,
-    concurrencyCount: o.concurrencyCount,
-    maxSize: o.maxSize,
-    statusUpdateRate: o.statusUpdateRate,
-    dataTimeoutMs: o.dataTimeoutMs,
-    pickedDataTimeoutMs: o.pickedDataTimeoutMs,
-    maxWaitingPerClient:
-      o.maxWaitingPerClient === 'auto' ? defaultMaxWaitingPerClient(o.maxSize) : o.maxWaitingPerClient,
-    prefetchData: o.prefetchData,
-    onBatchEnd: ({ fnIndex, seconds }) => metrics.recordBatch(endpoints[fnIndex]?.apiName ?? String(fnIndex), seconds),
-  };
-  const host: JobHost =
-    o.redis === null
-      ? new QueueHost(hostOptions)
-      : await openSharedHost({
-          redis: o.redis,
-          concurrencyCount: o.concurrencyCount,
-          maxSize: o.maxSize,
-          // Redis decides `maxSize` for every process at once; this engine holds the whole line.
-          makeHost: (hooks) =>
-            new QueueHost({
-              ...hostOptions,
-              ...hooks,
-              maxSize: null,
-              onBatchEnd: (event) => {
-                hostOptions.onBatchEnd?.(event);
-                hooks.onBatchEnd(event);
-              },
-            }),
-          log: (message) => console.warn(message),
-        });
-  const config = buildConfig(endpoints, {
-    concurrencyCount: o.concurrencyCount,
-    maxSize: o.maxSize,
-    apiOpen: o.apiOpen,
-    title: o.title,
-    reports,
-    ...(o.dialects.sseV3 ? { apiPrefix: SSE_API_PREFIX } : {}),
-    websocketQueue: o.dialects.gradio3,
-  });
+  const host = await openHost(o, endpoints, metrics);
+  const config = buildConfig(endpoints, configSettings(o, reports));
   const info = buildInfo(endpoints);
-  const sessions = o.dialects.sseV3
-    ? new SseSessions({
-        limits: writer.limits,
-        heartbeatIntervalMs: o.heartbeatIntervalMs,
-        streamTimeoutMs: o.handshakeTimeoutMs,
-        leave: (jobId) => host.leave(jobId),
-      })
-    : undefined;
+  const sessions = o.dialects.sseV3 ? sseSessions(o, writer, host) : undefined;
   const sockets = new QueueSockets({ options: o, host, writer, metrics });
   // Set before the queue's shutdown runs, so the answers it triggers already know.
   let shuttingDown = false;
@@ -111,12 +68,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const limiter = new ConnectionLimiter(o.maxConnectionsPerIp);
   const bodies = new BodyBudget(o.maxBodyBytesPerIp, o.maxBodyBytesTotal);
   const http = createServer(
-    {
-      // A request (a WebSocket upgrade included) whose headers drip in is cut with 408.
-      headersTimeout: o.headersTimeoutMs,
-      requestTimeout: MAX_HEADERS_TIMEOUT_MS,
-      connectionsCheckingInterval: Math.min(1000, Math.max(10, Math.floor(o.headersTimeoutMs / 4))),
-    },
+    httpTimeouts(o),
     createHttpHandler({
       options: o,
       host,
@@ -131,11 +83,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
   limitConnections(http, limiter, () => metrics.recordRefusal('connections_per_ip'));
   const connections = trackConnections(http);
   http.on('upgrade', sockets.upgrade);
-  const { port, url } = await listen(http, o.port, o.host).catch(async (error: unknown) => {
-    // Not listening: nothing joined; a shared queue's process leaves Redis's live set at once.
-    await host.shutdown(0);
-    throw error;
-  });
+  const { port, url } = await listenOrLeave(http, o, host);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -158,5 +106,46 @@ export async function serve(options: ServeOptions): Promise<Server> {
       httpConnections: connections.size,
       ...sessions?.sizes(),
     }),
+  };
+}
+
+/** The `sse_v3` dialect's sessions: their streams write through the same limits as the queue sockets. */
+function sseSessions(o: ResolvedServeOptions, writer: StatusWriter, host: JobHost): SseSessions {
+  return new SseSessions({
+    limits: writer.limits,
+    heartbeatIntervalMs: o.heartbeatIntervalMs,
+    streamTimeoutMs: o.handshakeTimeoutMs,
+    leave: (jobId) => host.leave(jobId),
+  });
+}
+
+/** Listens on `o.port`; if it cannot, the queue is shut down before the error goes on. */
+function listenOrLeave(http: HttpServer, o: ResolvedServeOptions, host: JobHost) {
+  return listen(http, o.port, o.host).catch(async (error: unknown) => {
+    // Not listening: nothing joined; a shared queue's process leaves Redis's live set at once.
+    await host.shutdown(0);
+    throw error;
+  });
+}
+
+/** What `/config` shows of the options: the queue's settings and which dialects are served. */
+function configSettings(o: ResolvedServeOptions, reports: Record<string, EndpointReport>): ConfigSettings {
+  return {
+    concurrencyCount: o.concurrencyCount,
+    maxSize: o.maxSize,
+    apiOpen: o.apiOpen,
+    title: o.title,
+    reports,
+    ...(o.dialects.sseV3 ? { apiPrefix: SSE_API_PREFIX } : {}),
+    websocketQueue: o.dialects.gradio3,
+  };
+}
+
+/** The HTTP server's own limits: a request (a WebSocket upgrade included) whose headers drip in is cut with 408. */
+function httpTimeouts(o: ResolvedServeOptions): ServerOptions {
+  return {
+    headersTimeout: o.headersTimeoutMs,
+    requestTimeout: MAX_HEADERS_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.min(1000, Math.max(10, Math.floor(o.headersTimeoutMs / 4))),
   };
 }

@@ -14,9 +14,11 @@ import {
 } from './line-events.js';
 import { inboxKey, lineKeys, type LineKeys } from './line-keys.js';
 import { type RedisLineOptions, resolveRedisLineOptions, type ResolvedRedisLineOptions } from './line-options.js';
+import { LeaseHeartbeat } from './lease-heartbeat.js';
 import { LineReader, type ReadBatch } from './line-reader.js';
 import { DUPLICATE_JOB, EPOCH_CHANGED, LineScripts, NOT_REGISTERED, STREAM_LENGTH } from './line-scripts.js';
-import type { Claimed, LineEvent, LineJob, LineListener, ProcessId } from './line-types.js';
+import type { Claimed, LineEvent, LineListener, ProcessId } from './line-types.js';
+import { OwnWaiting } from './own-waiting.js';
 import { STASH_MAX_BYTES } from './shared-line.js';
 import { connect, describe, loadRedisClient, openConnection, type RedisClass } from './redis-connections.js';
 
@@ -36,17 +38,17 @@ export class RedisLine {
   private readonly readerConnection: Redis;
   private readonly scripts: LineScripts;
   private readonly reader: LineReader;
-  /** This process's waiting jobs as the stream last said: what it puts back after a restart. */
-  private readonly own = new Map<string, LineJob>();
-  /** The highest ticket the stream has shown: a restarted Redis's counter starts past it. */
-  private seenTicket = 0;
+  private readonly own = new OwnWaiting(this.processId);
   private closed = false;
   private opened = false;
   private checkEpoch = false;
   private recovery: Recovery | null = null;
   private resyncWanted = false;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private heartbeating = false;
+  private readonly heartbeat = new LeaseHeartbeat(
+    () => this.scripts.heartbeat(this.processId, this.options.leaseMs),
+    // Redis away: the next beat tries again; restarted or reaped: recover.
+    (error) => this.unavailable(error),
+  );
   private lateResync: NodeJS.Timeout | undefined;
 
   /** Connects, registers this process and delivers the line as it is (`resync`, then `processes`). */
@@ -90,10 +92,10 @@ export class RedisLine {
 
   private async start(): Promise<void> {
     await Promise.all([connect(this.command, this.options.url), connect(this.readerConnection, this.options.url)]);
-    await this.scripts.register(this.processId, this.options.slots, this.options.leaseMs, this.seenTicket, randomId());
+    await this.register();
     await this.resync();
     this.opened = true;
-    this.heartbeat = setInterval(() => void this.beat(), Math.max(1, Math.floor(this.options.leaseMs / 3)));
+    this.heartbeat.start(this.options.leaseMs);
     this.reader.start();
   }
 
@@ -142,7 +144,7 @@ export class RedisLine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.heartbeat);
+    this.heartbeat.stop();
     clearTimeout(this.lateResync);
     if (this.opened) await this.scripts.deregister(this.processId).catch(() => {});
     // The command connection first: a reader step waiting on it ends at once.
@@ -181,18 +183,6 @@ export class RedisLine {
     void this.reader.wake(this.command);
   }
 
-  private async beat(): Promise<void> {
-    if (this.heartbeating || this.closed) return;
-    this.heartbeating = true;
-    try {
-      await this.scripts.heartbeat(this.processId, this.options.leaseMs);
-    } catch (error) {
-      this.unavailable(error); // Redis away: the next beat tries again; restarted or reaped: recover.
-    } finally {
-      this.heartbeating = false;
-    }
-  }
-
   /** The reader's step before each read: find a restart, re-register, resync. Runs nowhere else. */
   private async prepare(): Promise<void> {
     if (this.checkEpoch) {
@@ -202,13 +192,7 @@ export class RedisLine {
     }
     if (this.recovery !== null) {
       const before = this.scripts.epoch;
-      await this.scripts.register(
-        this.processId,
-        this.options.slots,
-        this.options.leaseMs,
-        this.seenTicket,
-        randomId(),
-      );
+      await this.register();
       // Reaped while Redis kept its data: its jobs left the line with `leave` events, nothing to put back.
       if (this.recovery === 'restarted' || this.scripts.epoch !== before) await this.restoreOwnJobs();
       this.recovery = null;
@@ -216,10 +200,21 @@ export class RedisLine {
     if (this.resyncWanted) await this.resync();
   }
 
+  /** Enters this process in the live set, under a new epoch if Redis came back empty. */
+  private async register(): Promise<void> {
+    await this.scripts.register(
+      this.processId,
+      this.options.slots,
+      this.options.leaseMs,
+      this.own.seenTicket,
+      randomId(),
+    );
+  }
+
   /** Puts this process's waiting jobs back with their tickets; a second resync after one lease drops
    * the jobs of processes that did not come back. */
   private async restoreOwnJobs(): Promise<void> {
-    const jobs = [...this.own.values()].sort((a, b) => a.ticket - b.ticket);
+    const jobs = this.own.inTicketOrder();
     if (jobs.length > 0) await this.scripts.restore(this.processId, jobs);
     // The inbox is a new, empty stream now.
     this.reader.lastInboxId = '0-0';
@@ -235,11 +230,7 @@ export class RedisLine {
     const snapshot = parseSnapshot(await this.attempt(() => this.scripts.snapshot()));
     this.resyncWanted = false;
     this.reader.lastEventId = snapshot.lastId;
-    this.own.clear();
-    for (const job of snapshot.jobs) {
-      this.seenTicket = Math.max(this.seenTicket, job.ticket);
-      if (job.owner === this.processId) this.own.set(job.id, job);
-    }
+    this.own.reset(snapshot.jobs);
     this.deliver({ type: 'resync', jobs: snapshot.jobs });
     this.deliver({ type: 'processes', processes: snapshot.processes });
   }
@@ -260,7 +251,7 @@ export class RedisLine {
         process.emitWarning(describe(error), { code: 'CROWDSERVE_MALFORMED_LINE_ENTRY' });
         continue;
       }
-      this.track(event);
+      this.own.track(event);
       this.deliver(event);
     }
     for (const [id, fields] of inbox) {
@@ -277,13 +268,6 @@ export class RedisLine {
       const inboxStream = inboxKey(this.keys, this.processId);
       this.command.xtrim(inboxStream, 'MINID', `${ms}-${Number(seq) + 1}`).catch(() => {});
     }
-  }
-
-  private track(event: LineEvent): void {
-    if (event.type === 'join') {
-      this.seenTicket = Math.max(this.seenTicket, event.job.ticket);
-      if (event.job.owner === this.processId) this.own.set(event.job.id, event.job);
-    } else if (event.type === 'leave' || event.type === 'claim') this.own.delete(event.id);
   }
 
   private relay(from: ProcessId, json: string): void {
