@@ -36,6 +36,11 @@ export interface Conversation {
   receive(text: string | Uint8Array): void;
   /** A frame the transport could not read as text. */
   receiveBinary(): void;
+  /**
+   * The transport refused a frame on its own, while it arrived (JSON too deep: see `FrameDepthWatch`):
+   * the job fails with `reason`, or the join is refused.
+   */
+  refuse(reason: string): void;
   /** The transport closed (the client left): cancels the job. */
   closed(): void;
 }
@@ -123,6 +128,15 @@ export function startConversation(channel: Channel, host: JobHost, options: Conv
     if (lastLook !== undefined) clearTimeout(lastLook);
   };
 
+  // A frame refused as a whole: before the join it refuses the join; after, it fails the job.
+  const refuseFrame = (reason: string) => {
+    if (ended) return;
+    if (jobId === undefined) {
+      stopHandshake();
+      refuse(reason);
+    } else host.fail(jobId, reason);
+  };
+
   sink.send({ msg: 'send_hash' });
 
   return {
@@ -159,13 +173,8 @@ export function startConversation(channel: Channel, host: JobHost, options: Conv
       if (!data.ok) return host.fail(jobId, `invalid data message: ${data.error.message}`);
       host.receiveData(jobId, data.value.data);
     },
-    receiveBinary() {
-      if (ended) return;
-      if (jobId === undefined) {
-        stopHandshake();
-        refuse('expected a JSON text frame');
-      } else host.fail(jobId, 'expected a JSON text frame');
-    },
+    receiveBinary: () => refuseFrame('expected a JSON text frame'),
+    refuse: refuseFrame,
     closed() {
       stopHandshake();
       ended = true;
