@@ -34,6 +34,11 @@ export interface Conversation {
   receive(text: string | Uint8Array): void;
   /** A frame the transport could not read as text. */
   receiveBinary(): void;
+  /**
+   * The transport refused a frame on its own, while it arrived (JSON too deep: see `FrameDepthWatch`):
+   * the job fails with `reason`, or the join is refused.
+   */
+  refuse(reason: string): void;
   /** The transport closed (the client left): cancels the job. */
   closed(): void;
 }
@@ -66,6 +71,15 @@ export function startConversation(channel: Channel, host: JobHost, options: Conv
       refuse(`expected {"fn_index", "session_hash"} within ${options.handshakeTimeoutMs / 1000} s`);
   });
 
+  // A frame refused as a whole: before the join it refuses the join; after, it fails the job.
+  const refuseFrame = (reason: string) => {
+    if (output.ended) return;
+    if (jobId === undefined) {
+      stopHandshake();
+      refuse(reason);
+    } else host.fail(jobId, reason);
+  };
+
   sink.send({ msg: 'send_hash' });
 
   return {
@@ -86,13 +100,8 @@ export function startConversation(channel: Channel, host: JobHost, options: Conv
       if (typeof data === 'string') return host.fail(jobId, data);
       host.receiveData(jobId, data);
     },
-    receiveBinary() {
-      if (output.ended) return;
-      if (jobId === undefined) {
-        stopHandshake();
-        refuse('expected a JSON text frame');
-      } else host.fail(jobId, 'expected a JSON text frame');
-    },
+    receiveBinary: () => refuseFrame('expected a JSON text frame'),
+    refuse: refuseFrame,
     closed() {
       stopHandshake();
       output.ended = true;

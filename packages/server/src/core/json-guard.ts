@@ -35,17 +35,26 @@ export function jsonDepth(text: string | Uint8Array, maxDepth: number): number {
 }
 
 /**
- * The scan between characters, one `step` per character code (a UTF-16 unit or a byte): the two loops
- * below differ only in how they read one, so each stays monomorphic and the rule is written once.
+ * The scan between characters, one `step` per character code (a UTF-16 unit or a byte). It keeps its
+ * state between calls, so a body or a frame is scanned chunk by chunk as it arrives (`scanBytes`), and
+ * refused at the first chunk past the budget: a deep body then costs O(that chunk), not O(its size).
  */
-class DepthScan {
+export class JsonDepthScan {
+  /** The deepest nesting seen so far (at most `maxDepth + 1`: the scan stops there). */
   deepest = 0;
   private depth = 0;
   private inString = false;
   private escaped = false;
 
+  constructor(readonly maxDepth: number = DEFAULT_MAX_JSON_DEPTH) {}
+
+  /** Whether the nesting went past `maxDepth`. */
+  get tooDeep(): boolean {
+    return this.deepest > this.maxDepth;
+  }
+
   /** Takes one character; true once the nesting went past `maxDepth`. */
-  step(c: number, maxDepth: number): boolean {
+  step(c: number): boolean {
     if (this.inString) {
       if (this.escaped) this.escaped = false;
       else if (c === BACKSLASH) this.escaped = true;
@@ -54,23 +63,30 @@ class DepthScan {
       this.inString = true;
     } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
       if (++this.depth > this.deepest) this.deepest = this.depth;
-      return this.deepest > maxDepth;
+      return this.deepest > this.maxDepth;
     } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
       this.depth--;
     }
     return false;
   }
+
+  /** Takes `bytes[start..end)` (UTF-8); true once the nesting went past `maxDepth` (then it stops). */
+  scanBytes(bytes: Uint8Array, start = 0, end = bytes.length): boolean {
+    if (this.tooDeep) return true;
+    for (let i = start; i < end; i++) if (this.step(bytes[i] as number)) return true;
+    return false;
+  }
 }
 
 function textDepth(text: string, maxDepth: number): number {
-  const scan = new DepthScan();
-  for (let i = 0; i < text.length; i++) if (scan.step(text.charCodeAt(i), maxDepth)) break;
+  const scan = new JsonDepthScan(maxDepth);
+  for (let i = 0; i < text.length; i++) if (scan.step(text.charCodeAt(i))) break;
   return scan.deepest;
 }
 
 function bytesDepth(bytes: Uint8Array, maxDepth: number): number {
-  const scan = new DepthScan();
-  for (let i = 0; i < bytes.length; i++) if (scan.step(bytes[i] as number, maxDepth)) break;
+  const scan = new JsonDepthScan(maxDepth);
+  scan.scanBytes(bytes);
   return scan.deepest;
 }
 
@@ -80,7 +96,12 @@ export function checkJsonDepth(text: string | Uint8Array, maxDepth = DEFAULT_MAX
 }
 
 function tooDeep(maxDepth: number): JsonTooDeepError {
-  return new JsonTooDeepError(`expected JSON nested at most ${maxDepth} levels deep, got deeper`);
+  return new JsonTooDeepError(tooDeepMessage(maxDepth));
+}
+
+/** What a client is told of JSON past the depth budget. */
+export function tooDeepMessage(maxDepth = DEFAULT_MAX_JSON_DEPTH): string {
+  return `expected JSON nested at most ${maxDepth} levels deep, got deeper`;
 }
 
 const utf8 = new TextDecoder();

@@ -2,7 +2,7 @@ import type { ServerMessage } from '@crowdserve/protocol';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig, ApiInfo } from '@crowdserve/protocol';
 import { findEndpoint, type ResolvedEndpoint } from '../core/endpoints.js';
-import { parseJsonWithin } from '../core/json-guard.js';
+import { DEFAULT_MAX_JSON_DEPTH, parseJsonWithin } from '../core/json-guard.js';
 import type { JobHost } from '../core/job-host.js';
 import { checkData } from '../core/validate-data.js';
 import { addressKey } from './connection-limits.js';
@@ -183,6 +183,7 @@ async function predictData(
     maxBytes: options.maxPayloadBytes,
     budget: context.bodies,
     idleTimeoutMs: options.bodyTimeoutMs,
+    maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
   });
   if (!read.ok) {
     const retry: Record<string, string> =

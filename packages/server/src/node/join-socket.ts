@@ -2,8 +2,10 @@ import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { MAX_JOIN_FRAME_CHARS, startConversation, type ConversationOptions } from '../core/join-conversation.js';
 import type { JobHost } from '../core/job-host.js';
+import { DEFAULT_MAX_JSON_DEPTH, tooDeepMessage } from '../core/json-guard.js';
 import type { StatusWriter, WritableSocket } from './status-writer.js';
 import { corkForTick } from './cork.js';
+import { FrameDepthWatch } from './frame-depth.js';
 import { encodeTextFrame } from './text-frame.js';
 
 /**
@@ -46,6 +48,7 @@ export function handleJoinSocket(socket: WebSocket, raw: Duplex, host: JobHost, 
     options,
   );
   limitPreJoinBytes(socket, raw, MAX_PRE_JOIN_BYTES);
+  watchDataDepth(raw, () => conversation.refuse(`invalid data message: ${tooDeepMessage(DEFAULT_MAX_JSON_DEPTH)}`));
   socket.on('message', (raw: RawData, isBinary: boolean) => {
     if (isBinary) conversation.receiveBinary();
     // A text frame's bytes: the conversation decodes them only if it needs them (see Conversation.receive).
@@ -75,6 +78,22 @@ function limitPreJoinBytes(socket: WebSocket, raw: Duplex, max: number): void {
   };
   raw.on('data', count);
   socket.once('message', () => raw.off('data', count));
+}
+
+/**
+ * Refuses a message past the depth budget at its first chunk past it (`FrameDepthWatch`), not once
+ * `ws` has it whole. The join frame is left to its own length checks. Then `ws` reads no more of the
+ * connection, as when it refuses a frame itself (its receiver's error): its reader is detached and what
+ * still comes is read and dropped, while the close handshake (or ws's timer on it) ends the connection.
+ */
+function watchDataDepth(raw: Duplex, refuse: () => void): void {
+  const watch = new FrameDepthWatch(DEFAULT_MAX_JSON_DEPTH, 1, () => {
+    for (const listener of raw.listeners('data')) raw.off('data', listener as (chunk: Buffer) => void);
+    raw.resume();
+    refuse();
+  });
+  const scan = (chunk: Buffer) => watch.push(chunk);
+  raw.on('data', scan);
 }
 
 /**

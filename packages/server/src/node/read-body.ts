@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { JsonDepthScan, tooDeepMessage } from '../core/json-guard.js';
 import { addressKey } from './connection-limits.js';
 
 /**
@@ -44,17 +45,22 @@ export interface ReadBodyLimits {
   budget: BodyBudget;
   /** Longest wait for the next chunk of a body that has started (or not) to arrive. */
   idleTimeoutMs: number;
+  /**
+   * A JSON body's nesting budget, counted as the chunks arrive: the first chunk past it refuses the
+   * body (400), so `[[[[…` costs what arrived by then, not the whole body's receive and copy (issue 24.2).
+   */
+  maxJsonDepth?: number;
 }
 
 /** A body read whole, or why not: the HTTP answer the caller should give before closing. */
 export type BodyResult =
   /** `bytes`: the body as it came; `text`: decoded when read (a body refused by its bytes never is). */
   | { ok: true; bytes: Buffer; readonly text: string }
-  | { ok: false; status: 408 | 413 | 429 | 503; detail: string; retryAfterS?: number };
+  | { ok: false; status: 400 | 408 | 413 | 429 | 503; detail: string; retryAfterS?: number };
 
 /**
  * Reads a request body as UTF-8 within `limits`. A body over `maxBytes` (by `Content-Length` or by
- * what arrives), past either budget, or that stops arriving is refused; the caller answers and closes
+ * what arrives), past either budget or the depth budget, or that stops arriving is refused; the caller answers and closes
  * the connection, so nothing more of it is read. Whatever it held is given back however it ends.
  */
 export async function readBody(request: IncomingMessage, limits: ReadBodyLimits): Promise<BodyResult> {
@@ -62,6 +68,7 @@ export async function readBody(request: IncomingMessage, limits: ReadBodyLimits)
   if (Number.isFinite(declared) && declared > limits.maxBytes) return tooLarge(limits.maxBytes);
   const key = addressKey(request.socket.remoteAddress ?? '');
   const chunks: Buffer[] = [];
+  const depth = limits.maxJsonDepth === undefined ? undefined : new JsonDepthScan(limits.maxJsonDepth);
   let size = 0;
   try {
     return await new Promise<BodyResult>((resolve) => {
@@ -75,6 +82,8 @@ export async function readBody(request: IncomingMessage, limits: ReadBodyLimits)
       const timer = setTimeout(idle, limits.idleTimeoutMs);
       const onData = (chunk: Buffer) => {
         if (size + chunk.length > limits.maxBytes) return finish(tooLarge(limits.maxBytes));
+        if (depth?.scanBytes(chunk) === true)
+          return finish({ ok: false, status: 400, detail: tooDeepMessage(depth.maxDepth) });
         const spent = limits.budget.take(key, chunk.length);
         if (spent !== null) return finish(overBudget(spent));
         size += chunk.length;

@@ -107,6 +107,8 @@ interface RawPeer {
   socket: Socket;
   closeCode: () => number | undefined;
   ended: Promise<void>;
+  /** The server's text frames so far. */
+  texts: string[];
 }
 
 async function rawPeer(server: Server): Promise<RawPeer> {
@@ -116,6 +118,7 @@ async function rawPeer(server: Server): Promise<RawPeer> {
   let buffer = Buffer.alloc(0);
   let upgraded = false;
   let code: number | undefined;
+  const texts: string[] = [];
   const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   const open = new Promise<void>((resolve, reject) => {
     socket.on('data', (chunk: Buffer) => {
@@ -136,6 +139,7 @@ async function rawPeer(server: Server): Promise<RawPeer> {
         const size = length === 126 ? buffer.readUInt16BE(2) : length;
         if (buffer.length < offset + size) break;
         if ((buffer[0]! & 0x0f) === OP.close) code = buffer.readUInt16BE(offset);
+        if ((buffer[0]! & 0x0f) === OP.text) texts.push(buffer.subarray(offset, offset + size).toString());
         buffer = buffer.subarray(offset + size);
       }
     });
@@ -145,7 +149,7 @@ async function rawPeer(server: Server): Promise<RawPeer> {
       'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
   );
   await open;
-  return { socket, closeCode: () => code, ended };
+  return { socket, closeCode: () => code, ended, texts };
 }
 
 /** `global.gc` without `--expose-gc`: the flag can be set at run time for new contexts. */
@@ -303,6 +307,37 @@ describe('frame limits', () => {
     // 40 × 4 MiB were sent; what stays behind is far less than even one of them.
     expect(memoryInUse(gc) - before).toBeLessThan(4 * 1024 * 1024);
   });
+
+  it.each([
+    { name: 'one frame', fragmented: false },
+    { name: 'fragments', fragmented: true },
+  ])(
+    'fails a job whose data nests too deep at the first bytes past the budget, not at the end of its message ($name, issue 24.2)',
+    async ({ fragmented }) => {
+      const server = await start();
+      const peer = await rawPeer(server);
+      peer.socket.write(frame(OP.text, Buffer.from(JSON.stringify({ fn_index: 0, session_hash: 'deep' }))));
+      await vi.waitFor(() => expect(peer.texts.join()).toContain('send_data'));
+      // A message of 3 MiB (under maxPayloadBytes) is declared; only its first 64 KiB are ever sent.
+      const start64k = Buffer.from(`{"data":[${'['.repeat(64 * 1024)}`);
+      const size = 3 * 1024 * 1024;
+      peer.socket.write(
+        fragmented
+          ? Buffer.concat([
+              frame(OP.text, Buffer.from('{"data":'), false),
+              frame(OP.ping, Buffer.from('[[[[')),
+              frame(OP.continuation, start64k.subarray(8), true, size),
+            ])
+          : frame(OP.text, start64k, true, size),
+      );
+      await vi.waitFor(() => expect(peer.closeCode()).toBe(1000));
+      expect(peer.texts.at(-1)).toContain('nested at most 64 levels deep');
+      await vi.waitFor(() => expect(server.internalSizes()).toMatchObject({ hostJobs: 0 }));
+      const next = RawJob.auto(server.url, 0, ['next']);
+      await next.waitClosed();
+      expect(next.last()).toMatchObject({ success: true, output: { data: ['NEXT'] } });
+    },
+  );
 
   it('closes a message split into a flood of empty fragments (which maxPayloadBytes alone never stops)', async () => {
     const server = await start();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_SESSION_HASH_LENGTH } from '@crowdserve/protocol';
 import { queueFullDetail, SSE_API_PREFIX, unexpectedErrorFrame } from '../core/gradio-sse.js';
-import { parseJsonWithin } from '../core/json-guard.js';
+import { DEFAULT_MAX_JSON_DEPTH, parseJsonWithin } from '../core/json-guard.js';
 import { checkData } from '../core/validate-data.js';
 import { addressKey } from './connection-limits.js';
 import type { HttpApiContext } from './http-api.js';
@@ -84,12 +84,14 @@ async function readObject(
     maxBytes: context.options.maxPayloadBytes,
     budget: context.bodies,
     idleTimeoutMs: context.options.bodyTimeoutMs,
+    maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
   });
   if (!read.ok) {
     const retry: Record<string, string> =
       read.retryAfterS === undefined ? {} : { 'Retry-After': String(read.retryAfterS) };
     // Refused unread: the rest of the body must not be read, so the connection goes with the answer.
-    json(read.status, { detail: read.detail }, { Connection: 'close', ...retry });
+    // JSON too deep is 422 here, as any other bad JSON body of sse_v3.
+    json(read.status === 400 ? 422 : read.status, { detail: read.detail }, { Connection: 'close', ...retry });
     request.destroy();
     return null;
   }
