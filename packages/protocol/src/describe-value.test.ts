@@ -14,9 +14,13 @@ describe('describeValue', () => {
     [undefined, 'undefined'],
     [{}, 'an object'],
     [() => 1, 'a function'],
-    [10n, 'bigint'],
   ])('%j reads as %s', (value, expected) => {
     expect(describeValue(value)).toBe(expected);
+  });
+
+  it('names the remaining kinds by their type', () => {
+    expect(describeValue(10n)).toBe('bigint');
+    expect(describeValue(Symbol('s'))).toBe('symbol');
   });
 });
 
