@@ -50,6 +50,11 @@ export interface ConversationOptions {
   handshakeTimeoutMs: number;
   /** The key the client's address is counted under for `maxWaitingPerClient` (`ip:…`); its session hash is added. */
   clientKey?: string;
+  /**
+   * The transport counts each later frame's nesting itself as it arrives and calls `refuse` past the
+   * budget (`FrameDepthWatch` on a Node socket): the conversation does not count it again.
+   */
+  depthCheckedByTransport?: boolean;
 }
 
 /**
@@ -164,7 +169,7 @@ export function startConversation(channel: Channel, host: JobHost, options: Conv
       }
       // Frames that arrive when no data is expected (a duplicate, a chatty client) are ignored, as Gradio does.
       if (!host.isAwaitingData(jobId)) return;
-      if (jsonDepth(text, DEFAULT_MAX_JSON_DEPTH) > DEFAULT_MAX_JSON_DEPTH)
+      if (options.depthCheckedByTransport !== true && jsonDepth(text, DEFAULT_MAX_JSON_DEPTH) > DEFAULT_MAX_JSON_DEPTH)
         return host.fail(
           jobId,
           `invalid data message: expected JSON nested at most ${DEFAULT_MAX_JSON_DEPTH} levels deep`,
