@@ -17,7 +17,10 @@ const CASES = [
   // The default before issue 21.5, to show what lowering it bought.
   { name: 'max-size frames, 16 MiB', attack: 'max-size frames', maxPayloadBytes: 16 * 1024 * 1024 },
   { name: 'slow static readers', attack: 'slow static readers' },
+  // Issue 24.2's attacker: one connection at a time, ~2.4 MiB/s.
   { name: 'nested JSON', attack: 'nested JSON' },
+  // The same unthrottled (the loopback's speed, ~100× that): shown, no target.
+  { name: 'nested JSON, loopback speed', attack: 'nested JSON, loopback speed' },
   { name: 'slow bodies', attack: 'slow bodies' },
 ];
 /** Cases whose attack is one connection at a time (issue 24's target applies to them). */
@@ -25,7 +28,7 @@ const ONE_CONNECTION = new Set(['nested JSON']);
 
 /**
  * @param {{ child: import('node:child_process').ChildProcess }} server
- * @returns {Promise<{ delayP99Ms: number, delayMaxMs: number, rssMiB: number }>}
+ * @returns {Promise<{ delayP99Ms: number, delayMaxMs: number, rssMiB: number, cpuPercent: number }>}
  */
 function serverDelay(server) {
   return new Promise((resolve) => {
@@ -111,6 +114,7 @@ export async function abuse({ quick = false } = {}) {
       `${fmt(quiet.p99, 1)} / ${fmt(attacked.p99, 1)}`,
       `${fmt(quiet.delayP99Ms, 1)} / ${fmt(attacked.delayP99Ms, 1)}`,
       `${fmt(quiet.rssMiB, 0)} / ${fmt(attacked.rssMiB, 0)}`,
+      `${fmt(quiet.cpuPercent, 0)} / ${fmt(attacked.cpuPercent, 0)}`,
     ]);
   }
   console.log('\n## abuse: a legitimate client (2 jobs in flight) beside one attacker address\n');
@@ -128,6 +132,8 @@ export async function abuse({ quick = false } = {}) {
       'p99 ms quiet / attacked',
       'loop delay p99 ms quiet / attacked',
       'server RSS MiB quiet / attacked',
+      // Of one core, over the measured window: the legitimate client's jobs and the attack together.
+      'server CPU % quiet / attacked',
     ],
     rows,
   );

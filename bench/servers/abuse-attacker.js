@@ -4,6 +4,8 @@
 // counts it apart from the legitimate client. `node abuse-attacker.js <attack> <url> [maxPayloadBytes]`;
 // runs until the parent sends 'stop'.
 import { request } from 'node:http';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 
 const ATTACKER = '127.0.0.2';
@@ -47,6 +49,102 @@ function attackSocket(join, data) {
       // Refused (the address's connections or waiting jobs are at their limit): not a hot loop.
       setTimeout(resolve, 50);
     });
+  });
+}
+
+/** Issue 24.2's attacker: one connection at a time over a link of ~2.4 MiB/s. */
+const LINK_BYTES_PER_S = 2.4 * MiB;
+/** What the link carries per write: about 27 ms of it. */
+const LINK_CHUNK = 64 * 1024;
+/** When the link is free next (ms, performance.now()): one link, shared by every connection. */
+let linkFreeAt = 0;
+
+/**
+ * Writes `bytes` to `socket` as the link lets them through; stops when the server cuts it.
+ * @param {import('node:stream').Writable} socket @param {Buffer} bytes
+ */
+async function overLink(socket, bytes) {
+  for (let offset = 0; offset < bytes.length && !stopped && !socket.destroyed; offset += LINK_CHUNK) {
+    const chunk = bytes.subarray(offset, offset + LINK_CHUNK);
+    const start = Math.max(linkFreeAt, performance.now());
+    linkFreeAt = start + (chunk.length / LINK_BYTES_PER_S) * 1000;
+    const wait = start - performance.now();
+    if (wait > 0) await sleep(wait);
+    if (socket.destroyed || socket.writableEnded) return;
+    socket.write(chunk);
+  }
+}
+
+/**
+ * One client frame with a zero mask (the server unmasks it all the same).
+ * @param {Buffer} payload
+ */
+function maskedFrame(payload) {
+  const n = payload.length;
+  const head = n < 126 ? [0x81, 0x80 | n] : n < 65536 ? [0x81, 0x80 | 126, n >> 8, n & 0xff] : [0x81, 0x80 | 127];
+  const header = Buffer.alloc(head.length + (n >= 65536 ? 8 : 0) + 4);
+  Buffer.from(head).copy(header);
+  if (n >= 65536) header.writeBigUInt64BE(BigInt(n), 2);
+  return Buffer.concat([header, payload]);
+}
+
+/**
+ * A queue socket over the link, by hand (ws would write a frame whole): sends `join` at `send_hash`
+ * and `data` (if any) at `send_data`; resolves when the server closes it.
+ * @param {Buffer} join @param {Buffer | undefined} data
+ */
+function linkSocket(join, data) {
+  return new Promise((resolve) => {
+    const { hostname, port } = new URL(url);
+    const socket = connect({ host: hostname, port: Number(port), localAddress: ATTACKER });
+    const cut = () => socket.destroy();
+    cleanups.add(cut);
+    let seen = '';
+    socket.on('data', (chunk) => {
+      // Server frames are unmasked: their text can be searched as it comes.
+      const was = seen;
+      seen = (seen + chunk.toString('latin1')).slice(-4096);
+      if (!was.includes('"send_hash"') && seen.includes('"send_hash"')) void overLink(socket, maskedFrame(join));
+      if (data !== undefined && !was.includes('"send_data"') && seen.includes('"send_data"'))
+        void overLink(socket, maskedFrame(data));
+      // Refused: it goes, and the next connection starts (it does not wait out the close handshake).
+      if (seen.includes('"process_completed"') || seen.includes('"queue_full"')) socket.destroy();
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      cleanups.delete(cut);
+      resolve(undefined);
+    });
+    socket.write(
+      `GET /queue/join HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+  });
+}
+
+/**
+ * A predict POST of `body` over the link; resolves when it is answered or cut.
+ * @param {Buffer} body
+ */
+function linkPost(body) {
+  return new Promise((resolve) => {
+    const req = request(`${url}/run/echo`, {
+      method: 'POST',
+      localAddress: ATTACKER,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': body.length },
+    });
+    const cut = () => req.destroy();
+    cleanups.add(cut);
+    const done = () => {
+      cleanups.delete(cut);
+      resolve(undefined);
+    };
+    req.on('error', done);
+    req.on('response', (res) => {
+      res.resume().on('end', () => req.destroy());
+    });
+    req.on('close', done);
+    void overLink(req, body).then(() => req.end());
   });
 }
 
@@ -124,8 +222,22 @@ const attacks = {
   },
   // (c) static downloads that are never read (issue 21.6, 24.1).
   'slow static readers': { workers: 20, once: () => unreadDownload('/big.bin') },
-  // (d) one connection at a time of deeply nested JSON: as the join frame, the data frame, a predict body (24.2).
+  // (d) deeply nested JSON as the issue sends it, one connection at a time over a ~2.4 MiB/s link:
+  // as the join frame, the data frame, a predict body (24.2).
   'nested JSON': {
+    workers: 1,
+    once: (() => {
+      const nested = Buffer.from('['.repeat(MAX_FRAME - 128));
+      const body = Buffer.from(dataFrame('['.repeat(MAX_FRAME - 128)));
+      return async (i) => {
+        await linkSocket(nested, undefined);
+        await linkSocket(Buffer.from(join(i)), body);
+        await linkPost(body);
+      };
+    })(),
+  },
+  // (d') the same, one connection at a time, as fast as loopback carries it (no link in between).
+  'nested JSON, loopback speed': {
     workers: 1,
     once: (() => {
       const nested = Buffer.from('['.repeat(MAX_FRAME - 128));

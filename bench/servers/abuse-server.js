@@ -23,6 +23,10 @@ const server = await serve({
 });
 const delay = monitorEventLoopDelay({ resolution: 10 });
 delay.enable();
+// The server's CPU time over the same window as the delay histogram: what an attack costs it, apart
+// from how much of a shared machine the other processes got meanwhile.
+let cpuSince = process.cpuUsage();
+let windowSince = performance.now();
 process.send?.({ url: server.url });
 process.on('message', (/** @type {any} */ m) => {
   if (m === 'stop') {
@@ -33,7 +37,11 @@ process.on('message', (/** @type {any} */ m) => {
   }
   if (m === 'delay') {
     const rssMiB = process.memoryUsage().rss / 1024 / 1024;
-    process.send?.({ delayP99Ms: delay.percentile(99) / 1e6, delayMaxMs: delay.max / 1e6, rssMiB });
+    const cpu = process.cpuUsage(cpuSince);
+    const cpuPercent = (100 * (cpu.user + cpu.system)) / 1000 / (performance.now() - windowSince);
+    process.send?.({ delayP99Ms: delay.percentile(99) / 1e6, delayMaxMs: delay.max / 1e6, rssMiB, cpuPercent });
     delay.reset();
+    cpuSince = process.cpuUsage();
+    windowSince = performance.now();
   }
 });

@@ -48,6 +48,11 @@ export interface ConversationOptions {
   handshakeTimeoutMs: number;
   /** The key the client's address is counted under for `maxWaitingPerClient` (`ip:…`); its session hash is added. */
   clientKey?: string;
+  /**
+   * The transport counts each later frame's nesting itself as it arrives and calls `refuse` past the
+   * budget (`FrameDepthWatch` on a Node socket): the conversation does not count it again.
+   */
+  depthCheckedByTransport?: boolean;
 }
 
 /**
@@ -96,7 +101,7 @@ export function startConversation(channel: Channel, host: JobHost, options: Conv
       }
       // Frames that arrive when no data is expected (a duplicate, a chatty client) are ignored, as Gradio does.
       if (!host.isAwaitingData(jobId)) return;
-      const data = readDataFrame(text);
+      const data = readDataFrame(text, options.depthCheckedByTransport === true);
       if (typeof data === 'string') return host.fail(jobId, data);
       host.receiveData(jobId, data);
     },
@@ -141,8 +146,8 @@ function readJoinFrame(text: string | Uint8Array): JoinMessage | string {
 }
 
 /** A data frame's `data`, or why the job fails: too deep is refused before it is parsed. */
-function readDataFrame(text: string | Uint8Array): unknown[] | string {
-  if (jsonDepth(text, DEFAULT_MAX_JSON_DEPTH) > DEFAULT_MAX_JSON_DEPTH)
+function readDataFrame(text: string | Uint8Array, depthChecked: boolean): unknown[] | string {
+  if (!depthChecked && jsonDepth(text, DEFAULT_MAX_JSON_DEPTH) > DEFAULT_MAX_JSON_DEPTH)
     return `invalid data message: expected JSON nested at most ${DEFAULT_MAX_JSON_DEPTH} levels deep`;
   const data = parseDataMessage(decodeUtf8(text));
   return data.ok ? data.value.data : `invalid data message: ${data.error.message}`;

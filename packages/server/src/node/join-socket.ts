@@ -45,7 +45,7 @@ export function handleJoinSocket(socket: WebSocket, raw: Duplex, host: JobHost, 
       },
     },
     host,
-    options,
+    { ...options, depthCheckedByTransport: true },
   );
   limitPreJoinBytes(socket, raw, MAX_PRE_JOIN_BYTES);
   watchDataDepth(raw, () => conversation.refuse(`invalid data message: ${tooDeepMessage(DEFAULT_MAX_JSON_DEPTH)}`));
@@ -92,8 +92,9 @@ function watchDataDepth(raw: Duplex, refuse: () => void): void {
     raw.resume();
     refuse();
   });
-  const scan = (chunk: Buffer) => watch.push(chunk);
-  raw.on('data', scan);
+  // Before ws's own listener: a chunk that completes a message is counted before ws can hand the
+  // message over (the conversation, told by then, drops it unparsed).
+  raw.prependListener('data', (chunk: Buffer) => watch.push(chunk));
 }
 
 /**

@@ -308,6 +308,17 @@ describe('frame limits', () => {
     expect(memoryInUse(gc) - before).toBeLessThan(4 * 1024 * 1024);
   });
 
+  it('fails a job whose data nests too deep in one small frame, never parsing it (issue 24.2)', async () => {
+    const server = await start();
+    const peer = await rawPeer(server);
+    peer.socket.write(frame(OP.text, Buffer.from(JSON.stringify({ fn_index: 0, session_hash: 'deep' }))));
+    await vi.waitFor(() => expect(peer.texts.join()).toContain('send_data'));
+    // Whole in one chunk: JSON.parse would take it (V8 nests this deep), and the job would run on it.
+    peer.socket.write(frame(OP.text, Buffer.from(`{"data":[${'['.repeat(2000)}${']'.repeat(2000)}]}`)));
+    await vi.waitFor(() => expect(peer.closeCode()).toBe(1000));
+    expect(peer.texts.at(-1)).toContain('nested at most 64 levels deep');
+  });
+
   it.each([
     { name: 'one frame', fragmented: false },
     { name: 'fragments', fragmented: true },
