@@ -1,4 +1,3 @@
-import { parseJson, type ProtocolError } from '@crowdserve/protocol';
 /**
  * Checks untrusted JSON text before `JSON.parse` sees it. Deeply nested text is the cheapest attack on
  * the event loop: ≤16 MiB of `[[[[…` took JSON.parse (and then the data checks) seconds and ~1 GB.
@@ -109,16 +108,4 @@ const utf8 = new TextDecoder();
 /** UTF-8 bytes as text (a string stays as it is). */
 export function decodeUtf8(text: string | Uint8Array): string {
   return typeof text === 'string' ? text : utf8.decode(text);
-}
-
-/**
- * `parseJson` behind the depth budget, for request bodies (as the WebSocket's data frames get it): text
- * nested deeper than `maxDepth` is refused before it is decoded (bytes) or parsed. Never throws.
- */
-export function parseJsonWithin(
-  text: string | Uint8Array,
-  maxDepth = DEFAULT_MAX_JSON_DEPTH,
-): { ok: true; value: unknown } | { ok: false; error: JsonTooDeepError | ProtocolError } {
-  if (jsonDepth(text, maxDepth) > maxDepth) return { ok: false, error: tooDeep(maxDepth) };
-  return parseJson(decodeUtf8(text));
 }

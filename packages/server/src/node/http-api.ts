@@ -1,8 +1,8 @@
 import type { ServerMessage } from '@crowdserve/protocol';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AppConfig, ApiInfo } from '@crowdserve/protocol';
+import { parseJson, type AppConfig, type ApiInfo } from '@crowdserve/protocol';
 import { findEndpoint, type ResolvedEndpoint } from '../core/endpoints.js';
-import { DEFAULT_MAX_JSON_DEPTH, parseJsonWithin } from '../core/json-guard.js';
+import { DEFAULT_MAX_JSON_DEPTH, decodeUtf8 } from '../core/json-guard.js';
 import type { JobHost } from '../core/job-host.js';
 import { checkData } from '../core/validate-data.js';
 import { addressKey } from './connection-limits.js';
@@ -193,7 +193,8 @@ async function predictData(
     response.once('finish', () => request.destroy());
     return undefined;
   }
-  const parsed = parseJsonWithin(read.bytes);
+  // Its depth was counted as it arrived (readBody's maxJsonDepth): parsed without a second scan.
+  const parsed = parseJson(decodeUtf8(read.bytes));
   if (!parsed.ok) return refuse(400, parsed.error.message);
   const body = parsed.value as { data?: unknown };
   if (typeof body !== 'object' || body === null || !Array.isArray(body.data)) {

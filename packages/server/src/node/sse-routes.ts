@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MAX_SESSION_HASH_LENGTH } from '@crowdserve/protocol';
+import { MAX_SESSION_HASH_LENGTH, parseJson } from '@crowdserve/protocol';
 import { queueFullDetail, SSE_API_PREFIX, unexpectedErrorFrame } from '../core/gradio-sse.js';
-import { DEFAULT_MAX_JSON_DEPTH, parseJsonWithin } from '../core/json-guard.js';
+import { DEFAULT_MAX_JSON_DEPTH, decodeUtf8 } from '../core/json-guard.js';
 import { checkData } from '../core/validate-data.js';
 import { addressKey } from './connection-limits.js';
 import type { HttpApiContext } from './http-api.js';
@@ -95,7 +95,8 @@ async function readObject(
     request.destroy();
     return null;
   }
-  const parsed = parseJsonWithin(read.bytes);
+  // Its depth was counted as it arrived (readBody's maxJsonDepth): parsed without a second scan.
+  const parsed = parseJson(decodeUtf8(read.bytes));
   if (!parsed.ok) {
     json(422, { detail: parsed.error.message });
     return null;
