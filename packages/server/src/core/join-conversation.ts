@@ -41,6 +41,8 @@ export interface Conversation {
   refuse(reason: string): void;
   /** The transport closed (the client left): cancels the job. */
   closed(): void;
+  /** Whether the job's data is asked for now (`send_data` sent, no data yet): a frame then is expected. */
+  awaitingData(): boolean;
 }
 
 export interface ConversationOptions {
@@ -107,6 +109,7 @@ export function startConversation(channel: Channel, host: JobHost, options: Conv
     },
     receiveBinary: () => refuseFrame('expected a JSON text frame'),
     refuse: refuseFrame,
+    awaitingData: () => jobId !== undefined && !output.ended && host.isAwaitingData(jobId),
     closed() {
       stopHandshake();
       output.ended = true;

@@ -5,6 +5,13 @@ const OPCODE_TEXT = 0x1;
 /** The longest client frame header: 2 bytes, a 64-bit length, a 4-byte mask (RFC 6455 §5.2). */
 const MAX_HEADER = 14;
 
+/** A cap on the messages nobody asked for: past `maxBytes` while `asked()` is false, `tooLarge`. */
+export interface UnaskedLimit {
+  maxBytes: number;
+  asked: () => boolean;
+  tooLarge: (bytes: number) => void;
+}
+
 /**
  * Counts the nesting of a WebSocket's incoming text messages in the connection's own bytes, as they
  * arrive. `ws` hands a message over only once it is whole: by then it has received, unmasked and
@@ -13,7 +20,9 @@ const MAX_HEADER = 14;
  *
  * It follows the frames from the connection's first byte (control frames interleaved, messages in
  * fragments); text messages from `firstChecked` on (0-based) are scanned. Bytes it cannot read as
- * frames end the watch: `ws` refuses them itself.
+ * frames end the watch: `ws` refuses them itself. With `unasked`, a message from `firstChecked` on
+ * whose frame headers announce more than its `maxBytes` while nothing asked for it is refused at its
+ * header, before its payload is received.
  */
 export class FrameDepthWatch {
   private readonly header = Buffer.alloc(MAX_HEADER);
@@ -27,6 +36,8 @@ export class FrameDepthWatch {
   /** Whether the current message's payload is counted. */
   private scanning = false;
   private messages = 0;
+  /** Payload bytes the current message's frame headers have announced. */
+  private messageBytes = 0;
   private scan: JsonDepthScan;
   private stopped = false;
 
@@ -34,6 +45,7 @@ export class FrameDepthWatch {
     private readonly maxDepth: number,
     private readonly firstChecked: number,
     private readonly tooDeep: () => void,
+    private readonly unasked?: UnaskedLimit,
   ) {
     this.scan = new JsonDepthScan(maxDepth);
   }
@@ -68,8 +80,15 @@ export class FrameDepthWatch {
     // Control frames (0x8 and up) may come between a message's fragments: they neither end it nor are scanned.
     this.dataFrame = opcode < 0x8;
     this.fin = (h[0]! & 0x80) !== 0;
-    if (opcode !== OPCODE_CONTINUATION && this.dataFrame)
+    if (opcode !== OPCODE_CONTINUATION && this.dataFrame) {
       this.scanning = opcode === OPCODE_TEXT && this.messages >= this.firstChecked;
+      this.messageBytes = 0;
+    }
+    if (this.dataFrame && this.isUnaskedPast(length)) {
+      this.stop();
+      this.unasked!.tooLarge(this.messageBytes);
+      return i;
+    }
     this.headerBytes = 0;
     this.left = length;
     this.offset = 0;
@@ -104,6 +123,14 @@ export class FrameDepthWatch {
       this.scanning = false;
       this.scan = new JsonDepthScan(this.maxDepth);
     }
+  }
+
+  private isUnaskedPast(frameBytes: number): boolean {
+    this.messageBytes += frameBytes;
+    const limit = this.unasked;
+    return (
+      limit !== undefined && this.messages >= this.firstChecked && this.messageBytes > limit.maxBytes && !limit.asked()
+    );
   }
 
   /** How long the header being read is, from what of it has come (2 bytes tell the rest). */

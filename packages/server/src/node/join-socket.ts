@@ -1,6 +1,11 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
-import { MAX_JOIN_FRAME_CHARS, startConversation, type ConversationOptions } from '../core/join-conversation.js';
+import {
+  MAX_JOIN_FRAME_CHARS,
+  startConversation,
+  type Conversation,
+  type ConversationOptions,
+} from '../core/join-conversation.js';
 import type { JobHost } from '../core/job-host.js';
 import { DEFAULT_MAX_JSON_DEPTH, tooDeepMessage } from '../core/json-guard.js';
 import type { StatusWriter, WritableSocket } from './status-writer.js';
@@ -48,7 +53,7 @@ export function handleJoinSocket(socket: WebSocket, raw: Duplex, host: JobHost, 
     { ...options, depthCheckedByTransport: true },
   );
   limitPreJoinBytes(socket, raw, MAX_PRE_JOIN_BYTES);
-  watchDataDepth(raw, () => conversation.refuse(`invalid data message: ${tooDeepMessage(DEFAULT_MAX_JSON_DEPTH)}`));
+  watchDataFrames(raw, conversation);
   socket.on('message', (raw: RawData, isBinary: boolean) => {
     if (isBinary) conversation.receiveBinary();
     // A text frame's bytes: the conversation decodes them only if it needs them (see Conversation.receive).
@@ -81,17 +86,39 @@ function limitPreJoinBytes(socket: WebSocket, raw: Duplex, max: number): void {
 }
 
 /**
- * Refuses a message past the depth budget at its first chunk past it (`FrameDepthWatch`), not once
- * `ws` has it whole. The join frame is left to its own length checks. Then `ws` reads no more of the
- * connection, as when it refuses a frame itself (its receiver's error): its reader is detached and what
- * still comes is read and dropped, while the close handshake (or ws's timer on it) ends the connection.
+ * Most bytes of one message after the join frame while no data is asked for (before `send_data`, or
+ * after the data came): Gradio ignores such frames, and a client has nothing that large to say then.
+ * Past it the job fails at the frame's header, before its payload (up to `maxPayloadBytes`) is read.
+ * @default 16 KiB
  */
-function watchDataDepth(raw: Duplex, refuse: () => void): void {
-  const watch = new FrameDepthWatch(DEFAULT_MAX_JSON_DEPTH, 1, () => {
+export const MAX_UNASKED_MESSAGE_BYTES = 16 * 1024;
+
+/**
+ * Refuses a message past the depth budget at its first chunk past it, and one too long for a frame
+ * nobody asked for at its header (`FrameDepthWatch`), not once `ws` has it whole. The join frame is
+ * left to its own length checks. Then `ws` reads no more of the connection, as when it refuses a frame
+ * itself (its receiver's error): its reader is detached and what still comes is read and dropped,
+ * while the close handshake (or ws's timer on it) ends the connection.
+ */
+function watchDataFrames(raw: Duplex, conversation: Conversation): void {
+  const refuse = (reason: string): void => {
     for (const listener of raw.listeners('data')) raw.off('data', listener as (chunk: Buffer) => void);
     raw.resume();
-    refuse();
-  });
+    conversation.refuse(reason);
+  };
+  const watch = new FrameDepthWatch(
+    DEFAULT_MAX_JSON_DEPTH,
+    1,
+    () => refuse(`invalid data message: ${tooDeepMessage(DEFAULT_MAX_JSON_DEPTH)}`),
+    {
+      maxBytes: MAX_UNASKED_MESSAGE_BYTES,
+      asked: () => conversation.awaitingData(),
+      tooLarge: (bytes) =>
+        refuse(
+          `a message of ${bytes} bytes came before the server asked for data (at most ${MAX_UNASKED_MESSAGE_BYTES} then)`,
+        ),
+    },
+  );
   // Before ws's own listener: a chunk that completes a message is counted before ws can hand the
   // message over (the conversation, told by then, drops it unparsed).
   raw.prependListener('data', (chunk: Buffer) => watch.push(chunk));

@@ -84,7 +84,7 @@ function http(
 
 // ── hand-written WebSocket framing ──────────────────────────────────────────
 
-const OP = { continuation: 0x0, text: 0x1, close: 0x8, ping: 0x9 } as const;
+const OP = { continuation: 0x0, text: 0x1, close: 0x8, ping: 0x9, pong: 0xa } as const;
 
 /** One masked client frame; `declaredLength` lies about the payload when given. */
 function frame(opcode: number, payload: Buffer = Buffer.alloc(0), fin = true, declaredLength = payload.length): Buffer {
@@ -109,6 +109,8 @@ interface RawPeer {
   ended: Promise<void>;
   /** The server's text frames so far. */
   texts: string[];
+  /** How many pongs the server sent (each after all that came before its ping was read). */
+  pongs: () => number;
 }
 
 async function rawPeer(server: Server): Promise<RawPeer> {
@@ -118,6 +120,7 @@ async function rawPeer(server: Server): Promise<RawPeer> {
   let buffer = Buffer.alloc(0);
   let upgraded = false;
   let code: number | undefined;
+  let pongs = 0;
   const texts: string[] = [];
   const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   const open = new Promise<void>((resolve, reject) => {
@@ -140,6 +143,7 @@ async function rawPeer(server: Server): Promise<RawPeer> {
         if (buffer.length < offset + size) break;
         if ((buffer[0]! & 0x0f) === OP.close) code = buffer.readUInt16BE(offset);
         if ((buffer[0]! & 0x0f) === OP.text) texts.push(buffer.subarray(offset, offset + size).toString());
+        if ((buffer[0]! & 0x0f) === OP.pong) pongs++;
         buffer = buffer.subarray(offset + size);
       }
     });
@@ -149,7 +153,7 @@ async function rawPeer(server: Server): Promise<RawPeer> {
       'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
   );
   await open;
-  return { socket, closeCode: () => code, ended, texts };
+  return { socket, closeCode: () => code, ended, texts, pongs: () => pongs };
 }
 
 /** `global.gc` without `--expose-gc`: the flag can be set at run time for new contexts. */
@@ -296,13 +300,17 @@ describe('frame limits', () => {
       // The server's first answer to the join (an estimation or send_data): the join was read on its own.
       await vi.waitFor(() => expect(job.types().length).toBeGreaterThan(1));
       job.send(oversize);
-      return job.waitClosed();
+      const code = await job.waitClosed();
+      // Over maxPayloadBytes once asked for its data (ws closes 1009); over 16 KiB before it, the job
+      // fails at the frame's header (1000, with the reason).
+      const unasked = code === 1000 && JSON.stringify(job.last()).includes('before the server asked for data');
+      return code === 1009 || unasked ? 'refused' : code;
     };
     await send(); // warm up: code paths compiled, pools allocated
     const before = memoryInUse(gc);
     const codes = [];
     for (let round = 0; round < 5; round++) codes.push(...(await Promise.all(Array.from({ length: 8 }, send))));
-    expect(codes).toEqual(Array(40).fill(1009));
+    expect(codes).toEqual(Array(40).fill('refused'));
     await vi.waitFor(() => expect(server.internalSizes().wsClients).toBe(0));
     // 40 × 4 MiB were sent; what stays behind is far less than even one of them.
     expect(memoryInUse(gc) - before).toBeLessThan(4 * 1024 * 1024);
@@ -349,6 +357,59 @@ describe('frame limits', () => {
       expect(next.last()).toMatchObject({ success: true, output: { data: ['NEXT'] } });
     },
   );
+
+  it('fails a job that sends a long message before its data is asked for, at the frame header (issue 24.2)', async () => {
+    const gate = deferred();
+    // No prefetch, one slot held: the peer's job waits, and nothing asks it for its data.
+    const server = await start({
+      prefetchData: false,
+      endpoints: { '/slow': { fn: async ([x]) => (await gate.promise, [x]) } },
+    });
+    const running = RawJob.auto(server.url, 0, ['first']);
+    await running.waitFor('process_starts');
+    const peer = await rawPeer(server);
+    peer.socket.write(frame(OP.text, Buffer.from(JSON.stringify({ fn_index: 0, session_hash: 'early' }))));
+    await vi.waitFor(() => expect(peer.texts.join()).toContain('estimation'));
+    // A short message nobody asked for is ignored, as Gradio does.
+    peer.socket.write(frame(OP.text, Buffer.from('{"data":["early"]}')));
+    // A 3 MiB message (under maxPayloadBytes) is declared; only its first KiB is ever sent.
+    peer.socket.write(frame(OP.text, Buffer.from(`{"data":["${'x'.repeat(1024)}`), true, 3 * 1024 * 1024));
+    await vi.waitFor(() => expect(peer.closeCode()).toBe(1000));
+    expect(peer.texts.join()).not.toContain('send_data');
+    expect(peer.texts.at(-1)).toContain('a message of 3145728 bytes came before the server asked for data');
+    gate.resolve();
+    await running.waitClosed();
+    expect(running.last()).toMatchObject({ success: true, output: { data: ['first'] } });
+    await vi.waitFor(() => expect(server.internalSizes()).toMatchObject({ hostJobs: 0 }));
+  });
+
+  it('still takes a job whose short early message was ignored, once its data is asked for', async () => {
+    const gate = deferred();
+    const server = await start({
+      prefetchData: false,
+      endpoints: { '/slow': { fn: async ([x]) => (await gate.promise, [x]) } },
+    });
+    const running = RawJob.auto(server.url, 0, ['first']);
+    await running.waitFor('process_starts');
+    const peer = await rawPeer(server);
+    peer.socket.write(frame(OP.text, Buffer.from(JSON.stringify({ fn_index: 0, session_hash: 'early' }))));
+    await vi.waitFor(() => expect(peer.texts.join()).toContain('estimation'));
+    peer.socket.write(frame(OP.text, Buffer.from(JSON.stringify({ data: ['y'.repeat(8 * 1024)] }))));
+    // The pong comes once the early message was read (and ignored), before the slot frees.
+    peer.socket.write(frame(OP.ping));
+    await vi.waitFor(() => expect(peer.pongs()).toBe(1));
+    gate.resolve();
+    await vi.waitFor(() => expect(peer.texts.join()).toContain('send_data'));
+    peer.socket.write(
+      frame(
+        OP.text,
+        Buffer.from(JSON.stringify({ data: ['z'.repeat(20 * 1024)], fn_index: 0, session_hash: 'early' })),
+      ),
+    );
+    await vi.waitFor(() => expect(peer.texts.join()).toContain('process_completed'));
+    expect(peer.texts.at(-1)).toContain('"success":true');
+    expect(peer.texts.at(-1)).toContain('z'.repeat(100));
+  });
 
   it('closes a message split into a flood of empty fragments (which maxPayloadBytes alone never stops)', async () => {
     const server = await start();
