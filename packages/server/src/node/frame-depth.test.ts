@@ -80,4 +80,34 @@ describe('FrameDepthWatch', () => {
       }),
     );
   });
+
+  it('refuses a message nobody asked for at the header that takes it past the limit, fragments summed', () => {
+    const run = (asked: boolean, bytes: Buffer) => {
+      const sizes: number[] = [];
+      const w = new FrameDepthWatch(64, 1, () => {}, {
+        maxBytes: 100,
+        asked: () => asked,
+        tooLarge: (n) => sizes.push(n),
+      });
+      w.push(bytes);
+      return sizes;
+    };
+    const long = Buffer.concat([
+      JOIN,
+      frame(TEXT, 'a'.repeat(60), false),
+      frame(PING, ''),
+      frame(CONTINUATION, 'b'.repeat(60)),
+    ]);
+    expect(run(false, long)).toEqual([120]);
+    expect(run(true, long)).toEqual([]);
+    // Each message counts from zero, and the join frame is left to its own limit.
+    const short = Buffer.concat([
+      frame(TEXT, `{"fn_index":0,"session_hash":"${'h'.repeat(200)}"}`),
+      frame(TEXT, 'a'.repeat(90)),
+      frame(TEXT, 'b'.repeat(90)),
+    ]);
+    expect(run(false, short)).toEqual([]);
+    // Only the header is needed: a frame announced long is refused before any of its payload.
+    expect(run(false, Buffer.concat([JOIN, frame(TEXT, 'c'.repeat(300)).subarray(0, 8)]))).toEqual([300]);
+  });
 });
