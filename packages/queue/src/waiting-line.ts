@@ -51,7 +51,7 @@ export interface WaitingLine extends WaitingLineView {
 interface Node {
   readonly entry: WaitingEntry;
   /** Join ticket: comparing tickets compares ages across endpoints. */
-  readonly ticket: number;
+  ticket: number;
   prev: Node | null;
   next: Node | null;
   /** Neighbours in the endpoint's own line. */
@@ -96,9 +96,7 @@ export class MemoryWaitingLine implements WaitingLine {
     if (this.nodes.has(entry.jobId)) throw new Error(`job ${entry.jobId} is already waiting`);
     const next = before === undefined ? null : (this.nodes.get(before) ?? null);
     const prev = next === null ? this.tail : next.prev;
-    // Between its neighbours' tickets, so `oldest` still compares ages across endpoints.
-    const ticket =
-      next === null ? this.nextTicket++ : prev === null ? next.ticket - 1 : (prev.ticket + next.ticket) / 2;
+    const ticket = this.ticketBetween(prev, next);
     let nextSame = next;
     while (nextSame !== null && nextSame.entry.fnIndex !== entry.fnIndex) nextSame = nextSame.next;
     const line = this.lines.get(entry.fnIndex);
@@ -170,6 +168,25 @@ export class MemoryWaitingLine implements WaitingLine {
 
   internalSizes(): Record<string, number> {
     return { waitingNodes: this.nodes.size, waitingEndpointLines: this.lines.size };
+  }
+
+  /**
+   * A ticket between its neighbours', so `oldest` still compares ages across endpoints. Midpoints of
+   * jobs put back one after another before the same neighbour nest, and after ~50 halvings one would
+   * equal a neighbour's: then the line is numbered afresh in order (O(n), that rarely).
+   */
+  private ticketBetween(prev: Node | null, next: Node | null): number {
+    if (next === null) return this.nextTicket++;
+    if (prev === null) return next.ticket - 1;
+    const middle = (prev.ticket + next.ticket) / 2;
+    if (middle > prev.ticket && middle < next.ticket) return middle;
+    let ticket = 0;
+    for (let node = this.head; node; node = node.next) {
+      node.ticket = ticket;
+      ticket += 2;
+    }
+    this.nextTicket = ticket;
+    return prev.ticket + 1;
   }
 
   private unlink(node: Node): void {
