@@ -110,9 +110,8 @@ export async function abuse({ quick = false } = {}) {
       pairs.push({ quiet, attacked, ratio: attacked.jobsPerSecond / quiet.jobsPerSecond });
     }
     const ratios = pairs.map((p) => p.ratio);
-    const { quiet, attacked, ratio } = /** @type {(typeof pairs)[number]} */ (
-      pairs.find((p) => p.ratio === quantile(ratios, 0.5))
-    );
+    const median = quantile(ratios, 0.5);
+    const { quiet, attacked, ratio } = /** @type {(typeof pairs)[number]} */ (pairs.find((p) => p.ratio === median));
     const target = ONE_CONNECTION.has(attack) ? TARGET_RATIO : null;
     results[name] = { pairs, ratio, target };
     const range = rounds > 1 ? ` (${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))})` : '';

@@ -172,8 +172,9 @@ export class MemoryWaitingLine implements WaitingLine {
 
   /**
    * A ticket between its neighbours', so `oldest` still compares ages across endpoints. Midpoints of
-   * jobs put back one after another before the same neighbour nest, and after ~50 halvings one would
-   * equal a neighbour's: then the line is numbered afresh in order (O(n), that rarely).
+   * jobs put back one after another before the same neighbour nest, and after some 36–50 halvings
+   * (fewer at larger tickets) one would equal a neighbour's: then the line is numbered afresh, in
+   * order (O(n), and rarely).
    */
   private ticketBetween(prev: Node | null, next: Node | null): number {
     if (next === null) return this.nextTicket++;

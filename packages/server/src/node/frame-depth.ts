@@ -80,14 +80,17 @@ export class FrameDepthWatch {
     // Control frames (0x8 and up) may come between a message's fragments: they neither end it nor are scanned.
     this.dataFrame = opcode < 0x8;
     this.fin = (h[0]! & 0x80) !== 0;
-    if (opcode !== OPCODE_CONTINUATION && this.dataFrame) {
-      this.scanning = opcode === OPCODE_TEXT && this.messages >= this.firstChecked;
-      this.messageBytes = 0;
-    }
-    if (this.dataFrame && this.isUnaskedPast(length)) {
-      this.stop();
-      this.unasked!.tooLarge(this.messageBytes);
-      return i;
+    if (this.dataFrame) {
+      if (opcode !== OPCODE_CONTINUATION) {
+        this.scanning = opcode === OPCODE_TEXT && this.messages >= this.firstChecked;
+        this.messageBytes = 0;
+      }
+      this.messageBytes += length;
+      if (this.unasked !== undefined && this.isUnaskedPast(this.unasked)) {
+        this.stop();
+        this.unasked.tooLarge(this.messageBytes);
+        return i;
+      }
     }
     this.headerBytes = 0;
     this.left = length;
@@ -125,12 +128,8 @@ export class FrameDepthWatch {
     }
   }
 
-  private isUnaskedPast(frameBytes: number): boolean {
-    this.messageBytes += frameBytes;
-    const limit = this.unasked;
-    return (
-      limit !== undefined && this.messages >= this.firstChecked && this.messageBytes > limit.maxBytes && !limit.asked()
-    );
+  private isUnaskedPast(limit: UnaskedLimit): boolean {
+    return this.messages >= this.firstChecked && this.messageBytes > limit.maxBytes && !limit.asked();
   }
 
   /** How long the header being read is, from what of it has come (2 bytes tell the rest). */

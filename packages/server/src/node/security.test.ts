@@ -156,6 +156,24 @@ async function rawPeer(server: Server): Promise<RawPeer> {
   return { socket, closeCode: () => code, ended, texts, pongs: () => pongs };
 }
 
+/**
+ * A raw peer whose job waits unasked: no prefetch, and the one slot held by a job (`running`) whose
+ * handler waits for `gate`. Resolves once the peer has joined and heard its place.
+ */
+async function unaskedPeer() {
+  const gate = deferred();
+  const server = await start({
+    prefetchData: false,
+    endpoints: { '/slow': { fn: async ([x]) => (await gate.promise, [x]) } },
+  });
+  const running = RawJob.auto(server.url, 0, ['first']);
+  await running.waitFor('process_starts');
+  const peer = await rawPeer(server);
+  peer.socket.write(frame(OP.text, Buffer.from(JSON.stringify({ fn_index: 0, session_hash: 'early' }))));
+  await vi.waitFor(() => expect(peer.texts.join()).toContain('estimation'));
+  return { gate, server, running, peer };
+}
+
 /** `global.gc` without `--expose-gc`: the flag can be set at run time for new contexts. */
 function gcFunction(): () => void {
   setFlagsFromString('--expose-gc');
@@ -359,17 +377,7 @@ describe('frame limits', () => {
   );
 
   it('fails a job that sends a long message before its data is asked for, at the frame header (issue 24.2)', async () => {
-    const gate = deferred();
-    // No prefetch, one slot held: the peer's job waits, and nothing asks it for its data.
-    const server = await start({
-      prefetchData: false,
-      endpoints: { '/slow': { fn: async ([x]) => (await gate.promise, [x]) } },
-    });
-    const running = RawJob.auto(server.url, 0, ['first']);
-    await running.waitFor('process_starts');
-    const peer = await rawPeer(server);
-    peer.socket.write(frame(OP.text, Buffer.from(JSON.stringify({ fn_index: 0, session_hash: 'early' }))));
-    await vi.waitFor(() => expect(peer.texts.join()).toContain('estimation'));
+    const { gate, server, running, peer } = await unaskedPeer();
     // A short message nobody asked for is ignored, as Gradio does.
     peer.socket.write(frame(OP.text, Buffer.from('{"data":["early"]}')));
     // A 3 MiB message (under maxPayloadBytes) is declared; only its first KiB is ever sent.
@@ -384,16 +392,7 @@ describe('frame limits', () => {
   });
 
   it('still takes a job whose short early message was ignored, once its data is asked for', async () => {
-    const gate = deferred();
-    const server = await start({
-      prefetchData: false,
-      endpoints: { '/slow': { fn: async ([x]) => (await gate.promise, [x]) } },
-    });
-    const running = RawJob.auto(server.url, 0, ['first']);
-    await running.waitFor('process_starts');
-    const peer = await rawPeer(server);
-    peer.socket.write(frame(OP.text, Buffer.from(JSON.stringify({ fn_index: 0, session_hash: 'early' }))));
-    await vi.waitFor(() => expect(peer.texts.join()).toContain('estimation'));
+    const { gate, peer } = await unaskedPeer();
     peer.socket.write(frame(OP.text, Buffer.from(JSON.stringify({ data: ['y'.repeat(8 * 1024)] }))));
     // The pong comes once the early message was read (and ignored), before the slot frees.
     peer.socket.write(frame(OP.ping));
