@@ -34,7 +34,7 @@ describe('QueueEngine: who gets a freed slot', () => {
   });
 
   it('still gives it to a silent job when nothing ready waits; then its picked deadline runs', () => {
-    const q = twoSlotsBusy({ pickedDataTimeoutMs: 500 });
+    const q = twoSlotsBusy({ pickedDataTimeoutMs: 500, prefetchGraceMs: 500 });
     q.engine.batchFinished(1, { ok: true, results: [0] });
     q.advance(100);
     // Nothing ready is left: the silent job takes the next slot and has 500 ms from now.

@@ -9,7 +9,7 @@ const asked = (effects: Effect[]): string[] => only(effects, 'requestData').map(
 
 describe('QueueEngine: data prefetch', () => {
   it('asks the next batch for its data while a batch runs, and starts it at once when the slot frees', () => {
-    const q = fakeClockEngine({ endpoints: [batched({ maxBatchSize: 4 })] });
+    const q = fakeClockEngine({ prefetchGraceMs: 500, endpoints: [batched({ maxBatchSize: 4 })] });
     q.engine.join('a', 0);
     q.engine.dataReceived('a');
     // b..e would make up the next batch: asked while they wait, each after its first estimate.
@@ -68,7 +68,7 @@ describe('QueueEngine: data prefetch', () => {
   });
 
   it('does not ask twice: a prefetched job that is picked before it answers keeps its deadline', () => {
-    const q = fakeClockEngine({ dataTimeoutMs: 1_000 });
+    const q = fakeClockEngine({ dataTimeoutMs: 1_000, prefetchGraceMs: 500 });
     q.engine.join('run', 0);
     q.engine.dataReceived('run');
     expect(asked(q.engine.join('a', 0))).toEqual(['a']);
@@ -82,7 +82,7 @@ describe('QueueEngine: data prefetch', () => {
   });
 
   it('a prefetched job whose data never comes holds no slot, and times out while it waits', () => {
-    const q = fakeClockEngine({ dataTimeoutMs: 1_000, endpoints: [{}] });
+    const q = fakeClockEngine({ dataTimeoutMs: 1_000, prefetchGraceMs: 500, endpoints: [{}] });
     q.engine.join('run', 0);
     q.engine.dataReceived('run');
     expect(asked(q.engine.join('silent', 0))).toEqual(['silent']);

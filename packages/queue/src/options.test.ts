@@ -15,7 +15,7 @@ describe('resolveQueueOptions', () => {
       // null: the same as dataTimeoutMs.
       pickedDataTimeoutMs: 60_000,
       prefetchData: true,
-      prefetchGraceMs: 500,
+      prefetchGraceMs: 100,
       clock,
       endpoints: [
         {

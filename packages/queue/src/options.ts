@@ -11,7 +11,7 @@ export const DEFAULT_QUEUE_OPTIONS = {
   dataTimeoutMs: 60_000,
   pickedDataTimeoutMs: null,
   prefetchData: true,
-  prefetchGraceMs: 500,
+  prefetchGraceMs: 100,
 } as const satisfies Required<Omit<QueueOptions, 'endpoints' | 'clock' | 'waitingLine'>>;
 
 /** Per-endpoint defaults. */

@@ -27,6 +27,8 @@ export interface QueueHostOptions {
   maxWaitingPerClient?: number | null;
   /** How long a picked job may take to send its data (the engine's option); `undefined`: `dataTimeoutMs`. @default undefined */
   pickedDataTimeoutMs?: number;
+  /** How long an asked job may stay silent before it loses its turn (the engine's option). @default the engine's */
+  prefetchGraceMs?: number;
   /** Milliseconds, monotonic. */
   clock?: () => number;
   /** Called when a batch starts (a shared queue tells the other processes, for their ETAs). */
@@ -52,6 +54,7 @@ export function engineOptions(options: QueueHostOptions, clock: () => number): Q
     dataTimeoutMs: options.dataTimeoutMs,
     ...(options.prefetchData === undefined ? {} : { prefetchData: options.prefetchData }),
     ...(options.pickedDataTimeoutMs === undefined ? {} : { pickedDataTimeoutMs: options.pickedDataTimeoutMs }),
+    ...(options.prefetchGraceMs === undefined ? {} : { prefetchGraceMs: options.prefetchGraceMs }),
     endpoints: options.endpoints.map((e) => e.queue),
     clock,
   };

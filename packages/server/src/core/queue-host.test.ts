@@ -126,3 +126,38 @@ describe('pickedDataTimeoutMs', () => {
     await expectIdle(host);
   });
 });
+
+describe('prefetchGraceMs', () => {
+  it('asks past a silent job once its grace, as given, has passed; the job behind it runs first', async () => {
+    let now = 0;
+    const calls: ((out: unknown[]) => void)[] = [];
+    const host = new QueueHost({
+      endpoints: resolveEndpoints({
+        '/hold': { fn: (d: unknown[]) => (d[0] === 'r' ? new Promise((resolve) => calls.push(resolve)) : d) },
+      }),
+      concurrencyCount: 1,
+      maxSize: null,
+      statusUpdateRate: 'auto',
+      dataTimeoutMs: 60_000,
+      prefetchGraceMs: 10,
+      clock: () => now,
+    });
+    hosts.push(host);
+    host.join(recordingSink().sink, 0, ['r']);
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    const silent = recordingSink();
+    const next = recordingSink();
+    host.join(silent.sink, 0);
+    host.join(next.sink, 0, ['n']);
+    // One slot, batches of one: only the silent job is asked while it is in its grace.
+    await vi.waitFor(() => expect(silent.messages.map((m) => m.msg)).toContain('send_data'));
+    expect(host.internalSizes().prefetched).toBe(1);
+    // Past the 10 ms given, short of the engine's default (100 ms): the job behind it is asked.
+    now = 20;
+    await vi.waitFor(() => expect(host.internalSizes().prefetched).toBe(2));
+    calls[0]!(['R']);
+    await vi.waitFor(() => expect(next.terminal()).toHaveLength(1));
+    expect(next.terminal()[0]).toMatchObject({ success: true, output: { data: ['n'] } });
+    expect(silent.terminal()).toEqual([]);
+  });
+});

@@ -19,6 +19,7 @@ export async function openHost(
     statusUpdateRate: o.statusUpdateRate,
     dataTimeoutMs: o.dataTimeoutMs,
     pickedDataTimeoutMs: o.pickedDataTimeoutMs,
+    prefetchGraceMs: o.prefetchGraceMs,
     maxWaitingPerClient:
       o.maxWaitingPerClient === 'auto' ? defaultMaxWaitingPerClient(o.maxSize) : o.maxWaitingPerClient,
     prefetchData: o.prefetchData,

@@ -11,6 +11,7 @@ describe('resolveServeOptions', () => {
       statusChunkSize: 256,
       slowClientBytes: 65_536,
       maxBufferedBytes: 4_194_304,
+      prefetchGraceMs: 100,
     });
   });
 
@@ -32,6 +33,7 @@ describe('resolveServeOptions', () => {
     [{ bodyTimeoutMs: 0 }, 'bodyTimeoutMs: expected an integer from 1'],
     [{ responseIdleTimeoutMs: -1 }, 'responseIdleTimeoutMs: expected an integer from 1'],
     [{ pickedDataTimeoutMs: 0 }, 'pickedDataTimeoutMs: expected an integer from 1'],
+    [{ prefetchGraceMs: 0.5 }, 'prefetchGraceMs: expected an integer from 1'],
     [{ maxWaitingPerClient: 0 }, 'maxWaitingPerClient: expected an integer from 1'],
     [
       { maxWaitingPerClient: 'half' as unknown as number },

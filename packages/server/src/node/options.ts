@@ -1,4 +1,5 @@
 import { dropUndefined } from '@crowdserve/protocol';
+import { DEFAULT_QUEUE_OPTIONS as ENGINE_DEFAULTS } from '@crowdserve/queue';
 import type { EndpointDefinition } from '../endpoint.js';
 import { checkInt, checkQueueOptions, DEFAULT_QUEUE_OPTIONS } from '../core/option-checks.js';
 import { rejectUnknownOptions, ServerOptionRangeError, ServerOptionTypeError } from '../errors.js';
@@ -89,6 +90,13 @@ export interface ServeOptions extends SendLimits {
    */
   pickedDataTimeoutMs?: number;
   /**
+   * How long a job asked for its data may stay silent before it loses its turn (not its place): the
+   * jobs behind it are asked, and it is not picked until its data is in. A client that has its data
+   * answers in one round trip; a longer upload is served as soon as it is in and a slot frees.
+   * @default 100
+   */
+  prefetchGraceMs?: number;
+  /**
    * Most jobs one client address (IPv6: its /64) or one session may have waiting (not started) at once;
    * a join past it gets `queue_full` with a `reason` and a `retry_after` (HTTP 503). `'auto'`: half of
    * `maxSize`, at least 1, and no cap when `maxSize` is null. Behind a reverse proxy every client has
@@ -146,6 +154,7 @@ export const DEFAULT_SERVE_OPTIONS = {
   heartbeatIntervalMs: 15_000,
   prefetchData: true,
   pickedDataTimeoutMs: DEFAULT_PICKED_DATA_TIMEOUT_MS,
+  prefetchGraceMs: ENGINE_DEFAULTS.prefetchGraceMs,
   maxWaitingPerClient: 'auto',
   ...DEFAULT_SEND_LIMITS,
   staticDir: null,
@@ -182,6 +191,7 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   checkInt('responseIdleTimeoutMs', o.responseIdleTimeoutMs, 1);
   checkInt('heartbeatIntervalMs', o.heartbeatIntervalMs, 10);
   checkInt('pickedDataTimeoutMs', o.pickedDataTimeoutMs, 1);
+  checkInt('prefetchGraceMs', o.prefetchGraceMs, 1);
   if (o.maxWaitingPerClient !== null && o.maxWaitingPerClient !== 'auto') {
     if (typeof o.maxWaitingPerClient !== 'number')
       throw new ServerOptionTypeError('maxWaitingPerClient', "an integer ≥ 1, 'auto' or null", o.maxWaitingPerClient);
