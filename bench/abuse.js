@@ -10,12 +10,17 @@ import { fmt, quantile, table } from './lib/stats.js';
 
 /** Issue 24: a legitimate client's jobs/s under one attacker connection, against a quiet server. */
 const TARGET_RATIO = 0.8;
-/** Each attack, and the server's `maxPayloadBytes` when not its default. */
+/**
+ * Each attack, and the server's options where not its defaults.
+ * @type {{ name: string, attack: string, options?: { maxPayloadBytes?: number, prefetchGraceMs?: number } }[]}
+ */
 const CASES = [
   { name: 'join flood', attack: 'join flood' },
+  // The default before issue 21.4's last step, to show what shortening it bought.
+  { name: 'join flood, 500 ms grace', attack: 'join flood', options: { prefetchGraceMs: 500 } },
   { name: 'max-size frames', attack: 'max-size frames' },
   // The default before issue 21.5, to show what lowering it bought.
-  { name: 'max-size frames, 16 MiB', attack: 'max-size frames', maxPayloadBytes: 16 * 1024 * 1024 },
+  { name: 'max-size frames, 16 MiB', attack: 'max-size frames', options: { maxPayloadBytes: 16 * 1024 * 1024 } },
   { name: 'slow static readers', attack: 'slow static readers' },
   // Issue 24.2's attacker: one connection at a time, ~2.4 MiB/s.
   { name: 'nested JSON', attack: 'nested JSON' },
@@ -48,11 +53,12 @@ function serverDelay(server) {
  * (or none) running from the attacker's process meanwhile.
  * @param {string | undefined} attack
  * @param {{ warmupMs: number, measureMs: number }} window
- * @param {number | undefined} maxPayloadBytes the server's, when not its default
+ * @param {{ maxPayloadBytes?: number, prefetchGraceMs?: number } | undefined} options the server's, where not its defaults
  */
-async function measure(attack, window, maxPayloadBytes) {
-  const payload = maxPayloadBytes === undefined ? [] : [String(maxPayloadBytes)];
-  const server = await startChild('servers/abuse-server.js', payload);
+async function measure(attack, window, options) {
+  const server = await startChild('servers/abuse-server.js', options === undefined ? [] : [JSON.stringify(options)]);
+  // The attacker sizes its frames to the server's limit.
+  const payload = options?.maxPayloadBytes === undefined ? [] : [String(options.maxPayloadBytes)];
   const attacker =
     attack === undefined ? undefined : await startChild('servers/abuse-attacker.js', [attack, server.url, ...payload]);
   try {
@@ -101,12 +107,12 @@ export async function abuse({ quick = false } = {}) {
   const results = { parse, rounds };
   /** @type {string[][]} */
   const rows = [];
-  for (const { name, attack, maxPayloadBytes } of CASES) {
+  for (const { name, attack, options } of CASES) {
     const pairs = [];
     for (let round = 0; round < rounds; round++) {
       // The quiet run beside each attack, so machine drift between cases does not enter the ratio.
-      const quiet = await measure(undefined, window, maxPayloadBytes);
-      const attacked = await measure(attack, window, maxPayloadBytes);
+      const quiet = await measure(undefined, window, options);
+      const attacked = await measure(attack, window, options);
       pairs.push({ quiet, attacked, ratio: attacked.jobsPerSecond / quiet.jobsPerSecond });
     }
     const ratios = pairs.map((p) => p.ratio);

@@ -17,8 +17,8 @@ const server = await serve({
   concurrencyCount: 2,
   maxSize: 20,
   staticDir,
-  // `node abuse-server.js [maxPayloadBytes]`: the old default (16 MiB) beside the new, for the bench.
-  ...(process.argv[2] === undefined ? {} : { maxPayloadBytes: Number(process.argv[2]) }),
+  // `node abuse-server.js [options as JSON]`: an old default beside the new, for the bench.
+  ...(process.argv[2] === undefined ? {} : JSON.parse(process.argv[2])),
   endpoints: { '/echo': { fn: async (data) => data } },
 });
 const delay = monitorEventLoopDelay({ resolution: 10 });
