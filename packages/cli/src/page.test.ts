@@ -40,7 +40,19 @@ describe('builtInPage', () => {
     const html = await readFile(join(BUILT_IN_PAGE_DIR, 'index.html'), 'utf8');
     const hash = createHash('sha256').update(importMapOf(html)).digest('base64');
     const policy = pageContentSecurityPolicy(html);
-    expect(policy).toContain(`script-src 'self' 'sha256-${hash}'`);
+    expect(policy).toBe(
+      [
+        "default-src 'self'",
+        `script-src 'self' 'sha256-${hash}'`,
+        "connect-src 'self' ws: wss:",
+        "img-src 'self' data:",
+        "style-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+      ].join('; '),
+    );
     expect(policy).not.toContain('unsafe-inline');
     // Another map gets another hash: the policy follows the file.
     expect(pageContentSecurityPolicy(html.replace('"imports"', '"imports" '))).not.toContain(hash);

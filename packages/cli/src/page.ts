@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_SERVE_OPTIONS } from '@crowdserve/server/node';
 import { CliError, describeValue } from './errors.js';
 
 /** The built-in page's files (index.html, ui.js, ui.css), shipped in the package. */
@@ -78,20 +79,26 @@ export function importMapOf(html: string): string {
 }
 
 /**
- * The built-in page's policy: its own scripts and the one inline import map, by its `sha256-` hash
- * (never 'unsafe-inline'); fetches and sockets to its own server; nothing framed.
+ * The built-in page's policy: `serve()`'s default, with the page's own scripts and its one inline
+ * import map by its `sha256-` hash (never 'unsafe-inline'), fetches and sockets to its own server,
+ * and none of the workers, WebAssembly or media only the playground needs.
  */
 export function pageContentSecurityPolicy(html: string): string {
   const hash = createHash('sha256').update(importMapOf(html)).digest('base64');
-  return [
-    "default-src 'self'",
-    `script-src 'self' 'sha256-${hash}'`,
-    "connect-src 'self' ws: wss:",
-    "img-src 'self' data:",
-    "style-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  const own: Record<string, string | null> = {
+    'script-src': `'self' 'sha256-${hash}'`,
+    'worker-src': null,
+    'connect-src': "'self' ws: wss:",
+    'img-src': "'self' data:",
+    'media-src': null,
+  };
+  return DEFAULT_SERVE_OPTIONS.contentSecurityPolicy
+    .split('; ')
+    .flatMap((directive) => {
+      const name = directive.slice(0, directive.indexOf(' '));
+      const value = own[name];
+      if (value === undefined) return [directive];
+      return value === null ? [] : [`${name} ${value}`];
+    })
+    .join('; ');
 }
