@@ -153,6 +153,22 @@ const join = (i) => JSON.stringify({ fn_index: 0, session_hash: `attacker-${i}` 
 /** @param {string} inner */
 const dataFrame = (inner) => `{"data":[${inner}],"event_data":null,"fn_index":0,"session_hash":"attacker"}`;
 
+/**
+ * Issue 24.2's attack, one connection at a time: a nested array just under maxPayloadBytes as the join
+ * frame, then as a job's data frame, then as a predict body, each sent by `socket` and `post`.
+ * @param {{ socket: (join: Buffer, data: Buffer | undefined) => Promise<unknown>, post: (body: Buffer) => Promise<unknown> }} send
+ * @returns {(i: number) => Promise<void>}
+ */
+function nestedJson({ socket, post }) {
+  const nested = Buffer.from('['.repeat(MAX_FRAME - 128));
+  const body = Buffer.from(dataFrame('['.repeat(MAX_FRAME - 128)));
+  return async (i) => {
+    await socket(nested, undefined);
+    await socket(Buffer.from(join(i)), body);
+    await post(body);
+  };
+}
+
 /** The largest frame of numbers (the costliest data to parse and check per byte) under maxPayloadBytes. */
 function numbersFrame() {
   const numbers = [];
@@ -224,36 +240,21 @@ const attacks = {
   'slow static readers': { workers: 20, once: () => unreadDownload('/big.bin') },
   // (d) deeply nested JSON as the issue sends it, one connection at a time over a ~2.4 MiB/s link:
   // as the join frame, the data frame, a predict body (24.2).
-  'nested JSON': {
-    workers: 1,
-    once: (() => {
-      const nested = Buffer.from('['.repeat(MAX_FRAME - 128));
-      const body = Buffer.from(dataFrame('['.repeat(MAX_FRAME - 128)));
-      return async (i) => {
-        await linkSocket(nested, undefined);
-        await linkSocket(Buffer.from(join(i)), body);
-        await linkPost(body);
-      };
-    })(),
-  },
+  'nested JSON': { workers: 1, once: nestedJson({ socket: linkSocket, post: linkPost }) },
   // (d') the same, one connection at a time, as fast as loopback carries it (no link in between).
   'nested JSON, loopback speed': {
     workers: 1,
-    once: (() => {
-      const nested = Buffer.from('['.repeat(MAX_FRAME - 128));
-      const body = Buffer.from(dataFrame('['.repeat(MAX_FRAME - 128)));
-      return async (i) => {
-        await attackSocket(nested, undefined);
-        await attackSocket(join(i), body);
-        await new Promise((resolve) => {
+    once: nestedJson({
+      socket: attackSocket,
+      post: (body) =>
+        new Promise((resolve) => {
           const req = request(`${url}/run/echo`, { method: 'POST', localAddress: ATTACKER }, (res) =>
             res.resume().on('end', resolve),
           );
           req.on('error', resolve);
           req.end(body);
-        });
-      };
-    })(),
+        }),
+    }),
   },
   // (e) predict bodies of maxPayloadBytes with their last byte held back (24.3).
   'slow bodies': { workers: 16, once: () => slowBody() },

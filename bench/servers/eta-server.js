@@ -4,20 +4,14 @@
 // Answers 'report' with the batches it ran ({ start, end } in epoch ms, as the load generator's clock).
 import { serve } from '@crowdserve/server/node';
 import { random } from '../lib/eta-sim.js';
+import { answerParent, runLog } from '../lib/run-log.js';
 
 const o = JSON.parse(process.argv[2] ?? '{}');
 const rand = random(o.seed ?? 1);
-const epochMs = () => performance.timeOrigin + performance.now();
-/** @type {{ start: number, end: number, size: number }[]} */
-const batches = [];
+const log = runLog();
 
 /** @param {number} size */
-async function work(size) {
-  const start = epochMs();
-  const ms = (o.baseMs + o.perItemMs * size) * (1 + o.noise * (2 * rand() - 1));
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  batches.push({ start, end: epochMs(), size });
-}
+const work = (size) => log.sleep((o.baseMs + o.perItemMs * size) * (1 + o.noise * (2 * rand() - 1)), size);
 
 const endpoint = o.batch
   ? {
@@ -41,8 +35,4 @@ const server = await serve({
   concurrencyCount: o.concurrencyCount,
   endpoints: { '/predict': endpoint },
 });
-process.send?.({ url: server.url });
-process.on('message', (m) => {
-  if (m === 'report') process.send?.({ batches });
-  if (m === 'stop') server.close().then(() => process.exit(0));
-});
+answerParent(server, () => ({ batches: log.runs }));

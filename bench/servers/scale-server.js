@@ -6,19 +6,11 @@
 // Answers 'report' with the runs it did ({ start, end } in epoch ms, as the load generator's clock).
 import { serve } from '@crowdserve/server/node';
 import { random } from '../lib/eta-sim.js';
+import { answerParent, runLog } from '../lib/run-log.js';
 
 const o = JSON.parse(process.argv[2] ?? '{}');
 const rand = random(o.seed ?? 1);
-const epochMs = () => performance.timeOrigin + performance.now();
-/** @type {{ start: number, end: number }[]} */
-const runs = [];
-
-/** @param {number} ms */
-async function sleep(ms) {
-  const start = epochMs();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  runs.push({ start, end: epochMs() });
-}
+const { runs, sleep } = runLog();
 
 /** @type {Record<string, () => Promise<unknown[]>>} */
 const models = {
@@ -45,10 +37,4 @@ const server = await serve({
   ...(o.redis ? { redis: { url: o.redis.url, key: o.redis.key } } : {}),
   endpoints: { '/predict': { fn } },
 });
-process.send?.({ url: server.url });
-process.on('message', (m) => {
-  if (m === 'report') process.send?.({ runs });
-  if (m === 'stop') server.close().then(() => process.exit(0));
-});
-// The bench went away without stopping this process: go too.
-process.on('disconnect', () => process.exit(0));
+answerParent(server, () => ({ runs }));
