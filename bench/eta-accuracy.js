@@ -98,6 +98,7 @@ export async function etaAccuracy({ quick = false } = {}) {
   const realJobs = { a: quick ? 250 : 800, b: quick ? 500 : 2_000 };
   const results = [];
   for (const c of CASES) {
+    /** @type {{ source: string, trace: import('./lib/eta-trace.js').EtaTrace, jobIds: string[], failures: number }[]} */
     const runs = [{ source: 'simulated clock', ...simulated(c, simJobs) }];
     // The real server: fewer jobs (real sleeps), and not for the extra case.
     // Each dialect hears the same queue's estimates: 3.x over a socket per job, sse_v3 on each session's stream.

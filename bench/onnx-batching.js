@@ -117,26 +117,34 @@ export async function onnxBatching({ quick = false } = {}) {
   for (let i = 0; i < roundCount; i++) rounds.push(await round(samples, window, i));
   const machineAfter = machineLoad();
 
+  /**
+   * @typedef {{ serverCpuPerJobMs: number, cores: number, mainThreadBusy: number, handlerPerBatchMs: number, meanBatchSize: number }} ServerFigures
+   * @typedef {{ jobsPerSecond: number, p50: number, p99: number, clientCpuPerJobMs: number, server: ServerFigures }} Setting
+   */
   // Per setting, the mean over rounds of each figure printed.
-  const queue = Object.fromEntries(
-    ['ws', 'http'].map((t) => [
-      t,
-      Object.fromEntries(
-        ['off', 'on'].map((mode) => {
-          const runs = rounds.map((r) => /** @type {any} */ (r.queue)[t][mode]);
-          return [
-            mode,
-            {
-              jobsPerSecond: meanOf(runs, (r) => r.jobsPerSecond),
-              p50: meanOf(runs, (r) => r.p50),
-              p99: meanOf(runs, (r) => r.p99),
-              clientCpuPerJobMs: meanOf(runs, (r) => r.clientCpuPerJobMs),
-              server: Object.fromEntries(Object.keys(runs[0].server).map((k) => [k, meanOf(runs, (r) => r.server[k])])),
-            },
-          ];
-        }),
-      ),
-    ]),
+  const queue = /** @type {Record<'ws' | 'http', Record<'off' | 'on', Setting>>} */ (
+    Object.fromEntries(
+      ['ws', 'http'].map((t) => [
+        t,
+        Object.fromEntries(
+          ['off', 'on'].map((mode) => {
+            const runs = rounds.map((r) => /** @type {any} */ (r.queue)[t][mode]);
+            return [
+              mode,
+              {
+                jobsPerSecond: meanOf(runs, (r) => r.jobsPerSecond),
+                p50: meanOf(runs, (r) => r.p50),
+                p99: meanOf(runs, (r) => r.p99),
+                clientCpuPerJobMs: meanOf(runs, (r) => r.clientCpuPerJobMs),
+                server: Object.fromEntries(
+                  Object.keys(runs[0].server).map((k) => [k, meanOf(runs, (r) => r.server[k])]),
+                ),
+              },
+            ];
+          }),
+        ),
+      ]),
+    )
   );
   // Every bare loop at batch 32 of the run, both transports' pairs: the model alone on this machine.
   const bareRuns = rounds.flatMap((r) => [r.queue.ws.bare, r.queue.http.bare]);

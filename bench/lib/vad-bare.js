@@ -16,13 +16,13 @@ export async function bareVadLoop(samples, { batchSize, sessionOptions, warmupMs
     executionProviders: ['cpu'],
   });
   try {
-    const one = vadFeeds(samples).input;
+    const one = /** @type {import('onnxruntime-node').TypedTensor<'float32'>} */ (vadFeeds(samples).input);
     const [steps = 0, , frameSize = 0] = one.dims;
     // Step t's input for the whole batch: the clip's frame t, batchSize times.
     const inputs = Array.from({ length: steps }, (_, t) => {
       const frame = one.data.subarray(t * frameSize, (t + 1) * frameSize);
       const data = new Float32Array(batchSize * frameSize);
-      for (let b = 0; b < batchSize; b++) data.set(/** @type {Float32Array} */ (frame), b * frameSize);
+      for (let b = 0; b < batchSize; b++) data.set(frame, b * frameSize);
       return new ort.Tensor('float32', data, [batchSize, frameSize]);
     });
     const sr = new ort.Tensor('int64', BigInt64Array.of(16000n), []);

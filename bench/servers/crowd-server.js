@@ -44,7 +44,7 @@ const server = await serve({
 const rounds = [];
 // Every queue host's leave is timed (this process runs one server): the bench wraps the host's method.
 const leave = QueueHost.prototype.leave;
-QueueHost.prototype.leave = function (id) {
+QueueHost.prototype.leave = function (/** @type {string} */ id) {
   const started = performance.now();
   const startedAt = performance.timeOrigin + started;
   leave.call(this, id);
