@@ -54,7 +54,7 @@ export interface QueueOptions {
    * only; issue 21.4). Past it the job keeps its rank, but no longer counts against the prefetch bound
    * (the jobs behind it are asked), is not picked while it stays silent, and gives a slot it holds before
    * its batch starts to a waiting job whose data is in hand, returning to its place in line. Once its
-   * data arrives it is picked in its turn among the jobs whose data is in hand. @default 500
+   * data arrives it is picked in its turn among the jobs whose data is in hand. @default 100
    */
   prefetchGraceMs?: number;
   /** The endpoints, in `fn_index` order. */
