@@ -35,3 +35,17 @@ export function startChild(script, args = [], execArgv = /** @type {string[]} */
     });
   });
 }
+
+/**
+ * The child's side of `startChild`: tells the parent the server's URL, answers 'report' with `report()`
+ * (when given) and 'stop' by closing the server, and exits if the parent goes away without stopping it.
+ * @param {{ url: string, close(): Promise<void> }} server @param {() => unknown} [report]
+ */
+export function answerParent(server, report) {
+  process.send?.({ url: server.url });
+  process.on('message', (m) => {
+    if (m === 'report' && report !== undefined) process.send?.(report());
+    if (m === 'stop') server.close().then(() => process.exit(0));
+  });
+  process.on('disconnect', () => process.exit(0));
+}

@@ -1,6 +1,7 @@
 // @ts-check
 // crowdserve with an identity endpoint; concurrencyCount from argv.
 import { serve } from '@crowdserve/server/node';
+import { answerParent } from '../lib/child.js';
 
 const concurrencyCount = Number(process.argv[2] ?? 1);
 const server = await serve({
@@ -11,7 +12,4 @@ const server = await serve({
   maxConnectionsPerIp: null,
   endpoints: { '/identity': { fn: async (data) => data } },
 });
-process.send?.({ url: server.url });
-process.on('message', (m) => {
-  if (m === 'stop') server.close().then(() => process.exit(0));
-});
+answerParent(server);

@@ -6,7 +6,8 @@
 // Answers 'report' with the runs it did ({ start, end } in epoch ms, as the load generator's clock).
 import { serve } from '@crowdserve/server/node';
 import { random } from '../lib/eta-sim.js';
-import { answerParent, runLog } from '../lib/run-log.js';
+import { answerParent } from '../lib/child.js';
+import { runLog } from '../lib/run-log.js';
 
 const o = JSON.parse(process.argv[2] ?? '{}');
 const rand = random(o.seed ?? 1);
